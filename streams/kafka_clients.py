@@ -1,0 +1,91 @@
+"""Kafka client options (bootstrap, TLS, SASL) for kafka-python and Faust, from one settings object."""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any
+
+from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+from streams.settings import KafkaSettings, Settings
+from streams.topics import TopicSpec, topic_specs
+
+
+def kafka_python_config(kafka: KafkaSettings) -> dict[str, Any]:
+    """Keyword arguments for kafka-python clients (producer, consumer, admin)."""
+    config: dict[str, Any] = {
+        "bootstrap_servers": kafka.bootstrap.split(","),
+        "security_protocol": kafka.security_protocol,
+    }
+    if kafka.sasl_mechanism:
+        config["sasl_mechanism"] = kafka.sasl_mechanism
+        config["sasl_plain_username"] = kafka.sasl_username
+        config["sasl_plain_password"] = (
+            kafka.sasl_password.get_secret_value() if kafka.sasl_password else None
+        )
+    if kafka.ssl_cafile:
+        config["ssl_cafile"] = str(kafka.ssl_cafile)
+    if kafka.ssl_certfile:
+        config["ssl_certfile"] = str(kafka.ssl_certfile)
+    if kafka.ssl_keyfile:
+        config["ssl_keyfile"] = str(kafka.ssl_keyfile)
+    return config
+
+
+def faust_broker_credentials(kafka: KafkaSettings) -> Any:
+    """Faust ``broker_credentials`` for the configured security protocol (None for plaintext)."""
+    import faust
+
+    context: ssl.SSLContext | None = None
+    if kafka.security_protocol in ("SSL", "SASL_SSL"):
+        context = ssl.create_default_context(
+            cafile=str(kafka.ssl_cafile) if kafka.ssl_cafile else None
+        )
+        if kafka.ssl_certfile:
+            context.load_cert_chain(
+                str(kafka.ssl_certfile), str(kafka.ssl_keyfile) if kafka.ssl_keyfile else None
+            )
+    if kafka.sasl_mechanism:
+        password = kafka.sasl_password.get_secret_value() if kafka.sasl_password else ""
+        if kafka.sasl_mechanism == "PLAIN":
+            return faust.SASLCredentials(
+                username=kafka.sasl_username, password=password, ssl_context=context
+            )
+        from faust.types.auth import SASLMechanism
+
+        return faust.SASLCredentials(
+            username=kafka.sasl_username,
+            password=password,
+            mechanism=SASLMechanism(kafka.sasl_mechanism),
+            ssl_context=context,
+        )
+    if context is not None:
+        return faust.SSLCredentials(context)
+    return None
+
+
+def ensure_topics(settings: Settings) -> list[TopicSpec]:
+    """Create every declared topic that does not exist yet; returns the specs. Idempotent."""
+    specs = topic_specs(settings)
+    admin = KafkaAdminClient(client_id=f"{settings.app_id}-admin", **kafka_python_config(settings.kafka))
+    try:
+        existing = set(admin.list_topics())
+        missing = [
+            NewTopic(
+                name=spec.name,
+                num_partitions=spec.partitions,
+                replication_factor=spec.replication_factor,
+                topic_configs={"cleanup.policy": "compact"} if spec.compacted else {},
+            )
+            for spec in specs
+            if spec.name not in existing
+        ]
+        if missing:
+            try:
+                admin.create_topics(missing)
+            except TopicAlreadyExistsError:
+                pass  # another process won the race; the topics exist, which is all we need
+    finally:
+        admin.close()
+    return specs

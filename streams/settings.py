@@ -1,0 +1,86 @@
+"""Runtime configuration: one pydantic-settings class, read from ``CRYOTRACE_*`` variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class KafkaSettings(BaseModel):
+    """How to reach the Kafka cluster (``CRYOTRACE_KAFKA__*``; bootstrap also ``CRYOTRACE_KAFKA_BOOTSTRAP``)."""
+
+    bootstrap: str = "127.0.0.1:9092"
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_cafile: Path | None = None
+    ssl_certfile: Path | None = None
+    ssl_keyfile: Path | None = None
+
+
+class TopicSettings(BaseModel):
+    """Topic naming and sizing (``CRYOTRACE_TOPICS__*``; prefix also ``CRYOTRACE_TOPIC_PREFIX``)."""
+
+    prefix: str = "cryotrace"
+    partitions: int = Field(default=6, ge=1)
+    replication_factor: int = Field(default=1, ge=1)
+
+
+class WarehouseSettings(BaseModel):
+    """Where validated results go (``CRYOTRACE_WAREHOUSE__*``; url also ``CRYOTRACE_WAREHOUSE_URL``)."""
+
+    url: str = "duckdb:///data/warehouse.duckdb"
+    batch_size: int = Field(default=5000, ge=1)
+    batch_seconds: float = Field(default=1.0, gt=0)
+
+
+class LocalInfraSettings(BaseModel):
+    """Ports of the embedded local broker and database (``CRYOTRACE_LOCAL__*``)."""
+
+    kafka_port: int = 9092
+    controller_port: int = 9093
+    postgres_port: int = 55432
+    kafka_heap: str = "1g"
+
+
+class Settings(BaseSettings):
+    """Every setting of cryotrace. Secrets are ``SecretStr`` and never printed."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CRYOTRACE_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="ignore",
+    )
+
+    app_id: str = Field(default="cryotrace", description="Faust app id: consumer group and changelog prefix")
+    kafka_bootstrap: str | None = Field(default=None, description="shortcut for kafka.bootstrap")
+    topic_prefix: str | None = Field(default=None, description="shortcut for topics.prefix")
+    warehouse_url: str | None = Field(default=None, description="shortcut for warehouse.url")
+    kafka: KafkaSettings = KafkaSettings()
+    topics: TopicSettings = TopicSettings()
+    warehouse: WarehouseSettings = WarehouseSettings()
+    local: LocalInfraSettings = LocalInfraSettings()
+    home: Path | None = Field(default=None, description="project folder holding infra/ and .cryotrace/")
+    web_port: int = 6066
+    log_level: str = "INFO"
+
+    def model_post_init(self, __context: object) -> None:
+        """Fold the flat shortcuts of design.md into their sections."""
+        if self.kafka_bootstrap:
+            self.kafka = self.kafka.model_copy(update={"bootstrap": self.kafka_bootstrap})
+        if self.topic_prefix:
+            self.topics = self.topics.model_copy(update={"prefix": self.topic_prefix})
+        if self.warehouse_url:
+            self.warehouse = self.warehouse.model_copy(update={"url": self.warehouse_url})
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()
