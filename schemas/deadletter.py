@@ -1,0 +1,51 @@
+"""Dead letter: an input that could not be decoded or validated, with the reason."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from schemas.base import WireModel
+from schemas.timestamps import Timestamp
+
+__all__ = ["DEADLETTER_REASONS", "DeadLetter", "FieldError"]
+
+DEADLETTER_REASONS: frozenset[str] = frozenset(
+    {
+        "invalid_json",
+        "not_utf8",
+        "not_object",
+        "schema",
+        "future_timestamp",
+        "naive_timestamp",
+        "unknown_topic",
+        "too_large",
+        "epcis_unsupported",
+        "manifest_timeout",
+        "internal_error",
+    }
+)
+"""Reason codes. ``manifest_timeout`` is set by the stream processor, the rest by decode
+(``internal_error`` only for a bug in cryotrace itself, never for bad input)."""
+
+
+class FieldError(WireModel):
+    """One validation problem: where (dotted path), what and its machine-readable type."""
+
+    loc: str
+    msg: str
+    type: str
+
+
+class DeadLetter(WireModel):
+    """An input routed to the dead-letter topic instead of being processed."""
+
+    reason: Annotated[str, Field(min_length=1)]
+    errors: list[FieldError] = Field(default_factory=list)
+    source_topic: str
+    partition: int | None = None
+    offset: int | None = None
+    key: str | None = None
+    raw: str
+    received_at: Timestamp
