@@ -14,7 +14,7 @@ from schemas.errors import CryotraceError
 
 @dataclass(frozen=True)
 class Command:
-    """A subcommand: its name, help line and the module that implements it (or the issue building it)."""
+    """A subcommand: name, help line, implementing module and the issue that builds it."""
 
     name: str
     help: str
@@ -23,19 +23,45 @@ class Command:
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command("demo", "the main job: local Kafka, DuckDB warehouse, a worker, a simulated fleet", "demo", pending_issue=9),
+    Command(
+        "demo",
+        "the main job: local Kafka, DuckDB warehouse, a worker, a simulated fleet",
+        "demo",
+        pending_issue=9,
+    ),
     Command("worker", "run one Faust stream worker", "worker", pending_issue=5),
-    Command("simulate", "a simulated fleet as a recording (and ground truth), or into Kafka", "simulate", pending_issue=4),
+    Command(
+        "simulate",
+        "a simulated fleet as a recording (and ground truth), or into Kafka",
+        "simulate",
+        pending_issue=4,
+    ),
     Command("produce", "send a recording file to Kafka", "produce", pending_issue=2),
     Command("replay", "run the rules offline over a recording", "replay", pending_issue=5),
     Command("check", "validate a recording; one JSON line per message", "check", pending_issue=3),
-    Command("score", "score alerts and ETAs against a simulator's ground truth", "score", pending_issue=4),
+    Command(
+        "score",
+        "score alerts and ETAs against a simulator's ground truth",
+        "score",
+        pending_issue=4,
+    ),
     Command("dashboard", "the web dashboard over the warehouse", "dashboard", pending_issue=9),
-    Command("webhook-receiver", "reference receiver verifying webhook signatures", "webhook_receiver", pending_issue=7),
-    Command("bench", "the benchmark: raw ceiling, textbook Faust, cryotrace", "bench", pending_issue=10),
-    Command("infra", "start, stop or show the local Kafka (and PostgreSQL)", "infra", pending_issue=2),
+    Command(
+        "webhook-receiver",
+        "reference receiver verifying webhook signatures",
+        "webhook_receiver",
+        pending_issue=7,
+    ),
+    Command(
+        "bench", "the benchmark: raw ceiling, textbook Faust, cryotrace", "bench", pending_issue=10
+    ),
+    Command(
+        "infra", "start, stop or show the local Kafka (and PostgreSQL)", "infra", pending_issue=2
+    ),
     Command("audit", "verify the custody hash chains in the warehouse", "audit", pending_issue=6),
-    Command("schemas", "export the JSON Schemas of the wire models", "schemas_export", pending_issue=3),
+    Command(
+        "schemas", "export the JSON Schemas of the wire models", "schemas_export", pending_issue=3
+    ),
 )
 
 
@@ -73,7 +99,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     module = modules[args.command]
     if module is None:
         command = next(c for c in COMMANDS if c.name == args.command)
-        print(f"cryotrace {command.name}: not built yet (issue {command.pending_issue})", file=sys.stderr)
+        print(
+            f"cryotrace {command.name}: not built yet (issue {command.pending_issue})",
+            file=sys.stderr,
+        )
         return 2
     try:
         result: int = module.run(args)

@@ -1,7 +1,8 @@
-"""Kafka client options (bootstrap, TLS, SASL) for kafka-python and Faust, from one settings object."""
+"""Kafka client options (bootstrap, TLS, SASL) for kafka-python and Faust, from settings."""
 
 from __future__ import annotations
 
+import contextlib
 import ssl
 from typing import Any
 
@@ -68,7 +69,9 @@ def faust_broker_credentials(kafka: KafkaSettings) -> Any:
 def ensure_topics(settings: Settings) -> list[TopicSpec]:
     """Create every declared topic that does not exist yet; returns the specs. Idempotent."""
     specs = topic_specs(settings)
-    admin = KafkaAdminClient(client_id=f"{settings.app_id}-admin", **kafka_python_config(settings.kafka))
+    admin = KafkaAdminClient(
+        client_id=f"{settings.app_id}-admin", **kafka_python_config(settings.kafka)
+    )
     try:
         existing = set(admin.list_topics())
         missing = [
@@ -82,10 +85,9 @@ def ensure_topics(settings: Settings) -> list[TopicSpec]:
             if spec.name not in existing
         ]
         if missing:
-            try:
+            # another process may win the race; the topics then exist, which is all we need
+            with contextlib.suppress(TopicAlreadyExistsError):
                 admin.create_topics(missing)
-            except TopicAlreadyExistsError:
-                pass  # another process won the race; the topics exist, which is all we need
     finally:
         admin.close()
     return specs

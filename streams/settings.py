@@ -11,7 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class KafkaSettings(BaseModel):
-    """How to reach the Kafka cluster (``CRYOTRACE_KAFKA__*``; bootstrap also ``CRYOTRACE_KAFKA_BOOTSTRAP``)."""
+    """How to reach Kafka (``CRYOTRACE_KAFKA__*``; bootstrap also ``CRYOTRACE_KAFKA_BOOTSTRAP``)."""
 
     bootstrap: str = "127.0.0.1:9092"
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
@@ -32,7 +32,7 @@ class TopicSettings(BaseModel):
 
 
 class WarehouseSettings(BaseModel):
-    """Where validated results go (``CRYOTRACE_WAREHOUSE__*``; url also ``CRYOTRACE_WAREHOUSE_URL``)."""
+    """The warehouse (``CRYOTRACE_WAREHOUSE__*``; url also ``CRYOTRACE_WAREHOUSE_URL``)."""
 
     url: str = "duckdb:///data/warehouse.duckdb"
     batch_size: int = Field(default=5000, ge=1)
@@ -58,7 +58,9 @@ class Settings(BaseSettings):
         extra="ignore",
     )
 
-    app_id: str = Field(default="cryotrace", description="Faust app id: consumer group and changelog prefix")
+    app_id: str = Field(
+        default="cryotrace", description="Faust app id: consumer group and changelog prefix"
+    )
     kafka_bootstrap: str | None = Field(default=None, description="shortcut for kafka.bootstrap")
     topic_prefix: str | None = Field(default=None, description="shortcut for topics.prefix")
     warehouse_url: str | None = Field(default=None, description="shortcut for warehouse.url")
@@ -66,7 +68,9 @@ class Settings(BaseSettings):
     topics: TopicSettings = TopicSettings()
     warehouse: WarehouseSettings = WarehouseSettings()
     local: LocalInfraSettings = LocalInfraSettings()
-    home: Path | None = Field(default=None, description="project folder holding infra/ and .cryotrace/")
+    home: Path | None = Field(
+        default=None, description="project folder holding infra/ and .cryotrace/"
+    )
     web_port: int = 6066
     log_level: str = "INFO"
 

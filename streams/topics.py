@@ -49,7 +49,7 @@ def logical_name(settings: Settings, name: str) -> Topic | None:
 
 
 def topic_specs(settings: Settings) -> list[TopicSpec]:
-    """Every topic cryotrace needs, all with the same partition count (co-partitioned by shipment)."""
+    """Every topic cryotrace needs, all co-partitioned by shipment (same partition count)."""
     return [
         TopicSpec(
             logical=logical,

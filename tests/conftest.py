@@ -1,4 +1,4 @@
-"""Shared fixtures: the real Kafka broker and PostgreSQL, isolated per test by topic prefix and app id."""
+"""Shared fixtures: the real Kafka and PostgreSQL, isolated per test by topic prefix and app id."""
 
 from __future__ import annotations
 
@@ -28,13 +28,13 @@ def _docker_answers() -> bool:
 
         docker.from_env(timeout=2).ping()
         return True
-    except Exception:  # noqa: BLE001 - any failure means "no Docker daemon here"
+    except Exception:
         return False
 
 
 @pytest.fixture(scope="session")
 def kafka_bootstrap() -> Iterator[str]:
-    """A real Kafka 4.x broker: CRYOTRACE_KAFKA_BOOTSTRAP, testcontainers with Docker, else the local jars."""
+    """A real Kafka 4.x: CRYOTRACE_KAFKA_BOOTSTRAP, testcontainers with Docker, else local jars."""
     if bootstrap := os.environ.get("CRYOTRACE_KAFKA_BOOTSTRAP"):
         yield bootstrap
         return
@@ -48,7 +48,7 @@ def kafka_bootstrap() -> Iterator[str]:
 
     try:
         yield LocalKafka().up()
-    except Exception as exc:  # noqa: BLE001 - reported as fail (CI) or skip
+    except Exception as exc:
         unreachable("Kafka", exc)
 
 
@@ -66,7 +66,7 @@ def postgres_url() -> str:
             conn.execute(sqlalchemy.text("SELECT 1"))
         engine.dispose()
         return url
-    except Exception as exc:  # noqa: BLE001 - reported as fail (CI) or skip
+    except Exception as exc:
         unreachable("PostgreSQL", exc)
         raise
 
@@ -79,7 +79,9 @@ def fresh_postgres_url(postgres_url: str) -> Iterator[str]:
 
     base = make_url(postgres_url)
     name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = dict(host=base.host, port=base.port, user=base.username, dbname=base.database, autocommit=True)
+    admin = dict(
+        host=base.host, port=base.port, user=base.username, dbname=base.database, autocommit=True
+    )
     if base.password:
         admin["password"] = base.password
     with psycopg.connect(**admin) as conn:  # type: ignore[arg-type]
@@ -97,7 +99,7 @@ def duckdb_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def isolated_settings(kafka_bootstrap: str, tmp_path: Path) -> Settings:
-    """Settings with a unique topic prefix and app id, so tests share one broker without seeing each other."""
+    """Settings with a unique topic prefix and app id: tests share a broker, not their data."""
     run = uuid.uuid4().hex[:10]
     return Settings(
         app_id=f"test-{run}",

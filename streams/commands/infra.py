@@ -43,7 +43,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"postgres: {'stopped' if postgres.down() else 'not running'}")
         return 0
     status = {
-        "kafka": {"bootstrap": kafka.bootstrap, "answers": kafka.answers(), "pid": kafka.running_pid()},
+        "kafka": {
+            "bootstrap": kafka.bootstrap,
+            "answers": kafka.answers(),
+            "pid": kafka.running_pid(),
+        },
         "postgres": {"url": postgres.url, "answers": postgres.answers()},
     }
     print(json.dumps(status, indent=2))

@@ -1,4 +1,4 @@
-"""Local infrastructure for machines without Docker: a Maven-jar Kafka broker and a Debian PostgreSQL."""
+"""Local infrastructure without Docker: a Maven-jar Kafka broker and a Debian PostgreSQL."""
 
 from streams.infra.kafka import LocalKafka
 from streams.infra.postgres import LocalPostgres, ensure_postgres

@@ -57,7 +57,7 @@ logger.server.level = info
 
 @dataclass
 class LocalKafka:
-    """The embedded broker: jars under ``.cryotrace/kafka/lib``, data under ``.cryotrace/kafka/data``."""
+    """The embedded broker: jars in ``.cryotrace/kafka/lib``, data in ``.cryotrace/kafka/data``."""
 
     port: int = 9092
     controller_port: int = 9093
@@ -128,12 +128,16 @@ class LocalKafka:
     def _format_storage(self, properties: Path, data_dir: Path) -> None:
         if (data_dir / "meta.properties").exists():
             return
-        cluster_id = subprocess.run(
-            self._java("kafka.tools.StorageTool", "random-uuid"),
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip().splitlines()[-1]
+        cluster_id = (
+            subprocess.run(
+                self._java("kafka.tools.StorageTool", "random-uuid"),
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
         subprocess.run(
             self._java(
                 "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(properties)
@@ -159,7 +163,7 @@ class LocalKafka:
         self._format_storage(properties, data_dir)
         log_file = self.home / "server.log"
         with (self.home / "stdout.log").open("ab") as out:
-            process = subprocess.Popen(  # noqa: S603 - fixed argv built above
+            process = subprocess.Popen(
                 self._java("kafka.Kafka", str(properties), log_file=log_file),
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -168,9 +172,13 @@ class LocalKafka:
             )
         self.pid_file.write_text(str(process.pid))
         if not wait_for(lambda: process.poll() is not None or self._serves(), timeout, 0.5):
-            raise ConfigError(f"Kafka did not answer on {self.bootstrap} within {timeout:.0f} s; see {log_file}")
+            raise ConfigError(
+                f"Kafka did not answer on {self.bootstrap} within {timeout:.0f} s; see {log_file}"
+            )
         if process.poll() is not None:
-            raise ConfigError(f"Kafka exited with {process.returncode}; see {log_file} and {self.home}/stdout.log")
+            raise ConfigError(
+                f"Kafka exited with {process.returncode}; see {log_file} and {self.home}/stdout.log"
+            )
         log.info("kafka.up", bootstrap=self.bootstrap, pid=process.pid)
         return self.bootstrap
 
@@ -183,7 +191,9 @@ class LocalKafka:
 
         try:
             admin = KafkaAdminClient(
-                bootstrap_servers=[self.bootstrap], request_timeout_ms=3000, client_id="cryotrace-probe"
+                bootstrap_servers=[self.bootstrap],
+                request_timeout_ms=3000,
+                client_id="cryotrace-probe",
             )
         except (KafkaError, OSError, ValueError):
             return False

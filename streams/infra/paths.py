@@ -9,7 +9,7 @@ from schemas.errors import ConfigError
 
 
 def project_home() -> Path:
-    """The project folder (holding ``infra/kafka/pom.xml``): ``CRYOTRACE_HOME``, the cwd or the source tree."""
+    """The project folder (with ``infra/kafka/pom.xml``): CRYOTRACE_HOME, the cwd or the sources."""
     candidates: list[Path] = []
     if env := os.environ.get("CRYOTRACE_HOME"):
         candidates.append(Path(env))

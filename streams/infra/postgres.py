@@ -59,16 +59,19 @@ class LocalPostgres:
         try:
             pwd.getpwnam("postgres")
         except KeyError as exc:
-            raise ConfigError("running as root needs the 'postgres' system user (apt-get install postgresql)") from exc
+            raise ConfigError(
+                "running as root needs the 'postgres' system user (apt-get install postgresql)"
+            ) from exc
         return ["runuser", "-u", "postgres", "--"]
 
     def up(self, timeout: float = 60.0) -> str:
-        """Start the cluster unless something answers on the port; create the database. Idempotent."""
+        """Start the cluster unless the port answers; create the database. Idempotent."""
         if not self.answers():
             bin_dir = _bin_dir()
             if bin_dir is None:
                 raise ConfigError(
-                    "PostgreSQL server binaries not found; run `make setup` (installs Debian's postgresql)"
+                    "PostgreSQL server binaries not found; "
+                    "run `scripts/setup.sh --postgres` (installs Debian's postgresql)"
                 )
             as_user = self._run_as()
             data = self.data_dir
@@ -79,7 +82,18 @@ class LocalPostgres:
                 if as_user:
                     shutil.chown(data, "postgres", "postgres")
                 subprocess.run(
-                    [*as_user, str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", ROLE, "-E", "UTF8"],
+                    [
+                        *as_user,
+                        str(bin_dir / "initdb"),
+                        "-D",
+                        str(data),
+                        "-A",
+                        "trust",
+                        "-U",
+                        ROLE,
+                        "-E",
+                        "UTF8",
+                    ],
                     check=True,
                     capture_output=True,
                 )
@@ -99,7 +113,8 @@ class LocalPostgres:
                     "-t",
                     str(int(timeout)),
                     "-o",
-                    f"-p {self.port} -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
+                    f"-p {self.port} -k /tmp -c listen_addresses=127.0.0.1"
+                    " -c fsync=off -c max_connections=200",
                     "start",
                 ],
                 check=True,
@@ -117,9 +132,11 @@ class LocalPostgres:
         with psycopg.connect(
             host="127.0.0.1", port=self.port, user=ROLE, dbname="postgres", autocommit=True
         ) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone()
+            exists = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)
+            ).fetchone()
             if not exists:
-                conn.execute(f'CREATE DATABASE "{DATABASE}"')  # noqa: S608 - constant identifier
+                conn.execute(f'CREATE DATABASE "{DATABASE}"')
 
     def down(self) -> bool:
         """Stop the cluster if ours runs."""
@@ -127,7 +144,16 @@ class LocalPostgres:
         if bin_dir is None or not (self.data_dir / "postmaster.pid").exists():
             return False
         subprocess.run(
-            [*self._run_as(), str(bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"],
+            [
+                *self._run_as(),
+                str(bin_dir / "pg_ctl"),
+                "-D",
+                str(self.data_dir),
+                "-m",
+                "fast",
+                "-w",
+                "stop",
+            ],
             check=False,
             capture_output=True,
         )
@@ -135,7 +161,7 @@ class LocalPostgres:
 
 
 def ensure_postgres(port: int | None = None) -> str:
-    """URL of a PostgreSQL that answers: ``CRYOTRACE_POSTGRES_URL`` if set, else the local cluster."""
+    """URL of a PostgreSQL that answers: CRYOTRACE_POSTGRES_URL if set, else the local cluster."""
     if url := os.environ.get("CRYOTRACE_POSTGRES_URL"):
         return url
     from streams.settings import get_settings

@@ -1,0 +1,93 @@
+"""The Faust app: the composition root that declares topics, tables and agents once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import faust
+
+from streams.kafka_clients import faust_broker_credentials
+from streams.settings import Settings
+from streams.topics import INPUT_TOPICS, Topic, topic_name
+
+Role = Literal["all", "process", "sink"]
+"""What a worker runs: the stream processor, the warehouse sink, or both in one process."""
+
+SINK_SUFFIX = "-sink"
+
+
+@dataclass(frozen=True)
+class Channels:
+    """The app's Kafka topics, declared once from ``streams.topics``."""
+
+    inputs: Any
+    alerts: Any
+    eta: Any
+    deadletter: Any
+    outputs: Any
+
+
+def app_id_for(settings: Settings, role: Role) -> str:
+    """The sink has a consumer group of its own: with DuckDB it must run in exactly one process."""
+    return settings.app_id + (SINK_SUFFIX if role == "sink" else "")
+
+
+def create_app(settings: Settings, role: Role = "all", *, web_port: int | None = None) -> faust.App:
+    """A Faust app for one role, with raw-bytes topics (decoding is ours: schemas.decode)."""
+    app = faust.App(
+        app_id_for(settings, role),
+        broker=[f"kafka://{host}" for host in settings.kafka.bootstrap.split(",")],
+        broker_credentials=faust_broker_credentials(settings.kafka),
+        store="memory://",
+        topic_partitions=settings.topics.partitions,
+        topic_replication_factor=settings.topics.replication_factor,
+        topic_allow_declare=True,
+        topic_disable_leader=True,
+        key_serializer="raw",
+        value_serializer="raw",
+        consumer_auto_offset_reset="earliest",
+        web_enabled=web_port is not None,
+        web_port=web_port or settings.web_port,
+        web_host="127.0.0.1",
+        broker_commit_every=1000,
+        broker_commit_interval=1.0,
+        stream_buffer_maxsize=20_000,
+        producer_linger_ms=5,
+        producer_max_batch_size=256 * 1024,
+        table_cleanup_interval=3600.0,
+        loghandlers=[],
+    )
+    return app
+
+
+def declare_channels(app: faust.App, settings: Settings) -> Channels:
+    """Faust topic objects for every topic the app touches."""
+
+    def single(logical: Topic) -> Any:
+        return app.topic(
+            topic_name(settings, logical),
+            key_type=bytes,
+            value_type=bytes,
+            partitions=settings.topics.partitions,
+        )
+
+    inputs = app.topic(
+        *(topic_name(settings, t) for t in INPUT_TOPICS),
+        key_type=bytes,
+        value_type=bytes,
+        partitions=settings.topics.partitions,
+    )
+    outputs = app.topic(
+        *(topic_name(settings, t) for t in (Topic.ALERTS, Topic.ETA, Topic.DEADLETTER)),
+        key_type=bytes,
+        value_type=bytes,
+        partitions=settings.topics.partitions,
+    )
+    return Channels(
+        inputs=inputs,
+        alerts=single(Topic.ALERTS),
+        eta=single(Topic.ETA),
+        deadletter=single(Topic.DEADLETTER),
+        outputs=outputs,
+    )

@@ -1,0 +1,42 @@
+"""Consumer-group lag: how far a group's committed offsets trail the end of its topics."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from kafka import KafkaConsumer, TopicPartition
+from kafka.admin import KafkaAdminClient
+
+from streams.kafka_clients import kafka_python_config
+from streams.settings import Settings
+
+
+def end_offsets(settings: Settings, topics: Iterable[str]) -> dict[TopicPartition, int]:
+    """The log-end offset of every partition of the given topics."""
+    consumer = KafkaConsumer(**kafka_python_config(settings.kafka), enable_auto_commit=False)
+    try:
+        partitions = [
+            TopicPartition(topic, partition)
+            for topic in topics
+            for partition in sorted(consumer.partitions_for_topic(topic) or ())
+        ]
+        return dict(consumer.end_offsets(partitions))
+    finally:
+        consumer.close()
+
+
+def group_lag(settings: Settings, group_id: str, topics: Iterable[str]) -> int:
+    """Messages of ``topics`` not committed by the group (uncommitted partitions count whole)."""
+    topics = list(topics)
+    ends = end_offsets(settings, topics)
+    admin = KafkaAdminClient(**kafka_python_config(settings.kafka))
+    try:
+        committed = admin.list_consumer_group_offsets(group_id)
+    finally:
+        admin.close()
+    lag = 0
+    for tp, end in ends.items():
+        meta = committed.get(tp)
+        position = meta.offset if meta is not None and meta.offset >= 0 else 0
+        lag += max(0, end - position)
+    return lag

@@ -1,0 +1,80 @@
+"""The warehouse sink agent: micro-batches flushed in a thread, offsets acked after commit."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import faust
+import structlog
+from pydantic import BaseModel, ValidationError
+
+from schemas.alert import Alert
+from schemas.deadletter import DeadLetter
+from schemas.decode import Decoded
+from schemas.eta import EtaUpdate
+from streams.app import Channels
+from streams.settings import Settings
+from streams.topics import INPUT_TOPICS, Topic, logical_name
+from streams.wire import decode_message
+
+log = structlog.get_logger(__name__)
+
+_OUTPUT_MODELS: dict[Topic, type[BaseModel]] = {
+    Topic.ALERTS: Alert,
+    Topic.ETA: EtaUpdate,
+    Topic.DEADLETTER: DeadLetter,
+}
+
+
+def warehouse_records(settings: Settings, message: Any) -> Iterator[BaseModel]:
+    """The warehouse rows one consumed message stands for (bad input yields nothing here:
+    the processor dead-letters it and the sink stores that dead letter from its topic)."""
+    logical = logical_name(settings, message.topic)
+    if logical in INPUT_TOPICS:
+        outcome = decode_message(settings, message)
+        if isinstance(outcome, Decoded):
+            yield from outcome.events
+        return
+    model = _OUTPUT_MODELS.get(logical) if logical else None
+    if model is None:
+        return
+    try:
+        yield model.model_validate_json(message.value)
+    except ValidationError as exc:  # our own output topics: a bug or a foreign producer
+        log.error(
+            "sink.bad_output_record",
+            topic=message.topic,
+            offset=message.offset,
+            error=str(exc)[:300],
+        )
+
+
+def register_sink(app: faust.App, channels: Channels, settings: Settings) -> None:
+    """Declare the sink agent over the input and output topics."""
+    from sinks.writer import WarehouseSink
+
+    from sinks.migrate import upgrade
+
+    topic = app.topic(
+        *channels.inputs.topics, *channels.outputs.topics, key_type=bytes, value_type=bytes
+    )
+
+    @app.agent(topic, name="warehouse-sink")
+    async def warehouse_sink(stream: faust.StreamT[bytes]) -> None:
+        await asyncio.to_thread(upgrade, settings.warehouse.url)
+        sink = WarehouseSink(settings.warehouse.url)
+        try:
+            async for events in stream.noack_take(
+                settings.warehouse.batch_size, within=settings.warehouse.batch_seconds
+            ):
+                for event in events:
+                    for record in warehouse_records(settings, event.message):
+                        sink.add(record)
+                report = await asyncio.to_thread(sink.flush)
+                for event in events:
+                    await stream.ack(event)
+                log.debug("sink.flushed", messages=len(events), report=str(report))
+        finally:
+            await asyncio.to_thread(sink.close)

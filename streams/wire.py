@@ -1,0 +1,46 @@
+"""Kafka message <-> wire model glue: decode an incoming message, encode an outgoing record."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from pydantic import BaseModel
+
+from schemas.deadletter import DeadLetter
+from schemas.decode import Decoded, decode
+from streams.settings import Settings
+from streams.topics import logical_name
+
+
+def received_at(message: Any) -> datetime:
+    """The receiving clock of a Kafka message: its record timestamp (seconds in Faust)."""
+    timestamp = getattr(message, "timestamp", None)
+    if timestamp:
+        return datetime.fromtimestamp(float(timestamp), tz=UTC)
+    return datetime.now(tz=UTC)
+
+
+def decode_message(settings: Settings, message: Any) -> Decoded | DeadLetter:
+    """Decode one consumed message of an input topic with its provenance for dead letters."""
+    logical = logical_name(settings, message.topic)
+    key = message.key.decode("utf-8", "replace") if isinstance(message.key, bytes) else message.key
+    return decode(
+        logical.value if logical else message.topic,
+        message.value if message.value is not None else b"",
+        received_at=received_at(message),
+        key=key,
+        partition=message.partition,
+        offset=message.offset,
+    )
+
+
+def encode(record: BaseModel) -> bytes:
+    """A wire model as the JSON bytes of its ``model_dump(mode="json")``."""
+    return orjson.dumps(record.model_dump(mode="json"))
+
+
+def shipment_key(shipment_id: str | None) -> bytes | None:
+    """Message key: every topic is keyed by shipment id."""
+    return shipment_id.encode("utf-8") if shipment_id is not None else None
