@@ -53,9 +53,8 @@ def warehouse_records(settings: Settings, message: Any) -> Iterator[BaseModel]:
 
 def register_sink(app: faust.App, channels: Channels, settings: Settings) -> None:
     """Declare the sink agent over the input and output topics."""
-    from sinks.writer import WarehouseSink
-
     from sinks.migrate import upgrade
+    from sinks.writer import WarehouseSink
 
     topic = app.topic(
         *channels.inputs.topics, *channels.outputs.topics, key_type=bytes, value_type=bytes
