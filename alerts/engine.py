@@ -1,0 +1,366 @@
+"""The rule engine: ``apply(state, event, config)`` and ``tick(state, now, config)``, pure."""
+
+from __future__ import annotations
+
+from bisect import insort
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from alerts.config import RuleConfig
+from alerts.custody_checks import compact_custody, custodian_at, custody_findings
+from alerts.device import ongoing_silence
+from alerts.findings import Finding
+from alerts.lifecycle import Custodian
+from alerts.readings import compact
+from alerts.rules import RuleSet, rules_for
+from alerts.state import PendingEvent, ShipmentState
+from alerts.transit import departure_and_delivery, transit_finding
+from schemas.alert import Alert
+from schemas.custody import CustodyEvent
+from schemas.deadletter import DeadLetter, FieldError
+from schemas.manifest import ShipmentManifest
+from schemas.telemetry import TelemetryReading
+
+__all__ = ["Event", "Step", "apply", "tick"]
+
+Event = ShipmentManifest | TelemetryReading | CustodyEvent
+"""What the engine consumes (``schemas.decode`` output)."""
+
+_TOPIC = {TelemetryReading: "telemetry", CustodyEvent: "custody"}
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """The result of one ``apply`` or ``tick``: the new state and what to publish."""
+
+    state: ShipmentState | None
+    alerts: list[Alert] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Out:
+    alerts: list[Alert] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+
+
+def apply(
+    state: ShipmentState | None,
+    event: Event,
+    config: RuleConfig,
+    *,
+    received_at: datetime | None = None,
+) -> Step:
+    """Fold one decoded event into its shipment's state.
+
+    ``state`` is the shipment's state or None for a shipment not seen yet; it is updated in
+    place and returned. ``received_at`` only stamps engine dead letters (default: the
+    event's own time). The result depends only on the state and the event: no clock, no I/O.
+    """
+    if state is None:
+        state = ShipmentState(event.shipment_id)
+    out = _Out()
+    if isinstance(event, ShipmentManifest):
+        _apply_manifest(state, event, config, out)
+    elif state.manifest is None:
+        _hold(state, event, config, out, received_at)
+    elif isinstance(event, TelemetryReading):
+        _apply_reading(state, event, config, out, received_at)
+    else:
+        _apply_custody(state, event, config, out, received_at)
+    return Step(state, out.alerts, out.dead_letters)
+
+
+def tick(state: ShipmentState | None, now: datetime, config: RuleConfig) -> Step:
+    """Advance the live clock: ongoing logger silence, transit time, pending timeouts.
+
+    Offline replay never ticks; live workers call it periodically with the wall clock. The
+    clock only moves forward.
+    """
+    if state is None:
+        return Step(None)
+    out = _Out()
+    t = now.timestamp()
+    state.clock = t if state.clock is None else max(state.clock, t)
+    if state.manifest is None:
+        limit = state.clock - config.pending_max_age_s
+        _expire_pending(state, lambda item: item[1] < limit, "manifest_timeout", out, now)
+        return Step(state, out.alerts, out.dead_letters)
+    rules = rules_for(state.manifest, config)
+    changed = [f for f in (_ongoing_silence(state, rules), _transit(state, rules)) if f]
+    if changed:
+        _reconcile(state, changed, complete=False, out=out)
+    return Step(state, out.alerts, out.dead_letters)
+
+
+# -- manifest and pending ----------------------------------------------------------------------
+
+
+def _apply_manifest(
+    state: ShipmentState, manifest: ShipmentManifest, config: RuleConfig, out: _Out
+) -> None:
+    previous = state.manifest
+    if previous == manifest:
+        return
+    state.manifest = manifest
+    if previous is not None:
+        _refold(state, rules_for(manifest, config))
+        _recheck_custody(state)
+        _full_reconcile(state, rules_for(manifest, config), out)
+        return
+    held, state.pending = state.pending, []
+    for topic, _, _, text in held:
+        if topic == "telemetry":
+            _apply_reading(state, TelemetryReading.model_validate_json(text), config, out, None)
+        else:
+            _apply_custody(state, CustodyEvent.model_validate_json(text), config, out, None)
+
+
+def _hold(
+    state: ShipmentState,
+    event: TelemetryReading | CustodyEvent,
+    config: RuleConfig,
+    out: _Out,
+    received_at: datetime | None,
+) -> None:
+    """Keep an event until the manifest arrives, within the count and age bounds."""
+    if any(item[2] == event.event_id for item in state.pending):
+        return
+    t = _event_time(event).timestamp()
+    state.pending.append([_TOPIC[type(event)], t, event.event_id, event.model_dump_json()])
+    newest = max(item[1] for item in state.pending)
+    limit = newest - config.pending_max_age_s
+    stamp = received_at or _event_time(event)
+    _expire_pending(state, lambda item: item[1] < limit, "manifest_timeout", out, stamp)
+    while len(state.pending) > config.max_pending_per_shipment:
+        oldest = state.pending.pop(0)
+        out.dead_letters.append(
+            _dead_letter(
+                oldest[0],
+                state.shipment_id,
+                oldest[3],
+                "pending_overflow",
+                f"more than {config.max_pending_per_shipment} events held without a manifest",
+                stamp,
+            )
+        )
+
+
+def _expire_pending(
+    state: ShipmentState,
+    expired: Callable[[PendingEvent], bool],
+    reason: str,
+    out: _Out,
+    stamp: datetime,
+) -> None:
+    keep = []
+    for item in state.pending:
+        if expired(item):
+            out.dead_letters.append(
+                _dead_letter(
+                    item[0],
+                    state.shipment_id,
+                    item[3],
+                    reason,
+                    "held too long without a shipment manifest",
+                    stamp,
+                )
+            )
+        else:
+            keep.append(item)
+    state.pending = keep
+
+
+# -- readings ----------------------------------------------------------------------------------
+
+
+def _apply_reading(
+    state: ShipmentState,
+    reading: TelemetryReading,
+    config: RuleConfig,
+    out: _Out,
+    received_at: datetime | None,
+) -> None:
+    seen = state.seen
+    if reading.event_id in seen:
+        return
+    assert state.manifest is not None
+    rules = rules_for(state.manifest, config)
+    r = compact(reading)
+    history = state.history
+    problem = None
+    if history and r.t < history[-1].t - config.max_lateness_s:
+        problem = f"recorded more than {config.max_lateness_s:g} s before the newest reading"
+    elif state.floor is not None and r.sort_key <= state.floor:
+        problem = "recorded before the oldest reading still kept for this shipment"
+    if problem is not None:
+        out.dead_letters.append(
+            _dead_letter(
+                "telemetry",
+                state.shipment_id,
+                reading.model_dump_json(),
+                "too_late",
+                problem,
+                received_at or reading.recorded_at,
+            )
+        )
+        return
+    seen[reading.event_id] = None
+    if len(seen) > config.max_seen_event_ids:
+        del seen[next(iter(seen))]
+    if state.latest_t is None or r.t > state.latest_t:
+        state.latest_t = r.t
+    if not history or r.sort_key > history[-1].sort_key:
+        history.append(r)
+        changed = state.fold.step(r, rules)
+        _evict(state, rules, config)
+        found = _transit(state, rules)
+        if found is not None:
+            changed.append(found)
+        if changed:
+            _reconcile(state, changed, complete=False, out=out)
+        return
+    insort(history, r, key=lambda item: item.sort_key)
+    _evict(state, rules, config)
+    _refold(state, rules)
+    _full_reconcile(state, rules, out)
+
+
+def _evict(state: ShipmentState, rules: RuleSet, config: RuleConfig) -> None:
+    """Fold readings that can no longer be preceded by an accepted one into ``base``."""
+    history = state.history
+    horizon = history[-1].t - config.max_lateness_s
+    excess = len(history) - config.max_readings_per_shipment
+    n = 0
+    while n < len(history) - 1 and (n < excess or history[n].t < horizon):
+        state.base.step(history[n], rules)
+        n += 1
+    if n:
+        state.floor = history[n - 1].sort_key
+        del history[:n]
+
+
+def _refold(state: ShipmentState, rules: RuleSet) -> None:
+    fold = state.base.copy()
+    for r in state.history:
+        fold.step(r, rules)
+    state.fold = fold
+
+
+# -- custody -----------------------------------------------------------------------------------
+
+
+def _apply_custody(
+    state: ShipmentState,
+    event: CustodyEvent,
+    config: RuleConfig,
+    out: _Out,
+    received_at: datetime | None,
+) -> None:
+    if event.event_id in state.seen:
+        return
+    if len(state.custody) >= config.max_custody_events:
+        out.dead_letters.append(
+            _dead_letter(
+                "custody",
+                state.shipment_id,
+                event.model_dump_json(),
+                "custody_overflow",
+                f"more than {config.max_custody_events} custody events",
+                received_at or event.occurred_at,
+            )
+        )
+        return
+    state.seen[event.event_id] = None
+    if len(state.seen) > config.max_seen_event_ids:
+        del state.seen[next(iter(state.seen))]
+    c = compact_custody(event)
+    insort(state.custody, c, key=lambda item: item.sort_key)
+    if state.latest_t is None or c.t > state.latest_t:
+        state.latest_t = c.t
+    _recheck_custody(state)
+    assert state.manifest is not None
+    _full_reconcile(state, rules_for(state.manifest, config), out)
+
+
+def _recheck_custody(state: ShipmentState) -> None:
+    assert state.manifest is not None
+    state.departed, state.delivered = departure_and_delivery(
+        state.custody, state.manifest.destination.site_id
+    )
+
+
+# -- derivation and reconciliation -------------------------------------------------------------
+
+
+def _ongoing_silence(state: ShipmentState, rules: RuleSet) -> Finding | None:
+    last = state.fold.last_t
+    if state.clock is None or last is None or state.clock - last <= rules.silent_after_s:
+        return None
+    return ongoing_silence(last, rules.silent_after_s, state.fold.last_location)
+
+
+def _transit(state: ShipmentState, rules: RuleSet) -> Finding | None:
+    """The transit finding when it changed since last derived (None otherwise)."""
+    if rules.max_transit_s is None:
+        return None
+    latest = state.latest_t
+    if state.clock is not None:
+        latest = state.clock if latest is None else max(latest, state.clock)
+    found = transit_finding(state.departed, state.delivered, latest, rules.max_transit_s)
+    previous = state.transit
+    if found is None or (previous is not None and previous.to_list() == found.to_list()):
+        return None
+    state.transit = found
+    return found
+
+
+def _full_reconcile(state: ShipmentState, rules: RuleSet, out: _Out) -> None:
+    assert state.manifest is not None
+    findings = list(state.fold.findings.values())
+    findings += custody_findings(state.custody, state.manifest.coi_id)
+    state.transit = None
+    for extra in (_transit(state, rules), _ongoing_silence(state, rules)):
+        if extra is not None:
+            findings.append(extra)
+    _reconcile(state, findings, complete=True, out=out)
+
+
+def _reconcile(state: ShipmentState, findings: list[Finding], *, complete: bool, out: _Out) -> None:
+    assert state.manifest is not None
+    out.alerts.extend(
+        state.book.reconcile(
+            findings,
+            complete=complete,
+            coi_id=state.manifest.coi_id,
+            custodian=_custodian(state),
+        )
+    )
+
+
+def _custodian(state: ShipmentState) -> Custodian:
+    handoffs = [c for c in state.custody if c.to_id is not None]
+    times = [c.t for c in handoffs]
+    return lambda t: custodian_at(handoffs, times, t)
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _event_time(event: TelemetryReading | CustodyEvent) -> datetime:
+    return event.recorded_at if isinstance(event, TelemetryReading) else event.occurred_at
+
+
+def _dead_letter(
+    topic: str, shipment_id: str, raw: str, reason: str, msg: str, received_at: datetime
+) -> DeadLetter:
+    loc = "recorded_at" if topic == "telemetry" else "shipment_id"
+    return DeadLetter(
+        reason=reason,
+        errors=[FieldError(loc=loc, msg=msg, type=reason)],
+        source_topic=topic,
+        key=shipment_id,
+        raw=raw,
+        received_at=received_at,
+    )

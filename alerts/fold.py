@@ -1,0 +1,131 @@
+"""ReadingFold: every reading rule folded over readings in event-time order, O(1) per reading."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from alerts.device import sequence_gap, silence
+from alerts.episodes import Band, EpisodeTracker
+from alerts.excursions import OutOfRange
+from alerts.findings import Finding, Point
+from alerts.readings import CompactReading
+from alerts.rules import RuleSet
+
+__all__ = ["ReadingFold"]
+
+
+def _value(band: Band, r: CompactReading) -> float | None:
+    name = band.field
+    if name == "hi":
+        return r.temp_max if r.temp_max is not None else r.temp
+    if name == "lo":
+        return r.temp_min if r.temp_min is not None else r.temp
+    if name == "lid":
+        return None if r.lid_open is None else float(r.lid_open)
+    if name == "shock":
+        return r.shock_g
+    if name == "tilt":
+        return r.tilt_deg
+    return r.battery_pct
+
+
+@dataclass(slots=True)
+class ReadingFold:
+    """The accumulated result of the reading rules over a prefix of the sorted readings.
+
+    ``findings`` holds the latest derived state of every alert episode seen so far, keyed
+    by ``Finding.key``. Folding is deterministic, so folding the same readings in the same
+    (event-time) order always gives the same findings.
+    """
+
+    trackers: dict[str, EpisodeTracker] = field(default_factory=dict)
+    out_of_range: OutOfRange = field(default_factory=OutOfRange)
+    last_t: float | None = None
+    last_location: Point | None = None
+    last_seq: dict[str, int] = field(default_factory=dict)
+    findings: dict[str, Finding] = field(default_factory=dict)
+
+    def step(self, r: CompactReading, rules: RuleSet) -> list[Finding]:
+        """Fold the next reading (not earlier than any folded one); the changed findings."""
+        changed: list[Finding] = []
+        t = r.t
+        if r.lat is not None and r.lon is not None:
+            self.last_location = (r.lat, r.lon)
+        location = self.last_location
+        if self.last_t is not None:
+            found = silence(self.last_t, t, rules.silent_after_s, location)
+            if found is not None:
+                changed.append(found)
+        self.last_t = t
+        if r.logger_id is not None and r.seq is not None:
+            previous = self.last_seq.get(r.logger_id)
+            if previous is not None:
+                found = sequence_gap(r.logger_id, previous, r.seq, t, location)
+                if found is not None:
+                    changed.append(found)
+            if previous != r.seq:
+                self.last_seq[r.logger_id] = r.seq
+        hi = r.temp_max if r.temp_max is not None else r.temp
+        lo = r.temp_min if r.temp_min is not None else r.temp
+        extra: dict[str, Any] = {}
+        if hi is not None and lo is not None:
+            out = (rules.upper_c is not None and hi > rules.upper_c) or (
+                rules.lower_c is not None and lo < rules.lower_c
+            )
+            found = self.out_of_range.step(t, out, rules.budget_s)
+            if found is not None:
+                changed.append(found)
+            extra = {"cumulative_out_of_range_s": self.out_of_range.total_s}
+        trackers = self.trackers
+        for band in rules.bands:
+            value = _value(band, r)
+            if value is None:
+                continue
+            key = f"{band.type}|{band.name}"
+            tracker = trackers.get(key)
+            if tracker is None:
+                tracker = trackers[key] = EpisodeTracker()
+            found = tracker.step(band, t, value, location, extra if band.unit == "c" else {})
+            if found is not None:
+                changed.append(found)
+        findings = self.findings
+        for found in changed:
+            findings[found.key] = found
+        return changed
+
+    def copy(self) -> ReadingFold:
+        """An independent copy (findings are replaced, never mutated, so they are shared)."""
+        return ReadingFold(
+            {k: EpisodeTracker.from_list(v.to_list()) for k, v in self.trackers.items()},
+            OutOfRange.from_list(self.out_of_range.to_list()),
+            self.last_t,
+            self.last_location,
+            dict(self.last_seq),
+            dict(self.findings),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Compact JSON form."""
+        return {
+            "trackers": {k: v.to_list() for k, v in self.trackers.items()},
+            "oor": self.out_of_range.to_list(),
+            "last_t": self.last_t,
+            "loc": None if self.last_location is None else list(self.last_location),
+            "seq": self.last_seq,
+            "findings": [f.to_list() for f in self.findings.values()],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ReadingFold:
+        """Inverse of ``to_dict``."""
+        findings = [Finding.from_list(item) for item in data["findings"]]
+        loc = data["loc"]
+        return cls(
+            {k: EpisodeTracker.from_list(v) for k, v in data["trackers"].items()},
+            OutOfRange.from_list(data["oor"]),
+            data["last_t"],
+            None if loc is None else (float(loc[0]), float(loc[1])),
+            dict(data["seq"]),
+            {f.key: f for f in findings},
+        )

@@ -1,0 +1,213 @@
+"""Alert lifecycle: stable alert ids, versions, and only the real changes emitted."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from alerts.findings import SEVERITIES, Finding
+from alerts.messages import message
+from schemas.alert import Alert, GeoPoint
+from schemas.custody import Party
+
+__all__ = ["AlertBook", "Custodian", "to_datetime"]
+
+Custodian = Callable[[float], "tuple[str, str | None] | None"]
+"""The custodian ``(party_id, role)`` at an epoch time, or None."""
+
+
+def to_datetime(epoch_s: float) -> datetime:
+    """An epoch time in seconds as an aware UTC datetime."""
+    return datetime.fromtimestamp(epoch_s, UTC)
+
+
+def _iso(epoch_s: float | None) -> str | None:
+    return None if epoch_s is None else to_datetime(epoch_s).isoformat().replace("+00:00", "Z")
+
+
+def _prefix(anchor: str) -> str:
+    return anchor.partition("@")[0] if "@" in anchor else anchor
+
+
+def _overlaps(a_open: float, a_end: float, b_open: float, b_end: float) -> bool:
+    return a_open <= b_end and b_open <= a_end
+
+
+def _number(alert_id: str) -> int:
+    return int(alert_id.rsplit(":", 1)[1])
+
+
+@dataclass(slots=True)
+class AlertBook:
+    """What has been emitted for one shipment: ``(type, anchor)`` -> alert id -> last version.
+
+    - ``alert_id`` is ``<shipment_id>:<type>:<n>`` with ``n`` counting that type's alerts in
+      the order they were first emitted; it keeps its meaning (one physical episode).
+    - When a late event changes an episode's anchor (it starts earlier, or two episodes merge),
+      the new episode takes over the id of the earliest emitted alert it overlaps; an emitted
+      alert whose episode no longer exists is resolved with ``details.superseded_by`` (the id
+      that now covers it) or ``details.withdrawn`` (nothing covers it any more).
+    - ``version`` grows by one with every change of content; nothing is emitted otherwise.
+    """
+
+    shipment_id: str
+    anchors: dict[str, str] = field(default_factory=dict)
+    counters: dict[str, int] = field(default_factory=dict)
+    emitted: dict[str, list[Any]] = field(default_factory=dict)
+
+    def reconcile(
+        self,
+        findings: Iterable[Finding],
+        *,
+        complete: bool,
+        coi_id: str | None,
+        custodian: Custodian,
+    ) -> list[Alert]:
+        """Emit the alert versions that bring the emitted state in line with ``findings``.
+
+        With ``complete`` the findings are the whole derivation, so emitted alerts missing
+        from it are superseded or withdrawn; otherwise they are only the changed ones.
+        """
+        derived = sorted(findings, key=lambda f: (f.opened_at, f.key))
+        keys = {f.key for f in derived}
+        orphans: dict[str, str] = {}
+        if complete:
+            orphans = {aid: key for key, aid in self.anchors.items() if key not in keys}
+        for f in derived:
+            if f.key not in self.anchors:
+                self.anchors[f.key] = self._take_over(f, orphans) or self._new_id(f.type)
+        out: list[Alert] = []
+        for f in derived:
+            aid = self.anchors[f.key]
+            self._emit(aid, self._content(f, coi_id, custodian), coi_id, out)
+        for aid in sorted(orphans, key=lambda a: (a.rsplit(":", 1)[0], _number(a))):
+            key = orphans[aid]
+            del self.anchors[key]
+            self._emit(aid, self._retired(aid, key, derived), coi_id, out)
+        return out
+
+    def _new_id(self, kind: str) -> str:
+        n = self.counters.get(kind, 0) + 1
+        self.counters[kind] = n
+        return f"{self.shipment_id}:{kind}:{n}"
+
+    def _take_over(self, f: Finding, orphans: dict[str, str]) -> str | None:
+        prefix = _prefix(f.anchor)
+        best: str | None = None
+        for aid, key in orphans.items():
+            kind, _, anchor = key.partition("|")
+            if kind != f.type or _prefix(anchor) != prefix or "@" not in anchor:
+                continue
+            c = self.emitted[aid][1]
+            end = c["resolved_t"] if c["resolved_t"] is not None else float("inf")
+            if not _overlaps(c["opened_t"], end, f.opened_at, f.end):
+                continue
+            if best is None or _number(aid) < _number(best):
+                best = aid
+        if best is not None:
+            del orphans[best]
+        return best
+
+    def _retired(self, aid: str, key: str, derived: list[Finding]) -> dict[str, Any]:
+        previous = dict(self.emitted[aid][1])
+        details = dict(previous["details"])
+        details.pop("withdrawn", None)
+        details.pop("superseded_by", None)
+        kind, _, anchor = key.partition("|")
+        end = previous["resolved_t"] if previous["resolved_t"] is not None else float("inf")
+        successor = next(
+            (
+                self.anchors[f.key]
+                for f in derived
+                if f.type == kind
+                and "@" in anchor
+                and _prefix(f.anchor) == _prefix(anchor)
+                and _overlaps(previous["opened_t"], end, f.opened_at, f.end)
+            ),
+            None,
+        )
+        if successor is not None:
+            details["superseded_by"] = successor
+            note = f"Superseded by {successor}: "
+        else:
+            details["withdrawn"] = True
+            note = "Withdrawn after late data: "
+        resolved = (
+            previous["resolved_t"] if previous["resolved_t"] is not None else previous["updated_t"]
+        )
+        previous.update(
+            details=details,
+            resolved_t=resolved,
+            updated_t=max(previous["updated_t"], resolved),
+            message=note + previous["message"].removeprefix(previous.get("note", "")),
+            note=note,
+        )
+        return previous
+
+    def _content(self, f: Finding, coi_id: str | None, custodian: Custodian) -> dict[str, Any]:
+        holder = custodian(f.opened_at)
+        details = {
+            k: (_iso(v) if k.endswith("_at") and isinstance(v, float) else v)
+            for k, v in f.details.items()
+        }
+        return {
+            "type": f.type,
+            "coi_id": coi_id,
+            "opened_t": f.opened_at,
+            "updated_t": f.updated_at,
+            "resolved_t": f.resolved_at,
+            "custodian": None if holder is None else list(holder),
+            "location": None if f.location is None else list(f.location),
+            "details": details,
+            "message": message(f, holder),
+        }
+
+    def _emit(
+        self, aid: str, content: dict[str, Any], coi_id: str | None, out: list[Alert]
+    ) -> None:
+        snapshot = self.emitted.get(aid)
+        if snapshot is not None and snapshot[1] == content:
+            return
+        version = 1 if snapshot is None else snapshot[0] + 1
+        self.emitted[aid] = [version, content]
+        out.append(self._alert(aid, version, content))
+
+    def _alert(self, aid: str, version: int, c: dict[str, Any]) -> Alert:
+        if c["resolved_t"] is not None:
+            status = "resolved"
+        else:
+            status = "open" if version == 1 else "updated"
+        holder = c["custodian"]
+        loc = c["location"]
+        return Alert(
+            alert_id=aid,
+            version=version,
+            status=status,
+            type=c["type"],
+            severity=SEVERITIES.get(c["type"], "warning"),
+            shipment_id=self.shipment_id,
+            coi_id=c["coi_id"],
+            opened_at=to_datetime(c["opened_t"]),
+            updated_at=to_datetime(c["updated_t"]),
+            resolved_at=None if c["resolved_t"] is None else to_datetime(c["resolved_t"]),
+            custodian=None if holder is None else Party(party_id=holder[0], role=holder[1]),
+            location=None if loc is None else GeoPoint(lat=loc[0], lon=loc[1]),
+            details=c["details"],
+            message=c["message"],
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Compact JSON form."""
+        return {"anchors": self.anchors, "counters": self.counters, "emitted": self.emitted}
+
+    @classmethod
+    def from_dict(cls, shipment_id: str, data: dict[str, Any]) -> AlertBook:
+        """Inverse of ``to_dict``."""
+        return cls(
+            shipment_id,
+            dict(data["anchors"]),
+            dict(data["counters"]),
+            {k: list(v) for k, v in data["emitted"].items()},
+        )

@@ -1,0 +1,112 @@
+"""ShipmentState: everything the engine keeps per shipment, JSON-serialisable for a changelog."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from alerts.custody_checks import CompactCustody
+from alerts.findings import Finding
+from alerts.fold import ReadingFold
+from alerts.lifecycle import AlertBook
+from alerts.readings import CompactReading
+from schemas.manifest import ShipmentManifest
+
+__all__ = ["STATE_FORMAT", "PendingEvent", "ShipmentState"]
+
+STATE_FORMAT = 1
+"""Version of the JSON layout; bump on an incompatible change."""
+
+PendingEvent = list[Any]
+"""``[topic, event_time_s, event_id, event_json]`` of an event held until the manifest."""
+
+
+@dataclass(slots=True)
+class ShipmentState:
+    """The per-shipment state.
+
+    - ``history``: readings sorted by ``(recorded_at, event_id)``, bounded; ``base`` is the
+      fold of the readings evicted from it and ``floor`` the sort key of the last evicted
+      one, so ``fold`` (the live result) always equals ``base`` folded over ``history``.
+    - ``seen``: recent event ids (insertion-ordered, bounded) for de-duplication.
+    - ``custody``: custody events sorted by ``(occurred_at, event_id)``.
+    - ``book``: emitted alert snapshots and episode counters.
+    - ``pending``: events that arrived before the manifest, in arrival order.
+    - ``latest_t``: the latest event time seen; ``clock``: the latest live clock from ``tick``.
+    """
+
+    shipment_id: str
+    manifest: ShipmentManifest | None = None
+    history: list[CompactReading] = field(default_factory=list)
+    base: ReadingFold = field(default_factory=ReadingFold)
+    floor: tuple[float, str] | None = None
+    fold: ReadingFold = field(default_factory=ReadingFold)
+    seen: dict[str, None] = field(default_factory=dict)
+    custody: list[CompactCustody] = field(default_factory=list)
+    departed: float | None = None
+    delivered: float | None = None
+    transit: Finding | None = None
+    latest_t: float | None = None
+    clock: float | None = None
+    book: AlertBook = field(init=False)
+    pending: list[PendingEvent] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.book = AlertBook(self.shipment_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Compact JSON-able form (tuples become lists)."""
+        return {
+            "format": STATE_FORMAT,
+            "shipment_id": self.shipment_id,
+            "manifest": None if self.manifest is None else self.manifest.model_dump(mode="json"),
+            "history": [list(r) for r in self.history],
+            "base": self.base.to_dict(),
+            "floor": None if self.floor is None else list(self.floor),
+            "fold": self.fold.to_dict(),
+            "seen": list(self.seen),
+            "custody": [list(c) for c in self.custody],
+            "departed": self.departed,
+            "delivered": self.delivered,
+            "transit": None if self.transit is None else self.transit.to_list(),
+            "latest_t": self.latest_t,
+            "clock": self.clock,
+            "book": self.book.to_dict(),
+            "pending": self.pending,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ShipmentState:
+        """Inverse of ``to_dict``."""
+        if data.get("format") != STATE_FORMAT:
+            raise ValueError(f"unsupported shipment state format {data.get('format')!r}")
+        manifest = data["manifest"]
+        floor = data["floor"]
+        state = cls(
+            shipment_id=data["shipment_id"],
+            manifest=None if manifest is None else ShipmentManifest.model_validate(manifest),
+            history=[CompactReading.from_list(r) for r in data["history"]],
+            base=ReadingFold.from_dict(data["base"]),
+            floor=None if floor is None else (float(floor[0]), str(floor[1])),
+            fold=ReadingFold.from_dict(data["fold"]),
+            seen=dict.fromkeys(data["seen"]),
+            custody=[CompactCustody.from_list(c) for c in data["custody"]],
+            departed=data["departed"],
+            delivered=data["delivered"],
+            transit=None if data["transit"] is None else Finding.from_list(data["transit"]),
+            latest_t=data["latest_t"],
+            clock=data["clock"],
+            pending=[list(p) for p in data["pending"]],
+        )
+        state.book = AlertBook.from_dict(state.shipment_id, data["book"])
+        return state
+
+    def to_json(self) -> str:
+        """Compact JSON text."""
+        return json.dumps(self.to_dict(), separators=(",", ":"), allow_nan=False)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> ShipmentState:
+        """Inverse of ``to_json``."""
+        return cls.from_dict(json.loads(text))

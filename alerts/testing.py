@@ -1,0 +1,155 @@
+"""Builders for manifests, readings and custody events, and a runner, for tests of the rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from alerts.config import RuleConfig
+from alerts.engine import Event, apply
+from alerts.state import ShipmentState
+from schemas.alert import Alert
+from schemas.custody import CustodyEvent
+from schemas.deadletter import DeadLetter
+from schemas.manifest import ShipmentManifest
+from schemas.telemetry import TelemetryReading
+
+__all__ = [
+    "LOGGER",
+    "SHIPMENT",
+    "T0",
+    "Run",
+    "at",
+    "custody",
+    "final_alerts",
+    "manifest",
+    "reading",
+    "run",
+]
+
+SHIPMENT = "SHP-T1"
+LOGGER = "LOG-T1"
+COI = "COI-T1"
+T0 = datetime(2026, 11, 29, 20, 0, tzinfo=UTC)
+"""Minute 0 of every built shipment."""
+
+
+def at(minute: float) -> datetime:
+    """``T0`` plus ``minute`` minutes."""
+    return T0 + timedelta(minutes=minute)
+
+
+def manifest(
+    profile: str = "cryo-150", *, shipment_id: str = SHIPMENT, **overrides: Any
+) -> ShipmentManifest:
+    """A valid manifest (hub to hospital, logger ``LOG-T1``, 10 min reporting interval)."""
+    data: dict[str, Any] = {
+        "shipment_id": shipment_id,
+        "coi_id": COI,
+        "product_profile": profile,
+        "origin": {"site_id": "HUB-NE", "role": "hub", "lat": 40.44, "lon": -79.99},
+        "destination": {"site_id": "HOSP-1", "role": "hospital", "lat": 42.3, "lon": -71.1},
+        "promised_window": {"start": at(24 * 60).isoformat(), "end": at(30 * 60).isoformat()},
+        "logger_id": LOGGER,
+        "reporting_interval_s": 600,
+        "created_at": at(-60).isoformat(),
+    }
+    data.update(overrides)
+    return ShipmentManifest.model_validate(data)
+
+
+def reading(
+    minute: float,
+    temp: float | None = None,
+    *,
+    shipment_id: str = SHIPMENT,
+    event_id: str | None = None,
+    seq: int | None = None,
+    logger_id: str | None = LOGGER,
+    location: tuple[float, float] | None = None,
+    **fields: Any,
+) -> TelemetryReading:
+    """A reading at ``at(minute)``; its event id derives from the minute unless given."""
+    data: dict[str, Any] = {
+        "event_id": event_id or f"{shipment_id}:r:{minute:g}",
+        "shipment_id": shipment_id,
+        "logger_id": logger_id,
+        "seq": seq,
+        "recorded_at": at(minute).isoformat(),
+        "temperature_c": temp,
+        **fields,
+    }
+    if location is not None:
+        data["location"] = {"lat": location[0], "lon": location[1]}
+    return TelemetryReading.model_validate(data)
+
+
+def custody(
+    minute: float,
+    step: str,
+    from_party: str | None = None,
+    to_party: str | None = None,
+    *,
+    shipment_id: str = SHIPMENT,
+    event_id: str | None = None,
+    coi_id: str | None = COI,
+    roles: tuple[str, str] = ("hub", "courier"),
+    **fields: Any,
+) -> CustodyEvent:
+    """A custody event at ``at(minute)``; a handoff when ``to_party`` is given."""
+    data: dict[str, Any] = {
+        "event_id": event_id or f"{shipment_id}:c:{minute:g}:{step}",
+        "shipment_id": shipment_id,
+        "coi_id": coi_id,
+        "occurred_at": at(minute).isoformat(),
+        "step": step,
+        **fields,
+    }
+    if from_party is not None:
+        data["from_party"] = {"party_id": from_party, "role": roles[0]}
+    if to_party is not None:
+        data["to_party"] = {"party_id": to_party, "role": roles[1]}
+    return CustodyEvent.model_validate(data)
+
+
+@dataclass
+class Run:
+    """Everything a sequence of events produced for one shipment."""
+
+    state: ShipmentState | None
+    alerts: list[Alert] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+
+    def final(self) -> dict[str, Alert]:
+        """The last version of every alert id."""
+        return final_alerts(self.alerts)
+
+    def of_type(self, kind: str) -> list[Alert]:
+        """Final alerts of one type, by alert id."""
+        return [a for _, a in sorted(self.final().items()) if a.type == kind]
+
+
+def run(
+    events: Iterable[Event], config: RuleConfig | None = None, state: ShipmentState | None = None
+) -> Run:
+    """Apply ``events`` in order to one shipment's state."""
+    config = config or RuleConfig()
+    result = Run(state)
+    for event in events:
+        step = apply(result.state, event, config)
+        result.state = step.state
+        result.alerts.extend(step.alerts)
+        result.dead_letters.extend(step.dead_letters)
+    return result
+
+
+def final_alerts(alerts: Iterable[Alert]) -> dict[str, Alert]:
+    """The last version of every alert id."""
+    final: dict[str, Alert] = {}
+    for alert in alerts:
+        seen = final.get(alert.alert_id)
+        if seen is None or alert.version > seen.version:
+            final[alert.alert_id] = alert
+    return final
