@@ -1,0 +1,54 @@
+"""Settings: environment names, shortcuts, secrets, and the completeness of .env.example."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel
+
+from streams.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _env_names(model: type[BaseModel], prefix: str) -> list[str]:
+    names: list[str] = []
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            names.extend(_env_names(annotation, f"{prefix}{name.upper()}__"))
+        else:
+            names.append(f"{prefix}{name.upper()}")
+    return names
+
+
+def test_env_example_lists_every_setting() -> None:
+    listed = {
+        line.split("=", 1)[0]
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if line and not line.startswith("#")
+    }
+    missing = [name for name in _env_names(Settings, "CRYOTRACE_") if name not in listed]
+    assert missing == []
+
+
+def test_shortcuts_fold_into_sections(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CRYOTRACE_KAFKA_BOOTSTRAP", "broker-a:9092,broker-b:9092")
+    monkeypatch.setenv("CRYOTRACE_TOPIC_PREFIX", "staging")
+    monkeypatch.setenv("CRYOTRACE_WAREHOUSE_URL", "postgresql://u@db/w")
+    monkeypatch.setenv("CRYOTRACE_TOPICS__PARTITIONS", "12")
+    settings = Settings()
+    assert settings.kafka.bootstrap == "broker-a:9092,broker-b:9092"
+    assert settings.topics.prefix == "staging"
+    assert settings.topics.partitions == 12
+    assert settings.warehouse.url == "postgresql://u@db/w"
+
+
+def test_sasl_password_is_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CRYOTRACE_KAFKA__SASL_PASSWORD", "hunter2-secret")
+    settings = Settings()
+    assert settings.kafka.sasl_password is not None
+    assert settings.kafka.sasl_password.get_secret_value() == "hunter2-secret"
+    assert "hunter2-secret" not in repr(settings)
+    assert "hunter2-secret" not in str(settings.model_dump())
