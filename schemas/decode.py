@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from schemas.custody import CustodyEvent
 from schemas.deadletter import DeadLetter, FieldError
 from schemas.epcis import EpcisError, epcis_events
+from schemas.fastpath import fast_telemetry
 from schemas.manifest import ShipmentManifest
 from schemas.telemetry import TelemetryReading
 from schemas.timestamps import NAIVE_TIMESTAMP
@@ -234,7 +235,13 @@ def decode(
     events, or a ``DeadLetter`` with the reason, field errors and the payload as text.
     """
     try:
-        received = _as_utc(received_at)
+        received = received_at if received_at.tzinfo is UTC else _as_utc(received_at)
+        if topic == "telemetry" and type(payload) is bytes and len(payload) <= MAX_PAYLOAD_BYTES:
+            reading = fast_telemetry(payload)
+            if reading is not None and (
+                not check_future or reading.recorded_at <= received + FUTURE_TOLERANCE
+            ):
+                return Decoded([reading])
         try:
             events = _decode_events(topic, payload)
             if check_future:

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
+import msgspec
 from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 __all__ = [
     "NAIVE_TIMESTAMP",
     "Timestamp",
+    "coerce_timestamp",
     "format_timestamp",
     "parse_timestamp",
 ]
@@ -19,9 +20,6 @@ __all__ = [
 NAIVE_TIMESTAMP = "naive_timestamp"
 """Error type reported (by pydantic and as a dead-letter reason) for a timestamp without zone."""
 
-_RFC3339 = re.compile(
-    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?P<frac>\.\d+)?(?P<zone>[Zz]|[+-]\d{2}:\d{2})?"
-)
 _MIN_EPOCH_MS = -62_135_596_800_000  # 0001-01-01T00:00:00Z
 _MAX_EPOCH_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -34,24 +32,22 @@ def _from_epoch_ms(value: int | float) -> datetime:
 
 
 def _from_text(value: str) -> datetime:
-    match = _RFC3339.fullmatch(value)
-    if match is None:
+    try:
+        parsed = msgspec.convert(value, datetime)
+    except msgspec.ValidationError:
         raise PydanticCustomError(
             "timestamp_format", "timestamp must be RFC 3339 with an offset, or epoch milliseconds"
-        )
-    if match["zone"] is None:
-        raise PydanticCustomError(NAIVE_TIMESTAMP, "timestamp has no time zone offset")
-    text = value[:10] + "T" + value[11:]
-    frac = match["frac"]
-    if frac is not None and len(frac) > 7:  # keep microseconds, drop finer digits
-        text = text.replace(frac, frac[:7], 1)
-    try:
-        parsed = datetime.fromisoformat(text.upper())
-    except ValueError as exc:
-        raise PydanticCustomError(
-            "timestamp_format", "invalid date or time: {error}", {"error": str(exc)}
         ) from None
-    return parsed.astimezone(UTC)
+    if parsed.tzinfo is None:
+        raise PydanticCustomError(NAIVE_TIMESTAMP, "timestamp has no time zone offset")
+    return parsed if parsed.tzinfo is UTC else _shift_to_utc(parsed)
+
+
+def _shift_to_utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise PydanticCustomError("timestamp_range", "timestamp out of range in UTC") from None
 
 
 def _to_utc(value: datetime) -> datetime:
@@ -59,7 +55,7 @@ def _to_utc(value: datetime) -> datetime:
         raise PydanticCustomError(NAIVE_TIMESTAMP, "timestamp has no time zone offset")
     if value.tzinfo is UTC:
         return value
-    return value.astimezone(UTC)
+    return _shift_to_utc(value)
 
 
 def _coerce(value: Any) -> Any:
@@ -74,6 +70,11 @@ def _coerce(value: Any) -> Any:
     raise PydanticCustomError(
         "timestamp_type", "timestamp must be an RFC 3339 string or integer epoch milliseconds"
     )
+
+
+def coerce_timestamp(value: Any) -> datetime:
+    """What the ``Timestamp`` field does: an aware UTC datetime or ``PydanticCustomError``."""
+    return _to_utc(_coerce(value))
 
 
 def parse_timestamp(value: str | int | float | datetime) -> datetime:

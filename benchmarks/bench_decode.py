@@ -1,0 +1,83 @@
+"""Benchmark: telemetry readings decoded and validated per second on one core."""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+from datetime import UTC, datetime, timedelta
+
+import orjson
+
+from schemas.decode import Decoded, decode
+
+_START = datetime(2026, 11, 29, 20, 0, tzinfo=UTC)
+
+
+def _payloads(count: int, seed: int) -> list[bytes]:
+    """Realistic telemetry messages: full readings, unit variants, location-only pings."""
+    rng = random.Random(seed)
+    payloads = []
+    for seq in range(count):
+        recorded = _START + timedelta(seconds=600 * seq)
+        reading: dict[str, object] = {
+            "event_id": f"LOG-{seq % 97}:{seq}",
+            "shipment_id": f"SHP-{seq % 97:04d}",
+            "logger_id": f"LOG-{seq % 97}",
+            "seq": seq,
+            "recorded_at": recorded.isoformat().replace("+00:00", "Z"),
+            "location": {
+                "lat": rng.uniform(30, 45),
+                "lon": rng.uniform(-100, -70),
+                "accuracy_m": 25,
+            },
+            "lid_open": False,
+            "tilt_deg": rng.uniform(0, 10),
+            "shock_g": rng.uniform(0, 1),
+            "battery_pct": rng.randint(10, 100),
+            "ambient_c": rng.uniform(15, 25),
+        }
+        variant = seq % 10
+        if variant < 7:
+            reading["temperature_c"] = rng.uniform(-190, -150)
+        elif variant < 9:
+            reading["temperature"] = {"value": rng.uniform(-310, -240), "unit": "F"}
+        if variant == 5:
+            reading["recorded_at"] = int(recorded.timestamp() * 1000)
+        payloads.append(orjson.dumps(reading))
+    return payloads
+
+
+def main() -> None:
+    """Run the benchmark and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--count", type=int, default=50_000, help="messages per round")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds; the best is reported")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+
+    payloads = _payloads(args.count, args.seed)
+    received_at = _START + timedelta(seconds=600 * args.count)
+    best_parse = best_decode = float("inf")
+    for _ in range(args.rounds):
+        began = time.perf_counter()
+        for payload in payloads:
+            orjson.loads(payload)
+        best_parse = min(best_parse, time.perf_counter() - began)
+
+        began = time.perf_counter()
+        decoded = 0
+        for payload in payloads:
+            if isinstance(decode("telemetry", payload, received_at=received_at), Decoded):
+                decoded += 1
+        best_decode = min(best_decode, time.perf_counter() - began)
+        assert decoded == len(payloads), f"only {decoded} of {len(payloads)} decoded"
+
+    print(f"messages per round       {args.count}")
+    print(f"json parse only          {args.count / best_parse:,.0f} messages/s")
+    print(f"decode + validate        {args.count / best_decode:,.0f} readings/s")
+    print(f"per reading              {best_decode / args.count * 1e6:.2f} µs")
+
+
+if __name__ == "__main__":
+    main()

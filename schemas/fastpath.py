@@ -1,0 +1,125 @@
+"""Fast path for plain, valid telemetry: msgspec decodes and checks in C, no pydantic validation.
+
+``fast_telemetry`` returns exactly the model that full decoding (JSON parse then
+``TelemetryReading.model_validate``) would build, with the same values and the same
+``model_fields_set``, or ``None`` when the bytes are anything but the plain form; the caller
+then runs full validation, which also produces the field errors. The equivalence of both
+paths is property-tested (tests/unit/schemas/test_fastpath.py).
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from typing import Annotated, Any, Final, NotRequired, Required, TypedDict, TypeVar
+
+import msgspec
+from msgspec import Meta
+from pydantic import BaseModel
+from pydantic_core import PydanticCustomError
+
+from schemas.telemetry import Location, TelemetryReading
+from schemas.timestamps import coerce_timestamp
+from schemas.units import TEMPERATURE_UNITS, to_celsius
+
+__all__ = ["fast_telemetry"]
+
+_ModelT = TypeVar("_ModelT", bound=BaseModel)
+
+_FLOAT_MAX: Final = sys.float_info.max
+_ABSOLUTE_ZERO_C: Final = -273.15
+
+_Id = Annotated[str, Meta(min_length=1, max_length=256)]
+_Celsius = Annotated[float, Meta(ge=_ABSOLUTE_ZERO_C, le=100.0)]
+_NonNegative = Annotated[float, Meta(ge=0.0, le=_FLOAT_MAX)]
+
+
+class _WireLocation(TypedDict):
+    lat: Annotated[float, Meta(ge=-90.0, le=90.0)]
+    lon: Annotated[float, Meta(ge=-180.0, le=180.0)]
+    accuracy_m: NotRequired[_NonNegative | None]
+
+
+class _WireTemperature(TypedDict):
+    value: Annotated[float, Meta(ge=-1e6, le=1e6)]
+    unit: str
+
+
+class _WireReading(TypedDict, total=False):
+    event_id: Required[_Id]
+    shipment_id: Required[_Id]
+    recorded_at: Required[datetime | int]
+    logger_id: _Id | None
+    seq: Annotated[int, Meta(ge=0)] | None
+    temperature_c: _Celsius | None
+    temperature: _WireTemperature | None
+    temperature_min_c: _Celsius | None
+    temperature_max_c: _Celsius | None
+    location: _WireLocation | None
+    lid_open: bool | None
+    tilt_deg: Annotated[float, Meta(ge=0.0, le=180.0)] | None
+    shock_g: _NonNegative | None
+    battery_pct: Annotated[float, Meta(ge=0.0, le=100.0)] | None
+    ambient_c: _Celsius | None
+
+
+_DECODER: Final = msgspec.json.Decoder(_WireReading)
+_READING_DEFAULTS: Final = dict.fromkeys(TelemetryReading.model_fields)
+_LOCATION_DEFAULTS: Final = dict.fromkeys(Location.model_fields)
+_set_attr = object.__setattr__
+
+
+class _Bail(Exception):
+    """Not the plain form: let full validation decide."""
+
+
+def _new(cls: type[_ModelT], values: dict[str, Any], fields_set: set[str]) -> _ModelT:
+    """Build a model instance from already valid values (what ``model_construct`` does)."""
+    instance = cls.__new__(cls)
+    _set_attr(instance, "__dict__", values)
+    _set_attr(instance, "__pydantic_fields_set__", fields_set)
+    _set_attr(instance, "__pydantic_extra__", None)
+    _set_attr(instance, "__pydantic_private__", None)
+    return instance
+
+
+def _celsius(temperature: _WireTemperature) -> float:
+    unit = temperature["unit"]
+    if unit.strip().upper() not in TEMPERATURE_UNITS:
+        raise _Bail
+    celsius = to_celsius(temperature["value"], unit)
+    if not _ABSOLUTE_ZERO_C <= celsius <= 100.0:
+        raise _Bail
+    return celsius
+
+
+def _build(given: dict[str, Any]) -> TelemetryReading:
+    temperature = given.pop("temperature", None)
+    fields_set = set(given)
+    values = {**_READING_DEFAULTS, **given}
+    if temperature is not None:
+        if values["temperature_c"] is not None:
+            raise _Bail
+        values["temperature_c"] = _celsius(temperature)
+        fields_set.add("temperature_c")
+    recorded_at = values["recorded_at"]
+    if type(recorded_at) is not datetime or recorded_at.tzinfo is not UTC:
+        try:
+            values["recorded_at"] = coerce_timestamp(recorded_at)
+        except PydanticCustomError:
+            raise _Bail from None
+    location = values["location"]
+    if location is not None:
+        values["location"] = _new(Location, {**_LOCATION_DEFAULTS, **location}, set(location))
+    low, high = values["temperature_min_c"], values["temperature_max_c"]
+    if low is not None and high is not None and low > high:
+        raise _Bail
+    return _new(TelemetryReading, values, fields_set)
+
+
+def fast_telemetry(payload: bytes) -> TelemetryReading | None:
+    """The reading in plain, valid JSON ``payload``; ``None`` means "validate it the full way"."""
+    try:
+        return _build(_DECODER.decode(payload))  # type: ignore[arg-type]
+    except (msgspec.DecodeError, _Bail):
+        return None
