@@ -1,0 +1,388 @@
+"""The warehouse sink: buffer records, flush them validated and idempotent in one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+import structlog
+
+from schemas.alert import Alert
+from schemas.custody import CustodyEvent
+from schemas.deadletter import DeadLetter
+from schemas.eta import EtaUpdate
+from schemas.manifest import ShipmentManifest
+from schemas.telemetry import TelemetryReading
+from sinks import rows
+from sinks.chain import GENESIS_HASH, link_hash
+from sinks.deliveries import WebhookDelivery
+from sinks.engine import make_engine
+from sinks.errors import SinkUnavailable
+from sinks.models import CUSTODY_EVENTS, QUARANTINE
+from sinks.upsert import write_batch
+
+__all__ = ["FlushReport", "SinkRecord", "WarehouseSink"]
+
+log = structlog.get_logger(__name__)
+
+SinkRecord = (
+    ShipmentManifest
+    | TelemetryReading
+    | CustodyEvent
+    | Alert
+    | EtaUpdate
+    | DeadLetter
+    | WebhookDelivery
+)
+"""Everything :meth:`WarehouseSink.add` accepts."""
+
+_R = TypeVar("_R")
+
+_WRITE_ORDER = (
+    "shipments",
+    "readings",
+    "custody_events",
+    "alert_history",
+    "alerts",
+    "eta_updates",
+    "webhook_deliveries",
+    "deadletters",
+    "quarantine",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FlushReport:
+    """What one :meth:`WarehouseSink.flush` did.
+
+    ``rows`` counts the rows offered to each table after in-batch de-duplication and
+    quarantine (rows already stored are skipped by the database and still counted).
+    """
+
+    rows: dict[str, int] = field(default_factory=dict)
+    quarantined: dict[str, int] = field(default_factory=dict)
+    duplicates: int = 0
+    attempts: int = 0
+    duration_s: float = 0.0
+
+    @property
+    def records(self) -> int:
+        """Rows offered to the data tables (quarantine excluded)."""
+        return sum(n for table, n in self.rows.items() if table != "quarantine")
+
+
+@dataclass(slots=True)
+class _Prepared:
+    """A validated batch: column lists (and pandas frames when built) per table."""
+
+    tables: dict[str, rows.Columns] = field(default_factory=dict)
+    frames: dict[str, Any] = field(default_factory=dict)
+    custody: list[dict[str, Any]] = field(default_factory=list)
+    quarantine: list[dict[str, Any]] = field(default_factory=list)
+    quarantined: dict[str, int] = field(default_factory=dict)
+    duplicates: int = 0
+
+
+def _first_by(records: Sequence[_R], key: Callable[[_R], Hashable]) -> list[_R]:
+    seen: dict[Hashable, _R] = {}
+    for record in records:
+        seen.setdefault(key(record), record)
+    return list(seen.values())
+
+
+class WarehouseSink:
+    """Buffers wire records and writes them to the warehouse in idempotent micro-batches.
+
+    :meth:`add` only appends to a buffer (safe to call on the event loop); :meth:`flush`
+    blocks: it de-duplicates the batch, validates every table with its Great Expectations
+    suite, moves failing rows to ``quarantine``, and upserts the rest by natural key in one
+    transaction, retrying with exponential backoff while the database is unavailable.
+    Commit source offsets only after :meth:`flush` returned.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        validate: bool = True,
+        max_batch: int = 5000,
+        retry_deadline_s: float = 60.0,
+        migrate: bool = True,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.engine = make_engine(url)
+        self.validate = validate
+        self.max_batch = max_batch
+        self.retry_deadline_s = retry_deadline_s
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._buffer: list[SinkRecord] = []
+        if migrate:
+            from sinks.migrate import upgrade
+
+            upgrade(self.engine)
+
+    @property
+    def pending(self) -> int:
+        """Records buffered since the last flush."""
+        return len(self._buffer)
+
+    @property
+    def full(self) -> bool:
+        """True once ``max_batch`` records are buffered: time to flush."""
+        return len(self._buffer) >= self.max_batch
+
+    def add(self, record: SinkRecord) -> None:
+        """Buffer one record (no I/O)."""
+        if not isinstance(record, _ACCEPTED):
+            raise TypeError(f"WarehouseSink cannot store {type(record).__name__}")
+        with self._lock:
+            self._buffer.append(record)
+
+    def flush(self) -> FlushReport:
+        """Write everything buffered; on :class:`SinkUnavailable` the records stay buffered."""
+        with self._lock:
+            batch, self._buffer = self._buffer, []
+        if not batch:
+            return FlushReport()
+        started = time.perf_counter()
+        try:
+            prepared = self._prepare(batch)
+            attempts = self._write_with_retry(prepared)
+        except BaseException:
+            with self._lock:
+                self._buffer[:0] = batch
+            raise
+        report = FlushReport(
+            rows={
+                table: len(next(iter(cols.values()), ())) for table, cols in prepared.tables.items()
+            }
+            | {"custody_events": len(prepared.custody), "quarantine": len(prepared.quarantine)},
+            quarantined=prepared.quarantined,
+            duplicates=prepared.duplicates,
+            attempts=attempts,
+            duration_s=time.perf_counter() - started,
+        )
+        log.debug("warehouse.flush", records=report.records, attempts=attempts)
+        return report
+
+    def close(self, *, flush: bool = True) -> None:
+        """Flush what is buffered (unless ``flush=False``) and release the connections."""
+        try:
+            if flush:
+                self.flush()
+        finally:
+            self.engine.dispose()
+
+    def __enter__(self) -> WarehouseSink:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close(flush=exc[0] is None)
+
+    # -- preparation (no database) -------------------------------------------------------
+
+    def _prepare(self, batch: list[SinkRecord]) -> _Prepared:
+        by_type: dict[type, list[Any]] = {}
+        for record in batch:
+            by_type.setdefault(type(record), []).append(record)
+        prepared = _Prepared()
+        now = self._clock()
+
+        readings = _first_by(by_type.get(TelemetryReading, []), lambda r: r.event_id)
+        manifests = _latest_manifests(by_type.get(ShipmentManifest, []))
+        custody = _first_by(by_type.get(CustodyEvent, []), lambda e: e.event_id)
+        alerts = _first_by(by_type.get(Alert, []), lambda a: (a.alert_id, a.version))
+        etas = _first_by(by_type.get(EtaUpdate, []), lambda u: (u.shipment_id, u.computed_at))
+        deliveries = _first_by(
+            by_type.get(WebhookDelivery, []), lambda d: (d.delivery_id, d.attempt)
+        )
+        letters = _first_by(by_type.get(DeadLetter, []), rows.deadletter_id)
+        kept = (
+            len(readings) + len(manifests) + len(custody) + len(alerts) + len(etas)
+            + len(deliveries) + len(letters)
+        )  # fmt: skip
+        prepared.duplicates = len(batch) - kept
+
+        for table, columns in (
+            ("shipments", rows.shipment_columns(manifests)),
+            ("readings", rows.reading_columns(readings) if readings else {}),
+            ("alert_history", rows.alert_columns(alerts)),
+            ("eta_updates", rows.eta_columns(etas)),
+            ("webhook_deliveries", rows.delivery_columns(deliveries)),
+            ("deadletters", rows.deadletter_columns(letters)),
+        ):
+            if columns:
+                self._validated(prepared, table, columns, now)
+        if "alert_history" in prepared.tables:
+            history = prepared.tables["alert_history"]
+            prepared.tables["alerts"] = rows.take_rows(history, _latest_versions(history))
+            prepared.frames["alerts"] = None
+        if custody:
+            custody_columns = rows.to_columns(rows.custody_rows(custody), _CUSTODY_INPUT)
+            self._validated(prepared, "custody_events", custody_columns, now)
+            columns = prepared.tables.pop("custody_events")
+            prepared.frames.pop("custody_events")
+            count = len(columns["event_id"])
+            prepared.custody = [rows.row_at(columns, i) for i in range(count)]
+        return prepared
+
+    def _validated(
+        self, prepared: _Prepared, table: str, columns: rows.Columns, now: datetime
+    ) -> None:
+        frame: Any = None
+        if self.validate:
+            import pandas as pd  # type: ignore[import-untyped]
+
+            from sinks.expectations import failed_rows
+
+            frame = pd.DataFrame(columns)
+            failures = failed_rows(table, frame)
+            if failures:
+                count = len(next(iter(columns.values())))
+                for index, expectation in sorted(failures.items()):
+                    prepared.quarantine.append(
+                        _quarantine_row(table, expectation, rows.row_at(columns, index), now)
+                    )
+                keep = [i for i in range(count) if i not in failures]
+                columns = rows.take_rows(columns, keep)
+                frame = None
+                prepared.quarantined[table] = len(failures)
+        count = len(next(iter(columns.values())))
+        columns["ingested_at"] = [now] * count
+        if frame is not None and table == "readings":
+            frame["ingested_at"] = columns["ingested_at"]
+        else:
+            frame = None
+        prepared.tables[table] = columns
+        prepared.frames[table] = frame
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def _write_with_retry(self, prepared: _Prepared) -> int:
+        deadline = time.monotonic() + self.retry_deadline_s
+        delay = 0.05
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                with self.engine.begin() as connection:
+                    self._write(connection, prepared)
+                return attempt
+            except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+                if time.monotonic() + delay > deadline:
+                    raise SinkUnavailable(
+                        f"warehouse unavailable after {attempt} attempts: {type(exc.orig).__name__}"
+                    ) from exc
+                log.warning("warehouse.retry", attempt=attempt, delay_s=delay, error=str(exc.orig))
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    def _write(self, connection: sa.Connection, prepared: _Prepared) -> None:
+        tables = dict(prepared.tables)
+        frames = dict(prepared.frames)
+        if prepared.custody:
+            chained = _extend_chains(connection, prepared.custody, self._clock())
+            if chained:
+                tables["custody_events"] = rows.to_columns(chained, chained[0].keys())
+        if prepared.quarantine:
+            tables["quarantine"] = rows.to_columns(
+                prepared.quarantine, [c.name for c in QUARANTINE.columns]
+            )
+        for table in _WRITE_ORDER:
+            if table in tables:
+                write_batch(connection, table, tables[table], frames.get(table))
+
+
+_ACCEPTED = (
+    ShipmentManifest,
+    TelemetryReading,
+    CustodyEvent,
+    Alert,
+    EtaUpdate,
+    DeadLetter,
+    WebhookDelivery,
+)
+
+_CUSTODY_INPUT = [
+    column.name
+    for column in CUSTODY_EVENTS.columns
+    if column.name not in ("chain_index", "prev_hash", "row_hash", "ingested_at")
+]
+
+
+def _latest_manifests(manifests: list[ShipmentManifest]) -> list[ShipmentManifest]:
+    latest: dict[str, ShipmentManifest] = {}
+    for manifest in manifests:
+        stored = latest.get(manifest.shipment_id)
+        if stored is None or manifest.created_at >= stored.created_at:
+            latest[manifest.shipment_id] = manifest
+    return list(latest.values())
+
+
+def _latest_versions(history: rows.Columns) -> list[int]:
+    best: dict[str, int] = {}
+    versions = history["version"]
+    for index, alert_id in enumerate(history["alert_id"]):
+        current = best.get(alert_id)
+        if current is None or versions[index] > versions[current]:
+            best[alert_id] = index
+    return sorted(best.values())
+
+
+def _quarantine_row(
+    table: str, expectation: str, row: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    row_json = rows.json_text(row)
+    digest = hashlib.sha256(f"{table}\n{expectation}\n{row_json}".encode()).hexdigest()
+    return {
+        "quarantine_id": digest,
+        "table_name": table,
+        "expectation": expectation,
+        "row_json": row_json,
+        "quarantined_at": now,
+    }
+
+
+def _extend_chains(
+    connection: sa.Connection, events: list[dict[str, Any]], now: datetime
+) -> list[dict[str, Any]]:
+    """New custody rows with ``chain_index``/``prev_hash``/``row_hash`` after the stored heads.
+
+    Events already stored (same ``event_id``) are skipped: the chain is append-only. New
+    events are linked in ``occurred_at`` order per shipment after the stored head, so an event
+    that arrives after newer ones gets the next index (its ``occurred_at`` tells its real time).
+    """
+    table = CUSTODY_EVENTS
+    event_ids = [event["event_id"] for event in events]
+    stored = set(
+        connection.execute(sa.select(table.c.event_id).where(table.c.event_id.in_(event_ids)))
+        .scalars()
+        .all()
+    )
+    fresh = [dict(event) for event in events if event["event_id"] not in stored]
+    if not fresh:
+        return []
+    shipment_ids = sorted({event["shipment_id"] for event in fresh})
+    heads: dict[str, tuple[int, str]] = {}
+    for shipment_id, index, row_hash in connection.execute(
+        sa.select(table.c.shipment_id, table.c.chain_index, table.c.row_hash)
+        .where(table.c.shipment_id.in_(shipment_ids))
+        .order_by(table.c.shipment_id, table.c.chain_index)
+    ):
+        heads[shipment_id] = (index, row_hash)
+    fresh.sort(key=lambda e: (e["shipment_id"], e["occurred_at"], e["event_id"]))
+    for event in fresh:
+        index, prev_hash = heads.get(event["shipment_id"], (-1, GENESIS_HASH))
+        event["chain_index"] = index + 1
+        event["prev_hash"] = prev_hash
+        event["row_hash"] = link_hash(prev_hash, event)
+        event["ingested_at"] = now
+        heads[event["shipment_id"]] = (index + 1, event["row_hash"])
+    return fresh
