@@ -228,17 +228,20 @@ def _apply_reading(
 
 
 def _evict(state: ShipmentState, rules: RuleSet, config: RuleConfig) -> None:
-    """Fold readings that can no longer be preceded by an accepted one into ``base``."""
+    """Fold the readings past the history bound into ``base``; ``floor`` marks the cut.
+
+    Readings older than the lateness bound stay until the count bound evicts them: the
+    lateness check does not need them gone, and a shipment within the count bound never
+    pays for maintaining ``base``.
+    """
     history = state.history
-    horizon = history[-1].t - config.max_lateness_s
     excess = len(history) - config.max_readings_per_shipment
-    n = 0
-    while n < len(history) - 1 and (n < excess or history[n].t < horizon):
-        state.base.step(history[n], rules)
-        n += 1
-    if n:
-        state.floor = history[n - 1].sort_key
-        del history[:n]
+    if excess <= 0:
+        return
+    for r in history[:excess]:
+        state.base.step(r, rules)
+    state.floor = history[excess - 1].sort_key
+    del history[:excess]
 
 
 def _refold(state: ShipmentState, rules: RuleSet) -> None:

@@ -3,31 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from alerts.device import sequence_gap, silence
-from alerts.episodes import Band, EpisodeTracker
+from alerts.episodes import EpisodeTracker
 from alerts.excursions import OutOfRange
 from alerts.findings import Finding, Point
 from alerts.readings import CompactReading
-from alerts.rules import RuleSet
+from alerts.rules import HI, LO, RuleSet
 
 __all__ = ["ReadingFold"]
-
-
-def _value(band: Band, r: CompactReading) -> float | None:
-    name = band.field
-    if name == "hi":
-        return r.temp_max if r.temp_max is not None else r.temp
-    if name == "lo":
-        return r.temp_min if r.temp_min is not None else r.temp
-    if name == "lid":
-        return None if r.lid_open is None else float(r.lid_open)
-    if name == "shock":
-        return r.shock_g
-    if name == "tilt":
-        return r.tilt_deg
-    return r.battery_pct
 
 
 @dataclass(slots=True)
@@ -78,14 +63,17 @@ class ReadingFold:
                 changed.append(found)
             extra = {"cumulative_out_of_range_s": self.out_of_range.total_s}
         trackers = self.trackers
-        for band in rules.bands:
-            value = _value(band, r)
+        for key, band, index in rules.slots:
+            value = hi if index == HI else lo if index == LO else cast(float | None, r[index])
             if value is None:
                 continue
-            key = f"{band.type}|{band.name}"
             tracker = trackers.get(key)
             if tracker is None:
+                if not band.breach(value):
+                    continue
                 tracker = trackers[key] = EpisodeTracker()
+            elif tracker.start is None and not band.breach(value):
+                continue
             found = tracker.step(band, t, value, location, extra if band.unit == "c" else {})
             if found is not None:
                 changed.append(found)

@@ -12,7 +12,15 @@ from alerts.excursions import temperature_bands
 from schemas.manifest import ShipmentManifest
 from schemas.profiles import ProductProfile
 
-__all__ = ["RuleSet", "rules_for"]
+__all__ = ["HI", "LO", "RuleSet", "rules_for"]
+
+HI = -1
+"""Slot index meaning "the reading's upper temperature" (``temperature_max_c`` or ``temperature_c``)."""
+LO = -2
+"""Slot index meaning "the reading's lower temperature" (``temperature_min_c`` or ``temperature_c``)."""
+
+_FIELDS = {"hi": HI, "lo": LO, "lid": 9, "tilt": 10, "shock": 11, "battery": 12}
+"""Band field -> index into ``CompactReading`` (or HI / LO)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +28,8 @@ class RuleSet:
     """Everything the reading rules need, resolved once per (profile, config, interval)."""
 
     bands: tuple[Band, ...]
+    slots: tuple[tuple[str, Band, int], ...]
+    """``(tracker key, band, reading field index)`` for every band, in folding order."""
     upper_c: float | None
     lower_c: float | None
     budget_s: float | None
@@ -29,8 +39,10 @@ class RuleSet:
 
 @lru_cache(maxsize=256)
 def _build(profile: ProductProfile, config: RuleConfig, interval_s: float) -> RuleSet:
+    bands = tuple(temperature_bands(profile) + device_bands(config))
     return RuleSet(
-        bands=tuple(temperature_bands(profile) + device_bands(config)),
+        bands=bands,
+        slots=tuple((f"{b.type}|{b.name}", b, _FIELDS[b.field]) for b in bands),
         upper_c=profile.upper_c,
         lower_c=profile.lower_c,
         budget_s=profile.cumulative_budget_s,
@@ -41,4 +53,15 @@ def _build(profile: ProductProfile, config: RuleConfig, interval_s: float) -> Ru
 
 def rules_for(manifest: ShipmentManifest, config: RuleConfig) -> RuleSet:
     """The rule set of a shipment (cached: building it is not per-reading work)."""
-    return _build(manifest.effective_profile, config, manifest.reporting_interval_s)
+    cached = _LAST.get(id(manifest))
+    if cached is not None and cached[0] is manifest and cached[1] is config:
+        return cached[2]
+    rules = _build(manifest.effective_profile, config, manifest.reporting_interval_s)
+    if len(_LAST) > 4096:
+        _LAST.clear()
+    _LAST[id(manifest)] = (manifest, config, rules)
+    return rules
+
+
+_LAST: dict[int, tuple[ShipmentManifest, RuleConfig, RuleSet]] = {}
+"""Identity cache in front of ``_build`` (hashing pydantic models per reading is slow)."""
