@@ -205,7 +205,7 @@ def _decode_events(topic: str, payload: bytes | str | Mapping[str, Any]) -> list
     obj = _load(payload)
     if model is None:
         try:
-            return epcis_events(obj)
+            return list[Event](epcis_events(obj))
         except EpcisError as exc:
             raise _Rejected(exc.reason, [FieldError(**error) for error in exc.errors]) from None
         except ValidationError as exc:
