@@ -44,13 +44,13 @@ def _canonical_value(value: Any) -> Any:
     return value
 
 
-def canonical_content(row: Mapping[str, Any]) -> bytes:
+def canonical_content(row: Mapping[Any, Any]) -> bytes:
     """Sorted-key compact JSON of the chained fields, timestamps as UTC with microseconds."""
     content = {name: _canonical_value(row[name]) for name in CHAIN_FIELDS}
     return orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
 
 
-def link_hash(prev_hash: str, row: Mapping[str, Any]) -> str:
+def link_hash(prev_hash: str, row: Mapping[Any, Any]) -> str:
     """``sha256(prev_hash + "\\n" + canonical_content(row))`` as lowercase hex."""
     digest = hashlib.sha256(prev_hash.encode("ascii"))
     digest.update(b"\n")
