@@ -13,7 +13,13 @@ from schemas.base import WireModel
 from schemas.errors import DecodeError
 from schemas.timestamps import Timestamp, format_timestamp
 
-__all__ = ["RECORDING_TOPICS", "RecordingLine", "read_recording", "write_recording"]
+__all__ = [
+    "RECORDING_TOPICS",
+    "RecordingLine",
+    "read_recording",
+    "scan_recording",
+    "write_recording",
+]
 
 RECORDING_TOPICS: tuple[str, ...] = ("telemetry", "custody", "shipments", "epcis")
 """Logical topic names a recording line may carry."""
@@ -54,19 +60,28 @@ def _line_object(line: RecordingLine) -> dict[str, Any]:
     return data
 
 
-def read_recording(path: str | Path) -> Iterator[RecordingLine]:
-    """Yield the lines of a recording file in order, skipping blank lines.
-
-    Raises ``DecodeError`` (naming the line number) for a line that is not a recording line.
-    """
+def scan_recording(path: str | Path) -> Iterator[tuple[int, RecordingLine | DecodeError]]:
+    """Yield ``(line number, line)`` for every non-blank line, or the error for a bad line."""
     with Path(path).open("rb") as stream:
         for number, line in enumerate(stream, start=1):
             if not line.strip():
                 continue
             try:
-                yield RecordingLine.model_validate(orjson.loads(line))
+                yield number, RecordingLine.model_validate(orjson.loads(line))
             except (orjson.JSONDecodeError, ValidationError) as exc:
-                raise DecodeError(f"{path}:{number}: not a recording line: {exc}") from exc
+                summary = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                yield number, DecodeError(f"{path}:{number}: not a recording line: {summary}")
+
+
+def read_recording(path: str | Path) -> Iterator[RecordingLine]:
+    """Yield the lines of a recording file in order, skipping blank lines.
+
+    Raises ``DecodeError`` (naming the line number) for a line that is not a recording line.
+    """
+    for _number, line in scan_recording(path):
+        if isinstance(line, DecodeError):
+            raise line
+        yield line
 
 
 def write_recording(path: str | Path, lines: Iterable[RecordingLine | Mapping[str, Any]]) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Self
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from schemas.base import Identifier, Latitude, Longitude, TemperatureC, WireModel
 from schemas.timestamps import Timestamp
@@ -23,8 +23,34 @@ class Location(WireModel):
     accuracy_m: Annotated[float, Field(ge=0.0)] | None = None
 
 
+def _document_temperature_input(schema: dict[str, Any]) -> None:
+    """Describe the accepted ``temperature: {value, unit}`` input form in the JSON Schema."""
+    properties = schema.setdefault("properties", {})
+    properties["temperature"] = {
+        "description": "alternative to temperature_c; converted to temperature_c on input",
+        "anyOf": [
+            {
+                "type": "object",
+                "properties": {
+                    "value": {"type": "number"},
+                    "unit": {"enum": ["C", "F", "K"], "default": "C"},
+                },
+                "required": ["value"],
+            },
+            {"type": "null"},
+        ],
+    }
+
+
 class TelemetryReading(WireModel):
     """One logger reading, normalised: temperatures are always in °C."""
+
+    model_config = ConfigDict(
+        extra="ignore",
+        frozen=True,
+        allow_inf_nan=False,
+        json_schema_extra=_document_temperature_input,
+    )
 
     event_id: Identifier
     shipment_id: Identifier
