@@ -215,8 +215,8 @@ def trip(s: Shipment, readings: Sequence[Reading]) -> dict[str, Any]:
     """Departure, arrival and, at 25/50/75 % of the trip, what a naive predictor could know.
 
     `remaining_km` is the great-circle distance from the newest fix received by then to the
-    destination, and `observed_speed_kmh` the speed between the two newest such fixes
-    (falling back to the average since departure, then to 60 km/h, when under 5 km/h).
+    destination, and `observed_speed_kmh` the speed between the newest two consecutive such
+    fixes that show movement (at least 5 km/h), else 60 km/h.
     """
     fixes = sorted(
         (r for r in delivered(readings) if r.lat is not None and r.lon is not None),
@@ -233,16 +233,7 @@ def trip(s: Shipment, readings: Sequence[Reading]) -> dict[str, Any]:
         else:
             lat, lon = s.origin.lat, s.origin.lon
         remaining = haversine_km(lat, lon, s.destination.lat, s.destination.lon)
-        speed = 0.0
-        if len(known) >= 2:
-            a, b = known[-2], known[-1]
-            assert a.lat is not None and a.lon is not None
-            hours = (b.at - a.at) / HOUR
-            if hours > 0:
-                speed = haversine_km(a.lat, a.lon, lat, lon) / hours
-        if speed < MIN_SPEED_KMH and at > s.departed_at:
-            covered = haversine_km(s.origin.lat, s.origin.lon, lat, lon)
-            speed = covered / ((at - s.departed_at) / HOUR)
+        speed = _last_moving_speed(known)
         if speed < MIN_SPEED_KMH:
             speed = FALLBACK_SPEED_KMH
         checkpoints.append(
@@ -261,6 +252,18 @@ def trip(s: Shipment, readings: Sequence[Reading]) -> dict[str, Any]:
         "modes": [leg.mode for leg in s.legs],
         "checkpoints": checkpoints,
     }
+
+
+def _last_moving_speed(fixes: Sequence[Reading]) -> float:
+    """Speed in km/h over the newest pair of consecutive fixes that moved; 0 when none did."""
+    for a, b in pairwise(reversed(fixes)):
+        assert a.lat is not None and a.lon is not None and b.lat is not None and b.lon is not None
+        hours = (a.at - b.at) / HOUR
+        if hours > 0:
+            speed = haversine_km(b.lat, b.lon, a.lat, a.lon) / hours
+            if speed >= MIN_SPEED_KMH:
+                return speed
+    return 0.0
 
 
 def injection_json(s: Shipment, injection: Injection) -> dict[str, Any]:
