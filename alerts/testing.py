@@ -42,13 +42,16 @@ def at(minute: float) -> datetime:
 
 
 def manifest(
-    profile: str = "cryo-150", *, shipment_id: str = SHIPMENT, **overrides: Any
+    profile_name: str = "cryo-150", *, shipment_id: str = SHIPMENT, **overrides: Any
 ) -> ShipmentManifest:
-    """A valid manifest (hub to hospital, logger ``LOG-T1``, 10 min reporting interval)."""
+    """A valid manifest (hub to hospital, logger ``LOG-T1``, 10 min reporting interval).
+
+    ``overrides`` replace top-level fields, e.g. ``profile={"max_transit_h": 30}``.
+    """
     data: dict[str, Any] = {
         "shipment_id": shipment_id,
         "coi_id": COI,
-        "product_profile": profile,
+        "product_profile": profile_name,
         "origin": {"site_id": "HUB-NE", "role": "hub", "lat": 40.44, "lon": -79.99},
         "destination": {"site_id": "HOSP-1", "role": "hospital", "lat": 42.3, "lon": -71.1},
         "promised_window": {"start": at(24 * 60).isoformat(), "end": at(30 * 60).isoformat()},
