@@ -26,6 +26,8 @@ class Check:
 
     def describe(self) -> str:
         """Human-readable name stored in ``quarantine.expectation``."""
+        if self.kind == "between" and self.max_value is None:
+            return f"{self.column} >= {self.min_value}"
         if self.kind == "between":
             return f"{self.column} between {self.min_value} and {self.max_value}"
         if self.kind == "in_set":

@@ -1,0 +1,57 @@
+"""Great Expectations suites: failing rows are named with the check they failed."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from sinks import rows
+from sinks import testing as build
+from sinks.expectations import SUITES, failed_rows
+
+
+def test_every_validated_table_checks_its_key_is_present() -> None:
+    keys = {
+        "readings": "event_id",
+        "shipments": "shipment_id",
+        "custody_events": "event_id",
+        "alerts": "alert_id",
+        "eta_updates": "shipment_id",
+        "webhook_deliveries": "delivery_id",
+        "deadletters": "deadletter_id",
+    }
+    for table, key in keys.items():
+        assert any(c.kind == "not_null" and c.column == key for c in SUITES[table])
+
+
+def test_bad_readings_are_found_with_the_failed_check() -> None:
+    good = [build.reading(i) for i in range(5)]
+    too_hot = build.reading(5).model_copy(update={"temperature_c": 500.0})
+    no_time = build.reading(6).model_copy(update={"recorded_at": None})
+    columns = rows.reading_columns([*good, too_hot, no_time])
+    failures = failed_rows("readings", pd.DataFrame(columns))
+    assert failures == {
+        5: "temperature_c between -273.15 and 100.0",
+        6: "recorded_at not null",
+    }
+
+
+def test_duplicate_keys_in_a_batch_fail_uniqueness() -> None:
+    columns = rows.reading_columns([build.reading(1), build.reading(1), build.reading(2)])
+    failures = failed_rows("readings", pd.DataFrame(columns))
+    assert failures == {0: "event_id unique", 1: "event_id unique"}
+
+
+def test_alert_severity_and_version_are_checked() -> None:
+    bad_severity = build.alert(1).model_copy(update={"severity": "catastrophic"})
+    bad_version = build.alert(1, episode=2).model_copy(update={"version": 0})
+    columns = rows.alert_columns([build.alert(1, episode=3), bad_severity, bad_version])
+    failures = failed_rows("alert_history", pd.DataFrame(columns))
+    assert failures == {
+        1: "severity in {info, warning, critical}",
+        2: "version >= 1",
+    }
+
+
+def test_clean_batches_pass() -> None:
+    columns = rows.reading_columns([build.reading(i) for i in range(20)])
+    assert failed_rows("readings", pd.DataFrame(columns)) == {}
