@@ -107,7 +107,7 @@ class AlertBook:
             if best is None or _number(aid) < _number(best):
                 best = aid
         if best is not None:
-            del orphans[best]
+            del self.anchors[orphans.pop(best)]
         return best
 
     def _retired(self, aid: str, key: str, derived: list[Finding]) -> dict[str, Any]:
