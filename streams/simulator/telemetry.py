@@ -71,10 +71,14 @@ def readings_for(shipment: Shipment, rng: random.Random) -> tuple[list[Reading],
         transit = times[1:-1] or times
 
     if s.fault == "logger_outage":
-        # the logger reboots and stays off: nothing is recorded, seq does not skip
-        span = transit[-1] - transit[0]
-        length = max(4 * step, min(round(rng.uniform(3, 6) * HOUR), round(span * 0.7)))
-        begin = transit[0] + rng.randint(0, max(0, span - length))
+        # the logger reboots and stays off: nothing is recorded, seq does not skip; it comes
+        # back before the end, so the silence is bounded by readings on both sides
+        usable = [t for t in times[1:-3] if t >= s.departed_at]
+        if len(usable) < 5:
+            usable = times[1:-3]
+        span = usable[-1] - usable[0]
+        length = min(span, max(4 * step, min(round(rng.uniform(3, 6) * HOUR), round(span * 0.7))))
+        begin = usable[0] + rng.randint(0, max(0, span - length))
         off = [t for t in times if begin <= t < begin + length]
         times = [t for t in times if not begin <= t < begin + length]
         if off:
