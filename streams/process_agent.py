@@ -1,32 +1,58 @@
-"""The stream processor agent: decode, dead-letter bad input, run the rules, emit alerts."""
+"""The stream processor agent: batches in, states to the table on change, outputs to topics."""
 
 from __future__ import annotations
 
 import faust
-import structlog
 
-from schemas.deadletter import DeadLetter
+from alerts.state import ShipmentState
 from streams.app import Channels
+from streams.processor import process_batch
 from streams.settings import Settings
-from streams.wire import decode_message, encode, shipment_key
+from streams.topics import Topic, topic_name
+from streams.wire import encode, received_at_headers, shipment_key
 
-log = structlog.get_logger(__name__)
-
-BATCH_MAX = 2000
-BATCH_WITHIN_S = 0.05
+STATE_TABLE = "shipment-state"
 
 
 def register_processor(app: faust.App, channels: Channels, settings: Settings) -> None:
-    """Declare the processing agent over the input topics."""
+    """Declare the state table and the processing agent over the input topics."""
+    table = app.Table(
+        STATE_TABLE,
+        default=None,
+        key_type=bytes,
+        value_type=bytes,
+        partitions=settings.topics.partitions,
+    )
+    forward_topics = {
+        logical: app.topic(topic_name(settings, logical), key_type=bytes, value_type=bytes)
+        for logical in (Topic.TELEMETRY, Topic.CUSTODY)
+    }
+
+    def load(shipment_id: str) -> ShipmentState | None:
+        raw = table.data.get(shipment_key(shipment_id))
+        return ShipmentState.from_json(raw) if raw else None
 
     @app.agent(channels.inputs, name="process")
     async def process(stream: faust.StreamT[bytes]) -> None:
-        async for events in stream.noack_take(BATCH_MAX, within=BATCH_WITHIN_S):
-            for event in events:
-                outcome = decode_message(settings, event.message)
-                if isinstance(outcome, DeadLetter):
-                    await channels.deadletter.send(
-                        key=shipment_key(outcome.key), value=encode(outcome)
-                    )
+        async for events in stream.noack_take(
+            settings.stream.batch_max, within=settings.stream.batch_seconds
+        ):
+            out = process_batch(settings, (event.message for event in events), load)
+            for shipment_id, (partition, state) in out.states.items():
+                key = shipment_key(shipment_id)
+                encoded = state.to_json().encode("utf-8")
+                if table.data.get(key) != encoded:  # write (and changelog) only on change
+                    table.data[key] = encoded
+                    table.send_changelog(partition, key, encoded)
+            for alert in out.alerts:
+                await channels.alerts.send(key=shipment_key(alert.shipment_id), value=encode(alert))
+            for dead in out.dead_letters:
+                await channels.deadletter.send(key=shipment_key(dead.key), value=encode(dead))
+            for forward in out.forwards:
+                await forward_topics[forward.topic].send(
+                    key=shipment_key(forward.event.shipment_id),
+                    value=encode(forward.event),
+                    headers=received_at_headers(forward.received_at),
+                )
             for event in events:
                 await stream.ack(event)

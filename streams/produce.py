@@ -8,12 +8,14 @@ from datetime import datetime
 
 import orjson
 from kafka import KafkaProducer
+from kafka.producer.future import FutureRecordMetadata
 
-from schemas.errors import ConfigError
+from schemas.errors import ConfigError, CryotraceError
 from schemas.recording import RecordingLine
 from streams.kafka_clients import kafka_python_config
 from streams.settings import Settings, get_settings
 from streams.topics import INPUT_TOPICS, Topic, topic_name
+from streams.wire import received_at_headers
 
 
 def line_bytes(line: RecordingLine) -> bytes:
@@ -27,8 +29,20 @@ def line_bytes(line: RecordingLine) -> bytes:
         return line.raw.encode("utf-8", "surrogatepass")
 
 
-def _timestamp_ms(moment: datetime | None) -> int | None:
-    return None if moment is None else int(moment.timestamp() * 1000)
+# The record timestamp stays the produce time (brokers reject timestamps far from their
+# clock); a recording's receiving clock travels in a header instead.
+
+
+def _headers(moment: datetime | None) -> list[tuple[str, bytes]]:
+    return [] if moment is None else list(received_at_headers(moment).items())
+
+
+def _check(pending: list[FutureRecordMetadata]) -> None:
+    """Raise if the broker refused any message (kafka-python reports failures on the futures)."""
+    for future in pending:
+        if future.failed():
+            raise CryotraceError(f"Kafka refused a message: {future.exception}")
+    pending.clear()
 
 
 def produce_lines(
@@ -54,6 +68,7 @@ def produce_lines(
     )
     inputs = {topic.value for topic in INPUT_TOPICS}
     sent = 0
+    pending: list[FutureRecordMetadata] = []
     first_event: datetime | None = None
     first_wall = time.monotonic()
     try:
@@ -67,16 +82,21 @@ def produce_lines(
                 if delay > 0:
                     producer.flush()
                     time.sleep(delay)  # pacing a real-time replay is the point here
-            producer.send(
+            future = producer.send(
                 topic_name(settings, Topic(line.topic)),
                 key=line.key.encode() if line.key is not None else None,
                 value=line_bytes(line),
-                timestamp_ms=_timestamp_ms(line.received_at),
+                headers=_headers(line.received_at),
             )
+            pending.append(future)
             sent += 1
-            if on_progress and sent % 10_000 == 0:
-                on_progress(sent)
+            if sent % 10_000 == 0:
+                producer.flush()
+                _check(pending)
+                if on_progress:
+                    on_progress(sent)
         producer.flush()
+        _check(pending)
     finally:
         producer.close()
     return sent

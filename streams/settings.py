@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from alerts.config import RuleConfig
+
 
 class KafkaSettings(BaseModel):
     """How to reach Kafka (``CRYOTRACE_KAFKA__*``; bootstrap also ``CRYOTRACE_KAFKA_BOOTSTRAP``)."""
@@ -48,6 +50,13 @@ class LocalInfraSettings(BaseModel):
     kafka_heap: str = "1g"
 
 
+class StreamSettings(BaseModel):
+    """How the stream processor batches (``CRYOTRACE_STREAM__*``)."""
+
+    batch_max: int = Field(default=2000, ge=1)
+    batch_seconds: float = Field(default=0.05, gt=0)
+
+
 class Settings(BaseSettings):
     """Every setting of cryotrace. Secrets are ``SecretStr`` and never printed."""
 
@@ -67,7 +76,9 @@ class Settings(BaseSettings):
     kafka: KafkaSettings = KafkaSettings()
     topics: TopicSettings = TopicSettings()
     warehouse: WarehouseSettings = WarehouseSettings()
+    stream: StreamSettings = StreamSettings()
     local: LocalInfraSettings = LocalInfraSettings()
+    rules: RuleConfig = RuleConfig()
     home: Path | None = Field(
         default=None, description="project folder holding infra/ and .cryotrace/"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,13 +14,29 @@ from schemas.decode import Decoded, decode
 from streams.settings import Settings
 from streams.topics import logical_name
 
+RECEIVED_AT_HEADER = "cryotrace-received-at"
+"""Header with the receiving clock (epoch ms) of a replayed recording; see streams.produce."""
+
 
 def received_at(message: Any) -> datetime:
-    """The receiving clock of a Kafka message: its record timestamp (seconds in Faust)."""
+    """The receiving clock of a message: its ``cryotrace-received-at`` header when a recording
+    was replayed, else the record timestamp (seconds in Faust)."""
+    headers = getattr(message, "headers", None) or ()
+    for name, value in headers.items() if isinstance(headers, Mapping) else headers:
+        if name == RECEIVED_AT_HEADER:
+            try:
+                return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
+            except (TypeError, ValueError, OverflowError):
+                break
     timestamp = getattr(message, "timestamp", None)
     if timestamp:
         return datetime.fromtimestamp(float(timestamp), tz=UTC)
     return datetime.now(tz=UTC)
+
+
+def received_at_headers(moment: datetime) -> dict[str, bytes]:
+    """Headers that carry a receiving clock along with a re-published message."""
+    return {RECEIVED_AT_HEADER: str(int(moment.timestamp() * 1000)).encode("ascii")}
 
 
 def decode_message(settings: Settings, message: Any) -> Decoded | DeadLetter:

@@ -1,0 +1,10 @@
+"""Which partition a shipment lives on: Kafka's default murmur2 partitioner over the shipment id."""
+
+from __future__ import annotations
+
+from kafka.partitioner.default import murmur2
+
+
+def partition_for(shipment_id: str, partitions: int) -> int:
+    """The partition the Java client, kafka-python and aiokafka all pick for this key."""
+    return (murmur2(shipment_id.encode("utf-8")) & 0x7FFFFFFF) % partitions
