@@ -60,6 +60,7 @@ class EpisodeTracker:
     alerted: bool = False
     updated: float = 0.0
     location: Point | None = None
+    raised: float = 0.0
 
     def step(
         self, band: Band, t: float, value: float, location: Point | None, extra: dict[str, Any]
@@ -71,10 +72,13 @@ class EpisodeTracker:
                 return None
             self.start, self.peak, self.updated, self.location = t, value, t, location
             self.alerted = band.delay_s <= 0
+            self.raised = t
             return self._finding(band, None, extra) if self.alerted else None
         if band.clear(value):
             self.start = None
             if self.alerted or t - start >= band.delay_s:
+                if not self.alerted:
+                    self.raised = t
                 self.updated = t
                 return self._finding(band, t, extra, start)
             return None
@@ -84,6 +88,7 @@ class EpisodeTracker:
             changed = True
         if not self.alerted and t - start >= band.delay_s:
             self.alerted = True
+            self.raised = t
             changed = True
         if changed and self.alerted:
             self.updated = t
@@ -109,15 +114,16 @@ class EpisodeTracker:
             resolved,
             details,
             self.location,
+            self.raised,
         )
 
     def to_list(self) -> list[Any]:
         """Compact JSON form."""
         loc = None if self.location is None else list(self.location)
-        return [self.start, self.peak, self.alerted, self.updated, loc]
+        return [self.start, self.peak, self.alerted, self.updated, loc, self.raised]
 
     @classmethod
     def from_list(cls, data: list[Any]) -> EpisodeTracker:
         """Inverse of ``to_list``."""
         loc = None if data[4] is None else (float(data[4][0]), float(data[4][1]))
-        return cls(data[0], data[1], data[2], data[3], loc)
+        return cls(data[0], data[1], data[2], data[3], loc, data[5])

@@ -43,6 +43,13 @@ class Finding:
     resolved_at: float | None = None
     details: dict[str, Any] = field(default_factory=dict)
     location: Point | None = None
+    raised_at: float | None = None
+    """When the alert condition was first met (after any delay); None means ``opened_at``."""
+
+    @property
+    def raised(self) -> float:
+        """``raised_at`` or, when not set, ``opened_at``."""
+        return self.opened_at if self.raised_at is None else self.raised_at
 
     @property
     def key(self) -> str:
@@ -65,10 +72,12 @@ class Finding:
             self.resolved_at,
             self.details,
             loc,
+            self.raised_at,
         ]
 
     @classmethod
     def from_list(cls, data: list[Any]) -> Finding:
         """Inverse of ``to_list``."""
         loc = None if data[6] is None else (float(data[6][0]), float(data[6][1]))
-        return cls(data[0], data[1], data[2], data[3], data[4], dict(data[5]), loc)
+        raised = data[7] if len(data) > 7 else None
+        return cls(data[0], data[1], data[2], data[3], data[4], dict(data[5]), loc, raised)

@@ -50,6 +50,10 @@ class AlertBook:
       alert whose episode no longer exists is resolved with ``details.superseded_by`` (the id
       that now covers it) or ``details.withdrawn`` (nothing covers it any more).
     - ``version`` grows by one with every change of content; nothing is emitted otherwise.
+    - ``status`` follows from the content, not from the version, so that the final alert does
+      not depend on how many corrections led to it: ``resolved`` once it has ``resolved_at``,
+      ``updated`` when the episode has moved on since the alert was raised (``updated_at``
+      later than the moment the condition, after any delay, was first met), else ``open`` (a late custodian correction leaves an ``open`` alert ``open``).
     """
 
     shipment_id: str
@@ -158,6 +162,7 @@ class AlertBook:
             "opened_t": f.opened_at,
             "updated_t": f.updated_at,
             "resolved_t": f.resolved_at,
+            "raised_t": f.raised,
             "custodian": None if holder is None else list(holder),
             "location": None if f.location is None else list(f.location),
             "details": details,
@@ -178,7 +183,7 @@ class AlertBook:
         if c["resolved_t"] is not None:
             status = "resolved"
         else:
-            status = "open" if version == 1 else "updated"
+            status = "updated" if c["updated_t"] > c["raised_t"] else "open"
         holder = c["custodian"]
         loc = c["location"]
         return Alert(

@@ -10,7 +10,8 @@ from alerts.findings import Finding
 __all__ = ["DELIVERY_STEPS", "departure_and_delivery", "transit_finding"]
 
 DELIVERY_STEPS = frozenset({"receiving", "accepting"})
-"""Custody steps that end the transit when they happen at the destination (or nowhere named)."""
+"""Custody steps that end the transit when they happen at the destination: the event's
+``site_id`` or its ``to_party`` is the manifest's destination site."""
 
 
 def departure_and_delivery(
@@ -26,7 +27,7 @@ def departure_and_delivery(
             for e in events
             if e.step in DELIVERY_STEPS
             and e.t >= departed
-            and (e.site_id is None or e.site_id == destination_site)
+            and destination_site in (e.site_id, e.to_id)
         ),
         None,
     )
