@@ -9,18 +9,18 @@ from pathlib import Path
 
 from schemas.custody import CustodyEvent
 from schemas.deadletter import DeadLetter
-from schemas.decode import decode
+from schemas.decode import Decoded, decode
 from schemas.manifest import ShipmentManifest
-from schemas.recording import read_recording
+from schemas.recording import RecordingLine, read_recording
 from schemas.telemetry import TelemetryReading
 from streams.simulator import Simulation
 from streams.simulator.output import write_recording_file
 
 
-def _decoded(run: Simulation, tmp_path: Path) -> list[tuple[object, object]]:
+def _decoded(run: Simulation, tmp_path: Path) -> list[tuple[RecordingLine, Decoded | DeadLetter]]:
     path = tmp_path / "run.jsonl"
     write_recording_file(path, run.lines)
-    out = []
+    out: list[tuple[RecordingLine, Decoded | DeadLetter]] = []
     for line in read_recording(path):
         assert line.received_at is not None
         result = decode(line.topic, line.payload, received_at=line.received_at, key=line.key)
@@ -53,12 +53,13 @@ def test_lines_are_in_arrival_order_and_keyed_by_shipment(
     small_run: Simulation, tmp_path: Path
 ) -> None:
     decoded = _decoded(small_run, tmp_path)
-    times = [line.received_at for line, _ in decoded]  # type: ignore[attr-defined]
+    times = [line.received_at for line, _ in decoded if line.received_at is not None]
+    assert len(times) == len(decoded)
     assert times == sorted(times)
     for line, result in decoded:
         if not isinstance(result, DeadLetter):
-            for event in result.events:  # type: ignore[attr-defined]
-                assert event.shipment_id == line.key  # type: ignore[attr-defined]
+            for event in result.events:
+                assert event.shipment_id == line.key
 
 
 def test_future_readings_are_ahead_of_their_receiving_clock(
@@ -66,14 +67,12 @@ def test_future_readings_are_ahead_of_their_receiving_clock(
 ) -> None:
     for line, result in _decoded(small_run, tmp_path):
         if isinstance(result, DeadLetter) and result.reason == "future_timestamp":
-            ok = decode(
-                line.topic,  # type: ignore[attr-defined]
-                line.payload,  # type: ignore[attr-defined]
-                received_at=line.received_at,  # type: ignore[attr-defined]
-                check_future=False,
-            )
-            reading = ok.events[0]  # type: ignore[union-attr]
-            assert reading.recorded_at > line.received_at + timedelta(minutes=5)  # type: ignore[attr-defined]
+            assert line.received_at is not None
+            ok = decode(line.topic, line.payload, received_at=line.received_at, check_future=False)
+            assert isinstance(ok, Decoded)
+            reading = ok.events[0]
+            assert isinstance(reading, TelemetryReading)
+            assert reading.recorded_at > line.received_at + timedelta(minutes=5)
 
 
 def test_logger_sequence_rises_with_recording_time(default_run: Simulation, tmp_path: Path) -> None:
@@ -85,7 +84,7 @@ def test_logger_sequence_rises_with_recording_time(default_run: Simulation, tmp_
     for _, result in _decoded(default_run, tmp_path):
         if isinstance(result, DeadLetter):
             continue
-        for event in result.events:  # type: ignore[attr-defined]
+        for event in result.events:
             if isinstance(event, TelemetryReading) and event.seq is not None:
                 readings[event.logger_id or ""][event.event_id] = event
             manifests += isinstance(event, ShipmentManifest)
@@ -99,11 +98,11 @@ def test_logger_sequence_rises_with_recording_time(default_run: Simulation, tmp_
     gaps = 0
     for by_id in readings.values():
         ordered = sorted(by_id.values(), key=lambda r: r.recorded_at)
-        seqs = [r.seq for r in ordered]
+        seqs = [r.seq for r in ordered if r.seq is not None]
         assert seqs == sorted(seqs)
         assert len(set(seqs)) == len(seqs)
         shipment = ordered[0].shipment_id
-        steps = {b - a for a, b in pairwise(seqs)}  # type: ignore[operator]
+        steps = {b - a for a, b in pairwise(seqs)}
         if kinds[shipment] not in ("lost_reading", "clock_skew"):
             assert steps <= {1}, shipment
         else:
