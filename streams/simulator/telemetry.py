@@ -118,7 +118,7 @@ def readings_for(shipment: Shipment, rng: random.Random) -> tuple[list[Reading],
         _skew(readings, rng, injections)
     profile = profile_of(s)
     for r in readings:
-        r.temperature_c = _clear_of_thresholds(r.temperature_c, profile, s.temperature_unit)
+        r.temperature_c = _clear_of_thresholds(r.temperature_c, profile)
     return readings, injections
 
 
@@ -335,7 +335,7 @@ def _skew(readings: list[Reading], rng: random.Random, out: list[Injection]) -> 
         )
 
 
-def _clear_of_thresholds(value_c: float, profile: ProductProfile, unit: str) -> float:
+def _clear_of_thresholds(value_c: float, profile: ProductProfile) -> float:
     """Round like the device would, keeping clear of the thresholds' exact values."""
     limits = [
         limit

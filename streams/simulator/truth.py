@@ -200,10 +200,12 @@ def journey_windows(s: Shipment) -> tuple[list[Window], list[Window]]:
         if leg.stop is not None:
             tolerated.append(Window(sid, "dwell_exceeded", leg.stop[0], leg.stop[1], "road stop"))
             delay_start = leg.stop[0]
-    for previous, leg in zip(s.legs, s.legs[1:], strict=False):
+    for previous, leg in pairwise(s.legs):
         tolerated.append(
             Window(sid, "dwell_exceeded", previous.arrived_at, leg.departed_at, "transfer")
         )
+    tolerated.append(Window(sid, "dwell_exceeded", s.packed_at, s.departed_at, "origin"))
+    tolerated.append(Window(sid, "dwell_exceeded", s.arrived_at, s.logger_stop, "delivered"))
     if s.arrived_at > s.promised_end:
         faults.append(Window(sid, "late_delivery_risk", delay_start or s.departed_at, s.arrived_at))
     elif delay_start is not None:
