@@ -62,7 +62,7 @@ def simulate(options: DemoOptions) -> list[RecordingLine]:
     options.workdir.mkdir(parents=True, exist_ok=True)
     recording = options.workdir / "recording.jsonl"
     truth = options.workdir / "truth.json"
-    subprocess.run(  # noqa: S603 - our own CLI with fixed arguments
+    done = subprocess.run(  # noqa: S603 - our own CLI with fixed arguments
         [
             sys.executable,
             "-m",
@@ -77,8 +77,12 @@ def simulate(options: DemoOptions) -> list[RecordingLine]:
             "--truth",
             str(truth),
         ],
-        check=True,
+        capture_output=True,
+        text=True,
+        check=False,
     )
+    if done.returncode != 0:
+        raise CryotraceError(f"cryotrace simulate failed: {done.stderr[-2000:]}")
     return list(read_recording(recording))
 
 

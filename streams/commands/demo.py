@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 from rich.console import Console
@@ -22,6 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--workdir", type=Path, default=Path("data/demo"), help="recording and logs"
     )
+    parser.add_argument("--json", action="store_true", help="print the summary as one JSON object")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -34,7 +36,15 @@ def run(args: argparse.Namespace) -> int:
         timeout_s=args.timeout,
         workdir=args.workdir,
     )
-    result = run_demo(settings, options, console)
+    result = run_demo(settings, options, Console(stderr=True) if args.json else console)
+    if args.json:
+        summary = {
+            "produced": result.produced,
+            "seconds": round(result.seconds, 1),
+            "warehouse": result.table_counts,
+        }
+        print(json.dumps(summary, sort_keys=True))
+        return 0
     table = Table(title=f"warehouse {settings.warehouse.url}")
     table.add_column("table")
     table.add_column("rows", justify="right")

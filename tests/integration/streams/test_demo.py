@@ -1,0 +1,63 @@
+"""`cryotrace demo` end to end on the embedded default: real Kafka, worker processes, DuckDB."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from schemas.decode import Decoded, decode
+from schemas.recording import read_recording
+from schemas.telemetry import TelemetryReading
+from sinks.engine import make_engine
+from streams.settings import Settings
+from streams.supervise import settings_env
+
+
+def test_demo_streams_a_fleet_into_the_warehouse(
+    isolated_settings: Settings, tmp_path: Path
+) -> None:
+    workdir = tmp_path / "demo"
+    env = {**os.environ, **settings_env(isolated_settings)}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "streams.cli",
+            "demo",
+            "--shipments",
+            "6",
+            "--workdir",
+            str(workdir),
+            "--json",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+
+    expected_readings: set[str] = set()
+    for line in read_recording(workdir / "recording.jsonl"):
+        assert line.received_at is not None
+        outcome = decode(line.topic, line.payload, received_at=line.received_at)
+        if isinstance(outcome, Decoded):
+            expected_readings.update(
+                e.event_id for e in outcome.events if isinstance(e, TelemetryReading)
+            )
+    engine = make_engine(isolated_settings.warehouse.url)
+    with engine.connect() as conn:
+        stored = {row[0] for row in conn.execute(sa.text("SELECT event_id FROM readings"))}
+        shipments = conn.execute(sa.text("SELECT count(*) FROM shipments")).scalar()
+    engine.dispose()
+    assert stored == expected_readings
+    assert shipments == 6
+    assert summary["warehouse"]["readings"] == len(expected_readings)
+    assert summary["produced"] == sum(1 for _ in read_recording(workdir / "recording.jsonl"))
