@@ -45,9 +45,11 @@ def kafka_bootstrap() -> Iterator[str]:
             yield container.get_bootstrap_server()
         return
     from streams.infra.kafka import LocalKafka
+    from streams.settings import get_settings
 
+    local = get_settings().local
     try:
-        yield LocalKafka().up()
+        yield LocalKafka(port=local.kafka_port, controller_port=local.controller_port).up()
     except Exception as exc:
         unreachable("Kafka", exc)
 

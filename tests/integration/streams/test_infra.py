@@ -7,12 +7,13 @@ from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
 from streams.infra.kafka import LocalKafka
 from streams.infra.postgres import ensure_postgres
 from streams.kafka_clients import ensure_topics, kafka_python_config
-from streams.settings import Settings
+from streams.settings import Settings, get_settings
 from streams.topics import Topic, topic_name
 
 
 def test_up_twice_is_one_broker(kafka_bootstrap: str) -> None:
-    kafka = LocalKafka()
+    local = get_settings().local
+    kafka = LocalKafka(port=local.kafka_port, controller_port=local.controller_port)
     if kafka.bootstrap != kafka_bootstrap:
         return  # a broker from elsewhere (testcontainers or env): nothing local to compare
     pid = kafka.running_pid()
