@@ -83,6 +83,7 @@ def custody_event(
     *,
     step: str = "departing",
     to_party: str | None = "CUR-77",
+    to_role: str = "courier",
     **overrides: Any,
 ) -> CustodyEvent:
     """Custody event ``n`` of a shipment, ``n`` hours after T0."""
@@ -93,7 +94,7 @@ def custody_event(
         "occurred_at": T0 + timedelta(hours=n),
         "step": step,
         "from_party": {"party_id": "HUB-NE", "role": "hub"},
-        "to_party": None if to_party is None else {"party_id": to_party, "role": "courier"},
+        "to_party": None if to_party is None else {"party_id": to_party, "role": to_role},
         "site_id": "HUB-NE",
         "seal_id": "SEAL-88",
         "condition": "conformant",
