@@ -9,6 +9,7 @@ from typing import Any
 
 from streams.simulator.clock import DAY, DEFAULT_START, SECOND, rfc3339, to_ms
 from streams.simulator.custody import custody_events
+from streams.simulator.epcis import EPCIS_RATE, epcis_document, is_handoff
 from streams.simulator.faults import assign_faults
 from streams.simulator.fleet import Shipment, build_shipment, draw_lane
 from streams.simulator.malformed import bad_messages
@@ -70,6 +71,7 @@ def simulate(config: SimulationConfig) -> Simulation:
     trips: list[dict[str, Any]] = []
     future: list[str] = []
     late_manifests: list[str] = []
+    epcis_shipments: list[str] = []
     duplicates = 0
 
     def emit(received_at: int, line: dict[str, Any]) -> None:
@@ -84,11 +86,16 @@ def simulate(config: SimulationConfig) -> Simulation:
         emit(manifest_at, {"topic": "shipments", "key": s.shipment_id, "value": s.manifest()})
 
         records, custody_faults = custody_events(s, rng)
+        speaks_epcis = rng.random() < EPCIS_RATE
         for record in records:
-            emit(
-                record.occurred_at + rng.randint(5, 90) * SECOND,
-                {"topic": "custody", "key": s.shipment_id, "value": record.value},
-            )
+            received_at = record.occurred_at + rng.randint(5, 90) * SECOND
+            if speaks_epcis and is_handoff(record.value):
+                document = epcis_document(record.value, received_at - SECOND, rng)
+                emit(received_at, {"topic": "epcis", "key": s.shipment_id, "value": document})
+            else:
+                emit(received_at, {"topic": "custody", "key": s.shipment_id, "value": record.value})
+        if speaks_epcis:
+            epcis_shipments.append(s.shipment_id)
         faults += [Window(s.shipment_id, f["type"], f["start"], f["end"]) for f in custody_faults]
 
         readings, applied = readings_for(s, rng)
@@ -161,6 +168,7 @@ def simulate(config: SimulationConfig) -> Simulation:
         "duplicates": duplicates,
         "out_of_order": _out_of_order(lines),
         "late_manifests": late_manifests,
+        "epcis_shipments": epcis_shipments,
         "lines": _line_counts(lines),
     }
     return Simulation(lines=lines, truth=truth)

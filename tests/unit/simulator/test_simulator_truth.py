@@ -6,6 +6,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
+from schemas.decode import Decoded, decode
 from schemas.profiles import BUILTIN_PROFILES
 from schemas.timestamps import parse_timestamp
 from schemas.units import to_celsius
@@ -131,7 +132,11 @@ def test_custody_faults_point_at_the_faulty_event(default_run: Simulation) -> No
     events: dict[tuple[str, datetime], list[dict[str, Any]]] = defaultdict(list)
     for line in default_run.lines:
         value = line.get("value")
-        if line["topic"] == "custody" and value and "occurred_at" in value:
+        if line["topic"] == "epcis" and value:
+            result = decode("epcis", value, received_at=parse_timestamp(line["received_at"]))
+            assert isinstance(result, Decoded)
+            value = result.events[0].model_dump(mode="json", exclude_none=True)
+        if line["topic"] in ("custody", "epcis") and value and "occurred_at" in value:
             events[(value["shipment_id"], parse_timestamp(value["occurred_at"]))].append(value)
     seen = set()
     for fault in default_run.truth["faults"]:
