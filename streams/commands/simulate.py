@@ -6,13 +6,24 @@ import argparse
 import json
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
+from schemas.errors import CryotraceError
 from schemas.recording import RecordingLine
 from schemas.timestamps import parse_timestamp
 from streams.simulator import SimulationConfig, simulate
 from streams.simulator.clock import DEFAULT_START, rfc3339, to_ms
 from streams.simulator.output import write_recording_file, write_truth_file
+
+
+def _start(text: str) -> datetime:
+    try:
+        return parse_timestamp(text)
+    except (ValueError, CryotraceError) as exc:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an RFC 3339 time with a zone (e.g. 2026-11-30T00:00:00Z)"
+        ) from exc
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--truth", type=Path, default=None, help="ground-truth file (JSON)")
     parser.add_argument(
         "--start",
-        type=parse_timestamp,
+        type=_start,
         default=DEFAULT_START,
         help=f"simulated start, RFC 3339 with zone (default {rfc3339(to_ms(DEFAULT_START))})",
     )
