@@ -45,11 +45,11 @@ class Simulation:
     truth: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(order=True)
+@dataclass
 class _Message:
     received_at: int
     order: int
-    line: dict[str, Any] = field(compare=False)
+    line: dict[str, Any]
 
 
 def simulate(config: SimulationConfig) -> Simulation:
@@ -137,7 +137,7 @@ def simulate(config: SimulationConfig) -> Simulation:
             line["value"] = message.value
         emit(message.received_at, line)
 
-    messages.sort()
+    messages.sort(key=lambda m: (m.received_at, m.order))
     lines = [m.line for m in messages]
     reasons: dict[str, int] = {}
     for message in bad:
