@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import faust
 
 from alerts.state import ShipmentState
 from streams.app import Channels
-from streams.processor import process_batch
+from streams.processor import BatchOutput, process_batch
 from streams.settings import Settings
 from streams.topics import Topic, topic_name
 from streams.wire import encode, received_at_headers, shipment_key
@@ -14,7 +16,13 @@ from streams.wire import encode, received_at_headers, shipment_key
 STATE_TABLE = "shipment-state"
 
 
-def register_processor(app: faust.App, channels: Channels, settings: Settings) -> None:
+Emit = Callable[[BatchOutput], Awaitable[None]]
+"""Publishes one batch's outputs; the default sends them to Kafka (flows tests collect them)."""
+
+
+def register_processor(
+    app: faust.App, channels: Channels, settings: Settings, *, emit: Emit | None = None
+) -> faust.types.AgentT:
     """Declare the state table and the processing agent over the input topics."""
     table = app.Table(
         STATE_TABLE,
@@ -32,6 +40,20 @@ def register_processor(app: faust.App, channels: Channels, settings: Settings) -
         raw = table.data.get(shipment_key(shipment_id))
         return ShipmentState.from_json(raw) if raw else None
 
+    async def send(out: BatchOutput) -> None:
+        for alert in out.alerts:
+            await channels.alerts.send(key=shipment_key(alert.shipment_id), value=encode(alert))
+        for dead in out.dead_letters:
+            await channels.deadletter.send(key=shipment_key(dead.key), value=encode(dead))
+        for forward in out.forwards:
+            await forward_topics[forward.topic].send(
+                key=shipment_key(forward.event.shipment_id),
+                value=encode(forward.event),
+                headers=received_at_headers(forward.received_at),
+            )
+
+    publish = emit or send
+
     @app.agent(channels.inputs, name="process")
     async def process(stream: faust.StreamT[bytes]) -> None:
         async for events in stream.noack_take(
@@ -44,15 +66,8 @@ def register_processor(app: faust.App, channels: Channels, settings: Settings) -
                 if table.data.get(key) != encoded:  # write (and changelog) only on change
                     table.data[key] = encoded
                     table.send_changelog(partition, key, encoded)
-            for alert in out.alerts:
-                await channels.alerts.send(key=shipment_key(alert.shipment_id), value=encode(alert))
-            for dead in out.dead_letters:
-                await channels.deadletter.send(key=shipment_key(dead.key), value=encode(dead))
-            for forward in out.forwards:
-                await forward_topics[forward.topic].send(
-                    key=shipment_key(forward.event.shipment_id),
-                    value=encode(forward.event),
-                    headers=received_at_headers(forward.received_at),
-                )
+            await publish(out)
             for event in events:
                 await stream.ack(event)
+
+    return process

@@ -1,0 +1,101 @@
+"""The processing agent under Faust's ``test_context``: no broker, memory store, real agent code."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import orjson
+import pytest
+
+from alerts.testing import SHIPMENT, at, manifest, reading
+from streams.app import create_app, declare_channels
+from streams.partitioning import partition_for
+from streams.process_agent import register_processor
+from streams.processor import BatchOutput
+from streams.settings import Settings
+from streams.topics import Topic, topic_name
+from streams.wire import received_at_headers
+
+SETTINGS = Settings(app_id="flows", topic_prefix="flows", topics={"partitions": 4})  # type: ignore[arg-type]
+
+
+class Collected:
+    """Collects what the agent publishes and lets a test wait for it."""
+
+    def __init__(self) -> None:
+        self.batches: list[BatchOutput] = []
+        self.changed = asyncio.Event()
+
+    async def emit(self, out: BatchOutput) -> None:
+        self.batches.append(out)
+        self.changed.set()
+
+    async def wait_for(self, predicate: Any) -> None:
+        async with asyncio.timeout(10):
+            while not predicate(self):
+                self.changed.clear()
+                await self.changed.wait()
+
+    @property
+    def alerts(self) -> list[Any]:
+        return [a for b in self.batches for a in b.alerts]
+
+    @property
+    def dead_letters(self) -> list[Any]:
+        return [d for b in self.batches for d in b.dead_letters]
+
+
+async def _put(
+    agent: Any, topic: Topic, key: str, value: bytes, offset: int, minute: float
+) -> None:
+    """Put a message as if consumed from ``topic``: test_context names multi-topic channels
+    ``<internal>``, so the message gets its real topic name before it enters the stream."""
+    message = agent.to_message(
+        key.encode(),
+        value,
+        partition=partition_for(key, SETTINGS.topics.partitions),
+        offset=offset,
+        headers=list(received_at_headers(at(minute)).items()),
+    )
+    message.topic = topic_name(SETTINGS, topic)
+    channel = agent.stream().channel
+    await channel.put(await channel.decode(message))
+
+
+@pytest.fixture
+def collected_agent() -> tuple[Any, Collected]:
+    app = create_app(SETTINGS, "process")
+    app.finalize()
+    app.conf.store = "memory://"
+    app.flow_control.resume()
+    collected = Collected()
+    agent = register_processor(app, declare_channels(app, SETTINGS), SETTINGS, emit=collected.emit)
+    return agent, collected
+
+
+async def test_excursion_alert_opens_and_resolves(collected_agent: tuple[Any, Collected]) -> None:
+    agent, collected = collected_agent
+    async with agent.test_context() as context:
+        manifest_json = orjson.dumps(manifest("cryo-150").model_dump(mode="json"))
+        await _put(context, Topic.SHIPMENTS, SHIPMENT, manifest_json, 0, 0)
+        for offset, (minute, temp) in enumerate([(10, -180.0), (20, -140.0), (30, -181.0)]):
+            value = orjson.dumps(reading(minute, temp).model_dump(mode="json"))
+            await _put(context, Topic.TELEMETRY, SHIPMENT, value, offset, minute + 1)
+        await collected.wait_for(lambda c: any(a.status == "resolved" for a in c.alerts))
+    excursion = [a for a in collected.alerts if a.type == "temperature_excursion"]
+    assert [a.status for a in excursion] == ["open", "resolved"]
+    assert excursion[-1].opened_at == at(20)
+    assert excursion[-1].resolved_at == at(30)
+    assert excursion[-1].details["duration_s"] == 600
+
+
+async def test_bad_input_becomes_a_dead_letter(collected_agent: tuple[Any, Collected]) -> None:
+    agent, collected = collected_agent
+    async with agent.test_context() as context:
+        await _put(context, Topic.TELEMETRY, SHIPMENT, b"\xff\xfe not json", 7, 1)
+        await collected.wait_for(lambda c: c.dead_letters)
+    dead = collected.dead_letters[0]
+    assert dead.reason in {"not_utf8", "invalid_json"}
+    assert dead.source_topic == "telemetry"
+    assert dead.offset == 7
