@@ -1,1 +1,1 @@
-"""cryotrace alerts."""
+"""cryotrace alerts: pure rules over per-shipment state (``alerts.engine.apply``/``tick``/``settle``)."""

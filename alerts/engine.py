@@ -22,12 +22,21 @@ from schemas.deadletter import DeadLetter, FieldError
 from schemas.manifest import ShipmentManifest
 from schemas.telemetry import TelemetryReading
 
-__all__ = ["Event", "Step", "apply", "tick"]
+__all__ = ["DEFERRED_TYPES", "Event", "Step", "apply", "settle", "tick"]
 
 Event = ShipmentManifest | TelemetryReading | CustodyEvent
 """What the engine consumes (``schemas.decode`` output)."""
 
 _TOPIC = {TelemetryReading: "telemetry", CustodyEvent: "custody"}
+
+DEFERRED_TYPES = frozenset({"logger_silent", "sequence_gap"})
+"""Alert types held back while late readings are being placed.
+
+A burst of late readings (a logger uploading after an outage, often in any order) makes
+silences and sequence gaps appear and vanish with nearly every reading. While readings
+arrive late these types are not reconciled; the next in-order reading, ``tick`` or
+``settle`` brings them up to date in one step. Temperature, device and custody alerts are
+always reconciled at once."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +81,18 @@ def apply(
     return Step(state, out.alerts, out.dead_letters)
 
 
+def settle(state: ShipmentState | None, config: RuleConfig) -> Step:
+    """Reconcile alerts held back while late readings arrived (see ``DEFERRED_TYPES``).
+
+    The offline runner calls it at the end of a recording; ``tick`` does it live.
+    """
+    if state is None or state.manifest is None or not state.deferred:
+        return Step(state)
+    out = _Out()
+    _full_reconcile(state, rules_for(state.manifest, config), out, settle=True)
+    return Step(state, out.alerts, out.dead_letters)
+
+
 def tick(state: ShipmentState | None, now: datetime, config: RuleConfig) -> Step:
     """Advance the live clock: ongoing logger silence, transit time, pending timeouts.
 
@@ -88,6 +109,9 @@ def tick(state: ShipmentState | None, now: datetime, config: RuleConfig) -> Step
         _expire_pending(state, lambda item: item[1] < limit, "manifest_timeout", out, now)
         return Step(state, out.alerts, out.dead_letters)
     rules = rules_for(state.manifest, config)
+    if state.deferred:
+        _full_reconcile(state, rules, out, settle=True)
+        return Step(state, out.alerts, out.dead_letters)
     changed = [f for f in (_ongoing_silence(state, rules), _transit(state, rules)) if f]
     if changed:
         _reconcile(state, changed, complete=False, out=out)
@@ -107,7 +131,7 @@ def _apply_manifest(
     if previous is not None:
         _refold(state, rules_for(manifest, config))
         _recheck_custody(state)
-        _full_reconcile(state, rules_for(manifest, config), out)
+        _full_reconcile(state, rules_for(manifest, config), out, settle=True)
         return
     held, state.pending = state.pending, []
     for topic, _, _, text in held:
@@ -218,13 +242,16 @@ def _apply_reading(
         found = _transit(state, rules)
         if found is not None:
             changed.append(found)
-        if changed:
+        if state.deferred:
+            _full_reconcile(state, rules, out, settle=True)
+        elif changed:
             _reconcile(state, changed, complete=False, out=out)
         return
     insort(history, r, key=lambda item: item.sort_key)
     _evict(state, rules, config)
     _refold(state, rules)
-    _full_reconcile(state, rules, out)
+    state.deferred = True
+    _full_reconcile(state, rules, out, settle=False)
 
 
 def _evict(state: ShipmentState, rules: RuleSet, config: RuleConfig) -> None:
@@ -284,7 +311,7 @@ def _apply_custody(
         state.latest_t = c.t
     _recheck_custody(state)
     assert state.manifest is not None
-    _full_reconcile(state, rules_for(state.manifest, config), out)
+    _full_reconcile(state, rules_for(state.manifest, config), out, settle=False)
 
 
 def _recheck_custody(state: ShipmentState) -> None:
@@ -319,7 +346,12 @@ def _transit(state: ShipmentState, rules: RuleSet) -> Finding | None:
     return found
 
 
-def _full_reconcile(state: ShipmentState, rules: RuleSet, out: _Out) -> None:
+def _full_reconcile(state: ShipmentState, rules: RuleSet, out: _Out, *, settle: bool) -> None:
+    """Reconcile the whole derivation.
+
+    ``settle`` ends a wait for late readings; otherwise, while one is on (``deferred``), the
+    ``DEFERRED_TYPES`` are left as they are.
+    """
     assert state.manifest is not None
     findings = list(state.fold.findings.values())
     findings += custody_findings(state.custody, state.manifest.coi_id)
@@ -327,10 +359,22 @@ def _full_reconcile(state: ShipmentState, rules: RuleSet, out: _Out) -> None:
     for extra in (_transit(state, rules), _ongoing_silence(state, rules)):
         if extra is not None:
             findings.append(extra)
-    _reconcile(state, findings, complete=True, out=out)
+    skip: frozenset[str] = frozenset()
+    if settle:
+        state.deferred = False
+    elif state.deferred:
+        skip = DEFERRED_TYPES
+    _reconcile(state, findings, complete=True, out=out, skip=skip)
 
 
-def _reconcile(state: ShipmentState, findings: list[Finding], *, complete: bool, out: _Out) -> None:
+def _reconcile(
+    state: ShipmentState,
+    findings: list[Finding],
+    *,
+    complete: bool,
+    out: _Out,
+    skip: frozenset[str] = frozenset(),
+) -> None:
     assert state.manifest is not None
     out.alerts.extend(
         state.book.reconcile(
@@ -338,6 +382,7 @@ def _reconcile(state: ShipmentState, findings: list[Finding], *, complete: bool,
             complete=complete,
             coi_id=state.manifest.coi_id,
             custodian=_custodian(state),
+            skip=skip,
         )
     )
 

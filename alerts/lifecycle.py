@@ -14,8 +14,10 @@ from schemas.custody import Party
 
 __all__ = ["AlertBook", "Custodian", "to_datetime"]
 
-Custodian = Callable[[float], "tuple[str, str | None] | None"]
-"""The custodian ``(party_id, role)`` at an epoch time, or None."""
+Holder = tuple[str, str | None] | None
+"""A custodian as ``(party_id, role)``, or None when unknown."""
+Custodian = Callable[[float], Holder]
+"""The custodian at an epoch time."""
 
 
 def to_datetime(epoch_s: float) -> datetime:
@@ -60,6 +62,10 @@ class AlertBook:
     anchors: dict[str, str] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
     emitted: dict[str, list[Any]] = field(default_factory=dict)
+    _last: dict[str, tuple[Finding, Holder, str | None]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    """Cache (not serialised): the finding and enrichment each alert was last built from."""
 
     def reconcile(
         self,
@@ -68,27 +74,42 @@ class AlertBook:
         complete: bool,
         coi_id: str | None,
         custodian: Custodian,
+        skip: frozenset[str] = frozenset(),
     ) -> list[Alert]:
         """Emit the alert versions that bring the emitted state in line with ``findings``.
 
         With ``complete`` the findings are the whole derivation, so emitted alerts missing
         from it are superseded or withdrawn; otherwise they are only the changed ones.
+        Alert types in ``skip`` are left as they are, emitted or not.
         """
-        derived = sorted(findings, key=lambda f: (f.opened_at, f.key))
+        derived = sorted(
+            (f for f in findings if f.type not in skip), key=lambda f: (f.opened_at, f.key)
+        )
         keys = {f.key for f in derived}
         orphans: dict[str, str] = {}
         if complete:
-            orphans = {aid: key for key, aid in self.anchors.items() if key not in keys}
+            orphans = {
+                aid: key
+                for key, aid in self.anchors.items()
+                if key not in keys and key.partition("|")[0] not in skip
+            }
         for f in derived:
             if f.key not in self.anchors:
                 self.anchors[f.key] = self._take_over(f, orphans) or self._new_id(f.type)
         out: list[Alert] = []
+        last = self._last
         for f in derived:
             aid = self.anchors[f.key]
-            self._emit(aid, self._content(f, coi_id, custodian), coi_id, out)
+            holder = custodian(f.opened_at)
+            seen = last.get(aid)
+            if seen is not None and seen[0] == f and seen[1] == holder and seen[2] == coi_id:
+                continue
+            self._emit(aid, self._content(f, coi_id, holder), coi_id, out)
+            last[aid] = (f, holder, coi_id)
         for aid in sorted(orphans, key=lambda a: (a.rsplit(":", 1)[0], _number(a))):
             key = orphans[aid]
             del self.anchors[key]
+            self._last.pop(aid, None)
             self._emit(aid, self._retired(aid, key, derived), coi_id, out)
         return out
 
@@ -150,8 +171,7 @@ class AlertBook:
         )
         return previous
 
-    def _content(self, f: Finding, coi_id: str | None, custodian: Custodian) -> dict[str, Any]:
-        holder = custodian(f.opened_at)
+    def _content(self, f: Finding, coi_id: str | None, holder: Holder) -> dict[str, Any]:
         details = {
             k: (_iso(v) if k.endswith("_at") and isinstance(v, float) else v)
             for k, v in f.details.items()

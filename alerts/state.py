@@ -34,6 +34,8 @@ class ShipmentState:
     - ``book``: emitted alert snapshots and episode counters.
     - ``pending``: events that arrived before the manifest, in arrival order.
     - ``latest_t``: the latest event time seen; ``clock``: the latest live clock from ``tick``.
+    - ``deferred``: late readings were placed and the ``engine.DEFERRED_TYPES`` wait for
+      the next in-order reading, ``tick`` or ``settle``.
     """
 
     shipment_id: str
@@ -49,6 +51,7 @@ class ShipmentState:
     transit: Finding | None = None
     latest_t: float | None = None
     clock: float | None = None
+    deferred: bool = False
     book: AlertBook = field(init=False)
     pending: list[PendingEvent] = field(default_factory=list)
 
@@ -72,6 +75,7 @@ class ShipmentState:
             "transit": None if self.transit is None else self.transit.to_list(),
             "latest_t": self.latest_t,
             "clock": self.clock,
+            "deferred": self.deferred,
             "book": self.book.to_dict(),
             "pending": self.pending,
         }
@@ -97,6 +101,7 @@ class ShipmentState:
             transit=None if data["transit"] is None else Finding.from_list(data["transit"]),
             latest_t=data["latest_t"],
             clock=data["clock"],
+            deferred=data["deferred"],
             pending=[list(p) for p in data["pending"]],
         )
         state.book = AlertBook.from_dict(state.shipment_id, data["book"])

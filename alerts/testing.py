@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from alerts.config import RuleConfig
-from alerts.engine import Event, apply
+from alerts.engine import Event, Step, apply, settle
 from alerts.state import ShipmentState
 from schemas.alert import Alert
 from schemas.custody import CustodyEvent
@@ -135,16 +135,26 @@ class Run:
 
 
 def run(
-    events: Iterable[Event], config: RuleConfig | None = None, state: ShipmentState | None = None
+    events: Iterable[Event],
+    config: RuleConfig | None = None,
+    state: ShipmentState | None = None,
+    *,
+    settled: bool = True,
 ) -> Run:
-    """Apply ``events`` in order to one shipment's state."""
+    """Apply ``events`` in order to one shipment's state, then ``settle`` it (as the offline
+    runner does at the end of a recording) unless ``settled`` is false."""
     config = config or RuleConfig()
     result = Run(state)
-    for event in events:
-        step = apply(result.state, event, config)
+
+    def take(step: Step) -> None:
         result.state = step.state
         result.alerts.extend(step.alerts)
         result.dead_letters.extend(step.dead_letters)
+
+    for event in events:
+        take(apply(result.state, event, config))
+    if settled:
+        take(settle(result.state, config))
     return result
 
 

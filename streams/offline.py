@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from alerts.config import RuleConfig
-from alerts.engine import Event, apply
+from alerts.engine import Event, apply, settle
 from alerts.state import ShipmentState
 from schemas.alert import Alert
 from schemas.custody import CustodyEvent
@@ -39,8 +39,10 @@ class OfflineRunner:
     live. A line without ``received_at`` has no receiving clock, so the future-timestamp
     check is skipped for it and its dead letters are stamped with the latest event time
     seen so far in the recording (the epoch before any). Engine dead letters (too late,
-    overflow) are stamped likewise. Events still waiting for their manifest when the
-    recording ends are dead-lettered ``manifest_timeout`` by ``finish``.
+    overflow) are stamped likewise. At the end of the recording ``finish`` settles every
+    shipment (alerts held back while late readings arrived, see
+    ``alerts.engine.DEFERRED_TYPES``) and dead-letters events still waiting for their
+    manifest as ``manifest_timeout``.
 
     ``listener`` (e.g. a warehouse sink's ``add``) receives every decoded event, alert
     version and dead letter in order.
@@ -98,8 +100,12 @@ class OfflineRunner:
         )
 
     def finish(self) -> None:
-        """Dead-letter events still held for a manifest that never came."""
+        """Settle alerts held back by late readings; dead-letter events still held for a
+        manifest that never came."""
         for state in self.states.values():
+            step = settle(state, self.config)
+            for alert in step.alerts:
+                self._alert(alert)
             for topic, _, _, text in state.pending:
                 self._dead_letter(
                     DeadLetter(
@@ -136,11 +142,14 @@ class OfflineRunner:
         if step.state is not None:
             self.states[event.shipment_id] = step.state
         for alert in step.alerts:
-            self.alerts.append(alert)
-            if self.listener is not None:
-                self.listener(alert)
+            self._alert(alert)
         for letter in step.dead_letters:
             self._dead_letter(letter)
+
+    def _alert(self, alert: Alert) -> None:
+        self.alerts.append(alert)
+        if self.listener is not None:
+            self.listener(alert)
 
     def _dead_letter(self, letter: DeadLetter) -> None:
         self.dead_letters.append(letter)
