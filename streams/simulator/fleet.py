@@ -22,6 +22,9 @@ CRYO_PROFILES = ("cryo-150", "cryo-130", "cryo-120")
 ROAD_SPEED_KMH = 72.0
 ROAD_DETOUR = 1.3
 AIR_SPEED_KMH = 780.0
+FRESH_OVERRIDES: dict[str, Any] = {"cumulative_budget_s": 2700.0, "max_transit_h": 30.0}
+"""Inline profile fields every fresh (2-8 °C) apheresis manifest carries: a 45 min total
+out-of-range budget and the 30 h maximum transit of a typical collection SOP."""
 
 
 @dataclass
@@ -83,6 +86,7 @@ class Shipment:
     epoch_ms_timestamps: bool = False
     fault: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    profile_overrides: dict[str, Any] = field(default_factory=dict)
     received_at: int = 0  # custody receipt at destination
     logger_stop: int = 0  # last moment the logger records
 
@@ -119,6 +123,7 @@ class Shipment:
             "shipment_id": self.shipment_id,
             "coi_id": self.coi_id,
             "product_profile": self.profile,
+            **({"profile": dict(self.profile_overrides)} if self.profile_overrides else {}),
             "origin": _site_json(self.origin),
             "destination": _site_json(self.destination),
             "promised_window": {
@@ -299,6 +304,8 @@ def build_shipment(
     )
     if lane.cryo:
         shipment.shipper = _draw_shipper(shipment, rng, exhausting=fault == "hold_exhaustion")
+    else:
+        shipment.profile_overrides = dict(FRESH_OVERRIDES)
     return shipment
 
 

@@ -113,7 +113,7 @@ def simulate(config: SimulationConfig) -> Simulation:
         f, t = reading_windows(s, profile_of(s), readings)
         faults += f
         tolerated += t
-        f, t = journey_windows(s)
+        f, t = journey_windows(s, profile_of(s).max_transit_h)
         faults += f
         tolerated += t
         injections += [injection_json(s, injection) for injection in applied]

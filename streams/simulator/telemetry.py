@@ -57,7 +57,11 @@ class Injection:
 
 
 def profile_of(shipment: Shipment) -> ProductProfile:
-    return BUILTIN_PROFILES[shipment.profile]
+    """The effective profile: the named built-in with the manifest's inline fields over it."""
+    base = BUILTIN_PROFILES[shipment.profile]
+    if not shipment.profile_overrides:
+        return base
+    return ProductProfile.model_validate({**base.model_dump(), **shipment.profile_overrides})
 
 
 def readings_for(shipment: Shipment, rng: random.Random) -> tuple[list[Reading], list[Injection]]:

@@ -101,7 +101,66 @@ def _temperature_windows(
             if alert_type == "temperature_excursion":
                 # a warning-band engine may also fire while the excursion is open
                 tolerated.append(Window(s.shipment_id, "temperature_warning", start, end))
+    budget = _budget_window(s, profile, points)
+    if budget is not None:
+        (faults if budget.reason == "" else tolerated).append(budget)
     return faults, tolerated
+
+
+def out_of_range_totals(
+    profile: ProductProfile, points: list[tuple[int, float]], *, hysteresis: bool
+) -> tuple[int | None, int, int | None]:
+    """(when the budget is reached, total ms out of range, first out-of-range time).
+
+    Each value is held until the next reading. With `hysteresis`, a reading stays out of
+    range until one is back inside by the margin; without, each reading is judged alone.
+    """
+    assert profile.cumulative_budget_s is not None
+    budget_ms = profile.cumulative_budget_s * SECOND
+    upper, lower, h = profile.upper_c, profile.lower_c, profile.hysteresis_c
+    total = 0
+    reached: int | None = None
+    first: int | None = None
+    out = False
+    previous: int | None = None
+    for at, value in points:
+        if out and previous is not None:
+            total += at - previous
+            if reached is None and total >= budget_ms:
+                reached = at
+        past = (upper is not None and value > upper) or (lower is not None and value < lower)
+        if hysteresis and out:
+            inside = (upper is None or value <= upper - h) and (lower is None or value >= lower + h)
+            out = not inside
+        else:
+            out = past
+        if out and first is None:
+            first = at
+        previous = at
+    return reached, total, first
+
+
+def _budget_window(
+    s: Shipment, profile: ProductProfile, points: list[tuple[int, float]]
+) -> Window | None:
+    """`out_of_range_budget` from the first reading at which the budget is used up, for good.
+
+    Counting with or without hysteresis must both reach the budget, with two reporting
+    intervals to spare, for a fault; a total near the budget is only tolerated.
+    """
+    if profile.cumulative_budget_s is None or not points:
+        return None
+    raw = out_of_range_totals(profile, points, hysteresis=False)
+    held = out_of_range_totals(profile, points, hysteresis=True)
+    budget_ms = profile.cumulative_budget_s * SECOND
+    margin = 2 * s.interval_s * SECOND
+    last = points[-1][0]
+    if raw[0] is not None and held[0] is not None and min(raw[1], held[1]) >= budget_ms + margin:
+        return Window(s.shipment_id, "out_of_range_budget", min(raw[0], held[0]), last)
+    if max(raw[1], held[1]) >= budget_ms - margin:
+        first = min(t for t in (raw[2], held[2]) if t is not None)
+        return Window(s.shipment_id, "out_of_range_budget", first, last, "near budget")
+    return None
 
 
 def gt(value: float, limit: float) -> bool:
@@ -181,8 +240,10 @@ def reading_windows(
     return faults, tolerated
 
 
-def journey_windows(s: Shipment) -> tuple[list[Window], list[Window]]:
-    """Hold-time, lateness and dwell faults from the shipment's timeline."""
+def journey_windows(
+    s: Shipment, profile_max_transit_h: float | None = None
+) -> tuple[list[Window], list[Window]]:
+    """Hold-time, lateness, dwell and transit-time faults from the shipment's timeline."""
     sid = s.shipment_id
     faults: list[Window] = []
     tolerated: list[Window] = []
@@ -206,6 +267,12 @@ def journey_windows(s: Shipment) -> tuple[list[Window], list[Window]]:
         )
     tolerated.append(Window(sid, "dwell_exceeded", s.packed_at, s.departed_at, "origin"))
     tolerated.append(Window(sid, "dwell_exceeded", s.arrived_at, s.logger_stop, "delivered"))
+    if profile_max_transit_h is not None:
+        limit = s.departed_at + round(profile_max_transit_h * HOUR)
+        if s.arrived_at > limit + HOUR:
+            faults.append(Window(sid, "max_transit_exceeded", limit, s.arrived_at))
+        elif s.arrived_at > limit - HOUR:
+            tolerated.append(Window(sid, "max_transit_exceeded", limit - HOUR, s.arrived_at))
     if s.arrived_at > s.promised_end:
         faults.append(Window(sid, "late_delivery_risk", delay_start or s.departed_at, s.arrived_at))
     elif delay_start is not None:

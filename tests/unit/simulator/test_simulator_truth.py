@@ -12,7 +12,7 @@ from schemas.timestamps import parse_timestamp
 from schemas.units import to_celsius
 from streams.simulator import Simulation
 from streams.simulator.faults import FAULT_KINDS
-from streams.simulator.truth import episodes
+from streams.simulator.truth import episodes, out_of_range_totals
 
 EXPECTED_ALERT = {
     "excursion_ramp": "temperature_excursion",
@@ -180,3 +180,32 @@ def test_episodes_open_past_the_limit_and_close_inside_the_margin() -> None:
     points = [(0, -180.0), (1, -149.0), (2, -151.0), (3, -140.0), (4, -152.0), (5, -149.5)]
     found = episodes(points, lambda v: v > -150, lambda v: v <= -152)
     assert found == [(1, 4, True), (5, 5, False)]
+
+
+def test_out_of_range_time_is_held_until_the_next_reading() -> None:
+    profile = BUILTIN_PROFILES["fridge-2-8"].model_copy(update={"cumulative_budget_s": 1200.0})
+    minute = 60_000
+    points = [
+        (0, 5.0),
+        (10 * minute, 9.0),
+        (20 * minute, 7.8),
+        (30 * minute, 9.0),
+        (40 * minute, 5.0),
+    ]
+    raw = out_of_range_totals(profile, points, hysteresis=False)
+    held = out_of_range_totals(profile, points, hysteresis=True)
+    # judged alone, 7.8 is back in range: 10 + 10 minutes out, the budget reached at 40
+    assert raw == (40 * minute, 20 * minute, 10 * minute)
+    # with the 0.5 margin 7.8 is still out: 30 minutes, the budget reached at 30
+    assert held == (30 * minute, 30 * minute, 10 * minute)
+
+
+def test_fresh_manifests_carry_an_inline_budget(default_run: Simulation) -> None:
+    fresh = [
+        line["value"]
+        for line in default_run.lines
+        if line["topic"] == "shipments" and line["value"]["product_profile"] == "fridge-2-8"
+    ]
+    assert fresh
+    assert all(m["profile"]["cumulative_budget_s"] > 0 for m in fresh)
+    assert "out_of_range_budget" in {f["type"] for f in default_run.truth["faults"]}
