@@ -16,7 +16,7 @@ _START = datetime(2026, 11, 29, 20, 0, tzinfo=UTC)
 
 def _payloads(count: int, seed: int) -> list[bytes]:
     """Realistic telemetry messages: full readings, unit variants, location-only pings."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - benchmark data, not security
     payloads = []
     for seq in range(count):
         recorded = _START + timedelta(seconds=600 * seq)

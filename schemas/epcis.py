@@ -61,8 +61,9 @@ def _error(loc: str, msg: str, kind: str = "epcis") -> EpcisError:
     return EpcisError("schema", [{"loc": loc, "msg": msg, "type": kind}])
 
 
-def _type_of(obj: dict[str, Any]) -> Any:
-    return obj.get("type", obj.get("isA"))
+def _type_of(obj: dict[str, Any]) -> str | None:
+    kind = obj.get("type", obj.get("isA"))
+    return kind if isinstance(kind, str) else None
 
 
 def _vocabulary_name(value: str) -> str:
@@ -251,7 +252,10 @@ class _EventAdapter:
                 value = report[field]
                 if isinstance(value, bool) or not isinstance(value, int | float):
                     raise _error(f"{loc}.{field}", "must be a number")
-                converted[field] = to_celsius(value, unit)
+                try:
+                    converted[field] = to_celsius(value, unit)
+                except ValueError as exc:
+                    raise _error(f"{loc}.{field}", str(exc)) from None
         feature = str(report.get("gs1:feature", report.get("feature", "")))
         ambient = any(word in feature.lower() for word in ("ambient", "ambiance"))
         target = "ambient_c" if ambient else "temperature_c"
@@ -274,7 +278,7 @@ class _EventAdapter:
         if axis not in ("latitude", "longitude"):
             return
         uom = report.get("uom", "DD")
-        if uom not in _ANGLE_UNITS:
+        if not isinstance(uom, str) or uom not in _ANGLE_UNITS:
             raise _error(f"{loc}.uom", f"angle unit {uom!r} is not DD (decimal degrees)")
         value = report.get("value")
         if isinstance(value, bool) or not isinstance(value, int | float):

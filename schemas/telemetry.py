@@ -13,6 +13,8 @@ from schemas.units import to_celsius
 __all__ = ["Location", "TelemetryReading"]
 
 _TEMPERATURE_TOLERANCE_C = 0.01
+MAX_SEQ = 2**63 - 1
+"""Largest logger sequence number (a signed 64-bit integer, as stored in the warehouse)."""
 
 
 class Location(WireModel):
@@ -55,7 +57,7 @@ class TelemetryReading(WireModel):
     event_id: Identifier
     shipment_id: Identifier
     logger_id: Identifier | None = None
-    seq: Annotated[int, Field(ge=0)] | None = None
+    seq: Annotated[int, Field(ge=0, le=MAX_SEQ)] | None = None
     recorded_at: Timestamp
     temperature_c: TemperatureC | None = None
     temperature_min_c: TemperatureC | None = None

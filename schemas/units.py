@@ -22,11 +22,15 @@ TEMPERATURE_UNITS: dict[str, str] = {
 def to_celsius(value: float, unit: str) -> float:
     """Convert ``value`` in ``unit`` (see ``TEMPERATURE_UNITS``) to °C, rounded to 1e-6.
 
-    Raises ``ValueError`` for an unknown unit.
+    Raises ``ValueError`` for an unknown unit or a value beyond the float range.
     """
     canonical = TEMPERATURE_UNITS.get(unit.strip().upper())
+    try:
+        value = float(value)
+    except OverflowError:
+        raise ValueError("temperature value out of range") from None
     if canonical == "C":
-        return float(value)
+        return value
     if canonical == "F":
         return round((value - 32.0) * 5.0 / 9.0, 6)
     if canonical == "K":
