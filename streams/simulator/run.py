@@ -13,7 +13,8 @@ from streams.simulator.epcis import EPCIS_RATE, epcis_document, is_handoff
 from streams.simulator.faults import assign_faults
 from streams.simulator.fleet import Shipment, build_shipment, draw_lane
 from streams.simulator.malformed import bad_messages
-from streams.simulator.telemetry import Reading, profile_of, readings_for, wire_value
+from streams.simulator.readings import Reading, profile_of
+from streams.simulator.telemetry import readings_for, wire_value
 from streams.simulator.truth import (
     Window,
     delivered,

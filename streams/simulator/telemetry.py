@@ -3,65 +3,15 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
 from typing import Any
 
-from schemas.profiles import BUILTIN_PROFILES, ProductProfile
+from schemas.profiles import ProductProfile
 from schemas.units import to_celsius
-from streams.simulator.clock import HOUR, MINUTE, SECOND, rfc3339
+from streams.simulator.clock import HOUR, SECOND, rfc3339
 from streams.simulator.fleet import Shipment
-
-SHOCK_G = (12.0, 25.0)
-"""Injected shocks: a dewar drop, well above any sensible threshold (normal handling < 1.5 g)."""
-TILT_DEG = (70.0, 100.0)
-"""Injected tilt: the shipper on its side (upright readings stay under 8 degrees)."""
-LOW_BATTERY_PCT = (4.0, 9.0)
-"""Injected battery failure: a step down from above 60 % to single digits."""
-
-
-@dataclass
-class Reading:
-    """One logger reading, what it says and when it reached the platform."""
-
-    seq: int
-    at: int  # when it was really taken
-    stamped_at: int  # what the logger's clock wrote (later than `at` under clock skew)
-    received_at: int
-    temperature_c: float  # as the decoder will see it after unit conversion
-    lat: float | None
-    lon: float | None
-    lid_open: bool
-    tilt_deg: float
-    shock_g: float
-    battery_pct: float
-    ambient_c: float
-    accuracy_m: int
-    lost: bool = False  # never delivered
-    burst: bool = False  # uploaded late, with others, after an outage or a flight
-    late: bool = False  # delivered after a reading taken after it
-    duplicates: list[int] = field(default_factory=list)  # received_at of re-uploads
-
-    @property
-    def skewed(self) -> bool:
-        return self.stamped_at != self.at
-
-
-@dataclass
-class Injection:
-    """What was done to a shipment's readings, for the truth file."""
-
-    kind: str
-    start: int
-    end: int
-    detail: dict[str, Any] = field(default_factory=dict)
-
-
-def profile_of(shipment: Shipment) -> ProductProfile:
-    """The effective profile: the named built-in with the manifest's inline fields over it."""
-    base = BUILTIN_PROFILES[shipment.profile]
-    if not shipment.profile_overrides:
-        return base
-    return ProductProfile.model_validate({**base.model_dump(), **shipment.profile_overrides})
+from streams.simulator.readings import Injection, Reading, profile_of
+from streams.simulator.sensor_faults import inject_sensor_fault, skew_clock
+from streams.simulator.uploads import schedule_uploads
 
 
 def readings_for(shipment: Shipment, rng: random.Random) -> tuple[list[Reading], list[Injection]]:
@@ -116,10 +66,10 @@ def readings_for(shipment: Shipment, rng: random.Random) -> tuple[list[Reading],
             )
         )
 
-    _inject(s, readings, rng, injections)
-    _uploads(s, readings, rng, injections)
+    inject_sensor_fault(s, readings, rng, injections)
+    schedule_uploads(s, readings, rng, injections)
     if s.fault == "clock_skew":
-        _skew(readings, rng, injections)
+        skew_clock(readings, rng, injections)
     profile = profile_of(s)
     for r in readings:
         r.temperature_c = _clear_of_thresholds(r.temperature_c, profile)
@@ -160,183 +110,6 @@ class _BaseTemperature:
         self.drift = 0.95 * self.drift + self.rng.gauss(0, self.step)
         value = self.mean + self.drift + self.rng.gauss(0, self.noise)
         return min(self.high, max(self.low, value))
-
-
-def _envelope(t: int, begin: int, rise: int, hold: int, fall: int) -> float:
-    """0 before `begin`, up to 1 over `rise`, 1 for `hold`, back to 0 over `fall`."""
-    if t < begin:
-        return 0.0
-    if t < begin + rise:
-        return (t - begin) / rise
-    if t < begin + rise + hold:
-        return 1.0
-    if t < begin + rise + hold + fall:
-        return 1.0 - (t - begin - rise - hold) / fall
-    return 0.0
-
-
-def _transit_window(s: Shipment, readings: list[Reading], length: int, rng: random.Random) -> int:
-    """A start time such that `length` fits between departure and the logger's last reading."""
-    first = max(s.departed_at, readings[0].at)
-    last = readings[-1].at - length
-    if last <= first:
-        return readings[0].at
-    return rng.randint(first, last)
-
-
-def _shape(
-    s: Shipment, readings: list[Reading], rng: random.Random, hours: tuple[float, float, float]
-) -> tuple[int, int, int, int]:
-    """Begin, rise, hold and fall of a temperature episode, squeezed into the trip if needed."""
-    rise, hold, fall = (round(h * HOUR) for h in hours)
-    available = readings[-1].at - readings[0].at
-    total = rise + hold + fall
-    if total > 0.85 * available:
-        scale = 0.85 * available / total
-        rise, hold, fall = round(rise * scale), round(hold * scale), round(fall * scale)
-    begin = _transit_window(s, readings, rise + hold + fall, rng)
-    return begin, rise, hold, fall
-
-
-def _inject(s: Shipment, readings: list[Reading], rng: random.Random, out: list[Injection]) -> None:
-    profile = profile_of(s)
-    kind = s.fault
-    if kind in ("excursion_ramp", "warning_band", "excursion_cold"):
-        if kind == "excursion_cold":
-            assert profile.lower_c is not None
-            target = rng.uniform(-1.0, profile.lower_c - 0.8)
-            hours = (rng.uniform(1.5, 2.5), rng.uniform(0.5, 1.0), rng.uniform(1.0, 2.0))
-        elif kind == "warning_band":
-            assert profile.upper_c is not None and profile.warning_upper_c is not None
-            target = rng.uniform(profile.warning_upper_c + 2.5, profile.upper_c - 3.5)
-            hours = (rng.uniform(1.0, 2.0), rng.uniform(0.3, 1.0), rng.uniform(0.6, 1.2))
-        else:
-            assert profile.upper_c is not None
-            if s.cryo:
-                target = profile.upper_c + rng.uniform(3, 12)
-                hours = (rng.uniform(1.2, 2.5), rng.uniform(0.2, 0.6), rng.uniform(0.8, 1.5))
-            else:
-                target = rng.uniform(profile.upper_c + 1.5, profile.upper_c + 5)
-                hours = (rng.uniform(1.5, 2.5), rng.uniform(0.5, 1.0), rng.uniform(1.0, 2.0))
-        begin, rise, hold, fall = _shape(s, readings, rng, hours)
-        for r in readings:
-            w = _envelope(r.at, begin, rise, hold, fall)
-            if w:
-                r.temperature_c += w * (target - r.temperature_c)
-        out.append(
-            Injection(kind, begin, begin + rise + hold + fall, {"target_c": round(target, 1)})
-        )
-    elif kind == "excursion_spike":
-        assert profile.upper_c is not None
-        inside = [i for i, r in enumerate(readings[1:-2], start=1) if r.at >= s.departed_at]
-        i = rng.choice(inside or [1])
-        width = rng.choice((1, 2))
-        for r in readings[i : i + width]:
-            r.temperature_c = profile.upper_c + rng.uniform(2, 10)
-        out.append(Injection(kind, readings[i].at, readings[i + width].at))
-    elif kind == "hold_exhaustion":
-        assert s.shipper is not None
-        begin = s.shipper.exhausted_at + rng.randint(0, 20) * MINUTE
-        rate = rng.uniform(8, 14) / HOUR
-        for r in readings:
-            if r.at > begin:
-                r.temperature_c += rate * (r.at - begin)
-        out.append(
-            Injection(
-                kind,
-                s.shipper.exhausted_at,
-                readings[-1].at,
-                {"rate_c_per_h": round(rate * HOUR, 1)},
-            )
-        )
-    elif kind == "lid_open":
-        i = _pick(s, readings, rng)
-        width = rng.randint(1, 3)
-        for r in readings[i : i + width]:
-            r.lid_open = True
-            r.temperature_c += 3.0 if s.cryo else 0.3
-        out.append(Injection(kind, readings[i].at, readings[min(i + width, len(readings) - 1)].at))
-    elif kind == "tilt":
-        available = readings[-1].at - readings[0].at
-        length = min(round(rng.uniform(1.5, 4.0) * HOUR), round(0.85 * available))
-        begin = _transit_window(s, readings, length, rng)
-        tilted = [r for r in readings if begin <= r.at < begin + length]
-        for r in tilted:
-            r.tilt_deg = rng.uniform(*TILT_DEG)
-        if tilted:
-            out.append(Injection(kind, tilted[0].at, tilted[-1].at))
-    elif kind == "shock":
-        r = readings[_pick(s, readings, rng)]
-        r.shock_g = rng.uniform(*SHOCK_G)
-        out.append(Injection(kind, r.at, r.at))
-    elif kind == "low_battery":
-        i = _pick(s, readings, rng)
-        level = rng.uniform(*LOW_BATTERY_PCT)
-        for n, r in enumerate(readings[i:]):
-            r.battery_pct = max(1.0, level - 0.05 * n)
-        out.append(Injection(kind, readings[i].at, readings[-1].at))
-    elif kind == "lost_reading":
-        r = readings[_pick(s, readings, rng)]
-        r.lost = True
-        out.append(Injection(kind, r.at, r.at, {"seq": r.seq}))
-
-
-def _pick(s: Shipment, readings: list[Reading], rng: random.Random) -> int:
-    """Index of a reading taken in transit (not the first or the last)."""
-    inside = [
-        i for i, r in enumerate(readings[1:-3], start=1) if s.departed_at <= r.at < s.arrived_at
-    ]
-    return rng.choice(inside or list(range(1, max(2, len(readings) - 3))))
-
-
-def _uploads(
-    s: Shipment, readings: list[Reading], rng: random.Random, out: list[Injection]
-) -> None:
-    """Bursts after flights and outages, occasional late and duplicate uploads."""
-    windows = [
-        (leg.departed_at, leg.arrived_at, "flight_burst") for leg in s.legs if leg.mode == "air"
-    ]
-    if s.fault == "upload_outage":
-        road = max(
-            (leg for leg in s.legs if leg.mode == "road"),
-            key=lambda leg: leg.arrived_at - leg.departed_at,
-        )
-        length = min(round(rng.uniform(1.5, 3.0) * HOUR), road.arrived_at - road.departed_at)
-        begin = rng.randint(road.departed_at, road.arrived_at - length)
-        windows.append((begin, begin + length, "upload_outage"))
-    for begin, end, kind in windows:
-        held = [r for r in readings if begin <= r.at < end]
-        if not held:
-            continue
-        burst_at = end + rng.randint(3, 10) * MINUTE
-        order = list(held)
-        rng.shuffle(order)
-        for n, r in enumerate(order):
-            r.received_at = burst_at + n * rng.randint(150, 400)
-            r.burst = True
-        for r in rng.sample(held, min(len(held), rng.randint(1, 4))):
-            r.duplicates.append(burst_at + rng.randint(1, 3) * MINUTE + rng.randint(0, 999))
-        out.append(Injection(kind, held[0].at, burst_at, {"readings": len(held)}))
-    for r in readings:
-        if r.burst:
-            continue
-        roll = rng.random()
-        if roll < 0.004:
-            r.received_at = r.at + round(s.interval_s * SECOND * rng.uniform(1.3, 2.5))
-        elif roll < 0.012:
-            r.duplicates.append(r.received_at + rng.randint(1, 20) * MINUTE)
-
-
-def _skew(readings: list[Reading], rng: random.Random, out: list[Injection]) -> None:
-    """A logger clock glitch: a few isolated readings stamped well in the future of arrival."""
-    candidates = [i for i in range(1, len(readings) - 1, 3) if not readings[i].burst]
-    for i in sorted(rng.sample(candidates, min(rng.randint(1, 3), len(candidates)))):
-        r = readings[i]
-        r.duplicates.clear()
-        r.stamped_at = r.received_at + rng.randint(15, 120) * MINUTE
-        out.append(
-            Injection("clock_skew", r.at, r.at, {"seq": r.seq, "stamped_at": rfc3339(r.stamped_at)})
-        )
 
 
 def _clear_of_thresholds(value_c: float, profile: ProductProfile) -> float:

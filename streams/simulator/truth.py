@@ -21,7 +21,8 @@ from schemas.profiles import ProductProfile
 from streams.simulator.clock import HOUR, SECOND, rfc3339
 from streams.simulator.fleet import Shipment
 from streams.simulator.geo import haversine_km
-from streams.simulator.telemetry import Injection, Reading, decoded_temperature
+from streams.simulator.readings import Injection, Reading
+from streams.simulator.telemetry import decoded_temperature
 
 TILT_THRESHOLD_DEG = 45.0
 SHOCK_THRESHOLD_G = 5.0
