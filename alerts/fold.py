@@ -15,6 +15,10 @@ from alerts.rules import HI, LO, RuleSet
 __all__ = ["ReadingFold"]
 
 
+_NO_EXTRA: dict[str, Any] = {}
+"""Shared empty details extension (never mutated)."""
+
+
 @dataclass(slots=True)
 class ReadingFold:
     """The accumulated result of the reading rules over a prefix of the sorted readings.
@@ -38,22 +42,24 @@ class ReadingFold:
         if r.lat is not None and r.lon is not None:
             self.last_location = (r.lat, r.lon)
         location = self.last_location
-        if self.last_t is not None:
-            found = silence(self.last_t, t, rules.silent_after_s, location)
+        last_t = self.last_t
+        if last_t is not None and t - last_t > rules.silent_after_s:
+            found = silence(last_t, t, rules.silent_after_s, location)
             if found is not None:
                 changed.append(found)
         self.last_t = t
-        if r.logger_id is not None and r.seq is not None:
-            previous = self.last_seq.get(r.logger_id)
-            if previous is not None:
-                found = sequence_gap(r.logger_id, previous, r.seq, t, location)
-                if found is not None:
-                    changed.append(found)
-            if previous != r.seq:
-                self.last_seq[r.logger_id] = r.seq
+        logger, seq = r.logger_id, r.seq
+        if logger is not None and seq is not None:
+            previous = self.last_seq.get(logger)
+            if previous != seq:
+                if previous is not None and seq > previous + 1:
+                    found = sequence_gap(logger, previous, seq, t, location)
+                    if found is not None:
+                        changed.append(found)
+                self.last_seq[logger] = seq
         hi = r.temp_max if r.temp_max is not None else r.temp
         lo = r.temp_min if r.temp_min is not None else r.temp
-        extra: dict[str, Any] = {}
+        extra: dict[str, Any] = _NO_EXTRA
         if hi is not None and lo is not None:
             out = (rules.upper_c is not None and hi > rules.upper_c) or (
                 rules.lower_c is not None and lo < rules.lower_c
@@ -68,13 +74,14 @@ class ReadingFold:
             if value is None:
                 continue
             tracker = trackers.get(key)
-            if tracker is None:
-                if not band.breach(value):
+            if tracker is None or tracker.start is None:
+                # idle: inline ``band.breach`` (the common case, so no call)
+                over = band.direction * (value - band.limit)
+                if over < 0 or (over == 0 and not band.inclusive):
                     continue
-                tracker = trackers[key] = EpisodeTracker()
-            elif tracker.start is None and not band.breach(value):
-                continue
-            found = tracker.step(band, t, value, location, extra if band.unit == "c" else {})
+                if tracker is None:
+                    tracker = trackers[key] = EpisodeTracker()
+            found = tracker.step(band, t, value, location, extra if band.unit == "c" else _NO_EXTRA)
             if found is not None:
                 changed.append(found)
         findings = self.findings
