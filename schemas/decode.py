@@ -48,9 +48,12 @@ TOPIC_MODELS: Final[dict[str, type[BaseModel]]] = {
 """Logical topics carrying one plain wire model each (``epcis`` is handled by its adapter)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Decoded:
-    """A successfully decoded message: one event, or several for an EPCIS document."""
+    """A successfully decoded message: one event, or several for an EPCIS document.
+
+    (Not frozen: a frozen dataclass costs a microsecond per message on the hot path.)
+    """
 
     events: list[Event] = field(default_factory=list)
 
