@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import KafkaAdminClient
+from kafka.errors import KafkaError
 
 from streams.kafka_clients import kafka_python_config
 from streams.settings import Settings
@@ -25,13 +26,18 @@ def end_offsets(settings: Settings, topics: Iterable[str]) -> dict[TopicPartitio
         consumer.close()
 
 
-def group_lag(settings: Settings, group_id: str, topics: Iterable[str]) -> int:
-    """Messages of ``topics`` not committed by the group (uncommitted partitions count whole)."""
+def group_lag(settings: Settings, group_id: str, topics: Iterable[str]) -> int | None:
+    """Messages of ``topics`` not committed by the group (uncommitted partitions count whole);
+    None while the cluster cannot tell yet (a retriable error such as no coordinator)."""
     topics = list(topics)
     ends = end_offsets(settings, topics)
     admin = KafkaAdminClient(**kafka_python_config(settings.kafka))
     try:
         committed = admin.list_consumer_group_offsets(group_id)
+    except KafkaError as exc:
+        if getattr(exc, "retriable", False):
+            return None  # e.g. the group coordinator of a fresh broker is still starting
+        raise
     finally:
         admin.close()
     lag = 0

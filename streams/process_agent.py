@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 
 import faust
 
 from alerts.state import ShipmentState
 from streams.app import Channels
-from streams.processor import BatchOutput, process_batch
+from streams.processor import BatchOutput, clock_step, process_batch
 from streams.settings import Settings
 from streams.topics import Topic, topic_name
 from streams.wire import encode, received_at_headers, shipment_key
@@ -70,4 +71,26 @@ def register_processor(
             for event in events:
                 await stream.ack(event)
 
+    @app.timer(interval=settings.stream.tick_seconds)
+    async def live_clock() -> None:
+        """Settle alerts held back during late bursts; with the silence timer, tick the wall
+        clock into every owned shipment (ongoing logger silence, transit time, timeouts)."""
+        owned = owned_partitions(app, settings)
+        if not owned:
+            return
+        out = clock_step(settings, table.data.items(), owned, datetime.now(tz=UTC))
+        for shipment_id, (partition, state) in out.states.items():
+            key = shipment_key(shipment_id)
+            encoded = state.to_json().encode("utf-8")
+            table.data[key] = encoded
+            table.send_changelog(partition, key, encoded)
+        if out.alerts or out.dead_letters:
+            await publish(out)
+
     return process
+
+
+def owned_partitions(app: faust.App, settings: Settings) -> set[int]:
+    """Partitions of the (co-partitioned) input topics this worker actively owns."""
+    telemetry = topic_name(settings, Topic.TELEMETRY)
+    return {tp.partition for tp in app.assignment.assigned_actives() if tp.topic == telemetry}

@@ -9,7 +9,7 @@ from typing import Any
 
 import structlog
 
-from alerts.engine import apply
+from alerts.engine import apply, settle, tick
 from alerts.state import ShipmentState
 from schemas.alert import Alert
 from schemas.custody import CustodyEvent
@@ -129,3 +129,31 @@ def _misrouted(message: Any, shipment_id: str, home: int) -> DeadLetter:
         raw=(message.value or b"").decode("utf-8", "replace")[:65536],
         received_at=received_at(message),
     )
+
+
+def clock_step(
+    settings: Settings,
+    stored: Iterable[tuple[bytes, bytes]],
+    owned: set[int],
+    now: datetime,
+) -> BatchOutput:
+    """The live timer over stored states of owned partitions: ``settle`` what late bursts held
+    back, then (with ``stream.silence_timer``) ``tick`` the clock. Only changed states return."""
+    out = BatchOutput()
+    partitions = settings.topics.partitions
+    for key, raw in list(stored):
+        shipment_id = key.decode("utf-8")
+        home = partition_for(shipment_id, partitions)
+        if home not in owned or not raw:
+            continue
+        state: ShipmentState | None = ShipmentState.from_json(raw)
+        steps = [settle(state, settings.rules)]
+        if settings.stream.silence_timer:
+            steps.append(tick(steps[0].state, now, settings.rules))
+        for step in steps:
+            out.alerts.extend(step.alerts)
+            out.dead_letters.extend(step.dead_letters)
+        state = steps[-1].state
+        if state is not None and state.to_json().encode("utf-8") != raw:
+            out.states[shipment_id] = (home, state)
+    return out

@@ -55,6 +55,12 @@ class StreamSettings(BaseModel):
 
     batch_max: int = Field(default=2000, ge=1)
     batch_seconds: float = Field(default=0.05, gt=0)
+    tick_seconds: float = Field(default=5.0, gt=0, description="how often the live timer runs")
+    silence_timer: bool = Field(
+        default=True,
+        description="live timer raises logger_silent for ongoing silence by the wall clock "
+        "(offline replay has no clock: turn off to compare live with replay)",
+    )
 
 
 class Settings(BaseSettings):
