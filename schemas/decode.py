@@ -21,6 +21,7 @@ from schemas.timestamps import NAIVE_TIMESTAMP
 
 __all__ = [
     "FUTURE_TOLERANCE",
+    "MAX_FIELD_ERRORS",
     "MAX_PAYLOAD_BYTES",
     "TOPIC_MODELS",
     "Decoded",
@@ -36,6 +37,9 @@ MAX_PAYLOAD_BYTES: Final = 1_048_576
 
 FUTURE_TOLERANCE: Final = timedelta(seconds=300)
 """How far after the receiving clock a reading's own time may lie."""
+
+MAX_FIELD_ERRORS: Final = 100
+"""A dead letter lists at most this many field errors."""
 
 _MAX_RAW_CHARS: Final = 65_536
 """Dead letters keep at most this much of a too-large payload."""
@@ -85,13 +89,14 @@ def _as_utc(moment: datetime) -> datetime:
 
 
 def _field_errors(exc: ValidationError) -> list[FieldError]:
+    errors = exc.errors(include_url=False, include_input=False, include_context=False)
     return [
         FieldError(
             loc=".".join(str(part) for part in error["loc"]),
             msg=error["msg"],
             type=error["type"],
         )
-        for error in exc.errors(include_url=False, include_input=False, include_context=False)
+        for error in errors[:MAX_FIELD_ERRORS]
     ]
 
 
@@ -210,7 +215,8 @@ def _decode_events(topic: str, payload: bytes | str | Mapping[str, Any]) -> list
         try:
             return list[Event](epcis_events(obj))
         except EpcisError as exc:
-            raise _Rejected(exc.reason, [FieldError(**error) for error in exc.errors]) from None
+            errors = [FieldError(**error) for error in exc.errors[:MAX_FIELD_ERRORS]]
+            raise _Rejected(exc.reason, errors) from None
         except ValidationError as exc:
             raise _schema_rejection(exc) from None
     try:

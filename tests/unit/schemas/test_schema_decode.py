@@ -22,6 +22,7 @@ from schemas import (
     TelemetryReading,
     decode,
 )
+from schemas.decode import MAX_FIELD_ERRORS
 
 
 def _dead(topic: str, payload: Any, **kwargs: Any) -> DeadLetter:
@@ -74,6 +75,12 @@ def test_schema_violation_lists_field_errors() -> None:
     assert letter.reason == "schema"
     assert {error.loc for error in letter.errors} == {"battery_pct", "shipment_id"}
     assert all(error.msg and error.type for error in letter.errors)
+
+
+def test_field_errors_are_capped() -> None:
+    wire = manifest(legs=[{"mode": "road"}] * (MAX_FIELD_ERRORS + 50))
+    letter = _dead("shipments", orjson.dumps(wire))
+    assert len(letter.errors) == MAX_FIELD_ERRORS
 
 
 def test_nested_field_error_has_a_dotted_location() -> None:

@@ -1,6 +1,6 @@
 """Fuzzing decode: whatever the bytes, it never raises and gives exactly one outcome.
 
-Example budget (together 10,000; about 25 s of CPU on the 2-core CI machine): arbitrary bytes
+Example budget (together 10,000; about 20 s of CPU on the 2-core build machine): arbitrary bytes
 4,000; arbitrary JSON 300; structurally mutated valid messages 3,500; byte-mutated valid
 messages 2,200. Mutations are driven by a drawn seed (plain ``random``), which keeps example
 generation cheap.
