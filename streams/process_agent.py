@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
@@ -42,32 +43,51 @@ def register_processor(
         return ShipmentState.from_json(raw) if raw else None
 
     async def send(out: BatchOutput) -> None:
-        for alert in out.alerts:
-            await channels.alerts.send(key=shipment_key(alert.shipment_id), value=encode(alert))
-        for dead in out.dead_letters:
-            await channels.deadletter.send(key=shipment_key(dead.key), value=encode(dead))
-        for forward in out.forwards:
-            await forward_topics[forward.topic].send(
-                key=shipment_key(forward.event.shipment_id),
-                value=encode(forward.event),
-                headers=received_at_headers(forward.received_at),
+        """Produce the outputs and wait until the broker has them all."""
+        pending = [
+            await channels.alerts.send(key=shipment_key(a.shipment_id), value=encode(a))
+            for a in out.alerts
+        ]
+        pending += [
+            await channels.deadletter.send(key=shipment_key(d.key), value=encode(d))
+            for d in out.dead_letters
+        ]
+        pending += [
+            await forward_topics[f.topic].send(
+                key=shipment_key(f.event.shipment_id),
+                value=encode(f.event),
+                headers=received_at_headers(f.received_at),
             )
+            for f in out.forwards
+        ]
+        if pending:
+            await asyncio.gather(*pending)
+
+    def store(out: BatchOutput) -> None:
+        """Write changed states to the table and its changelog (only on change)."""
+        for shipment_id, (partition, state) in out.states.items():
+            key = shipment_key(shipment_id)
+            encoded = state.to_json().encode("utf-8")
+            if table.data.get(key) != encoded:
+                table.data[key] = encoded
+                table.send_changelog(partition, key, encoded)
 
     publish = emit or send
+    # The agent and the timer both read, publish and write states: one at a time, or one
+    # could write back a state the other already moved on from.
+    state_lock = asyncio.Lock()
 
     @app.agent(channels.inputs, name="process")
     async def process(stream: faust.StreamT[bytes]) -> None:
         async for events in stream.noack_take(
             settings.stream.batch_max, within=settings.stream.batch_seconds
         ):
-            out = process_batch(settings, (event.message for event in events), load)
-            for shipment_id, (partition, state) in out.states.items():
-                key = shipment_key(shipment_id)
-                encoded = state.to_json().encode("utf-8")
-                if table.data.get(key) != encoded:  # write (and changelog) only on change
-                    table.data[key] = encoded
-                    table.send_changelog(partition, key, encoded)
-            await publish(out)
+            async with state_lock:
+                out = process_batch(settings, (event.message for event in events), load)
+                # Outputs are on the broker before the state that remembers them is written,
+                # and offsets are acked last: a crash anywhere re-emits (idempotently).
+                await publish(out)
+                store(out)
             for event in events:
                 await stream.ack(event)
 
@@ -78,14 +98,10 @@ def register_processor(
         owned = owned_partitions(app, settings)
         if not owned:
             return
-        out = clock_step(settings, table.data.items(), owned, datetime.now(tz=UTC))
-        for shipment_id, (partition, state) in out.states.items():
-            key = shipment_key(shipment_id)
-            encoded = state.to_json().encode("utf-8")
-            table.data[key] = encoded
-            table.send_changelog(partition, key, encoded)
-        if out.alerts or out.dead_letters:
+        async with state_lock:
+            out = clock_step(settings, table.data.items(), owned, datetime.now(tz=UTC))
             await publish(out)
+            store(out)
 
     return process
 
