@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bisect import insort
+from bisect import bisect_right, insort
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,6 +28,9 @@ Event = ShipmentManifest | TelemetryReading | CustodyEvent
 """What the engine consumes (``schemas.decode`` output)."""
 
 _TOPIC = {TelemetryReading: "telemetry", CustodyEvent: "custody"}
+
+MARK_EVERY = 32
+"""Readings between two fold checkpoints (see ``_refold``)."""
 
 DEFERRED_TYPES = frozenset({"logger_silent", "sequence_gap"})
 """Alert types held back while late readings are being placed.
@@ -238,6 +241,10 @@ def _apply_reading(
     if not history or r.sort_key > history[-1].sort_key:
         history.append(r)
         changed = state.fold.step(r, rules)
+        state.since_mark += 1
+        if state.since_mark >= MARK_EVERY:
+            state.marks.append((r.sort_key, state.fold.copy()))
+            state.since_mark = 0
         _evict(state, rules, config)
         found = _transit(state, rules)
         if found is not None:
@@ -249,7 +256,7 @@ def _apply_reading(
         return
     insort(history, r, key=lambda item: item.sort_key)
     _evict(state, rules, config)
-    _refold(state, rules)
+    _refold(state, rules, r.sort_key)
     state.deferred = True
     _full_reconcile(state, rules, out, settle=False)
 
@@ -267,15 +274,44 @@ def _evict(state: ShipmentState, rules: RuleSet, config: RuleConfig) -> None:
         return
     for r in history[:excess]:
         state.base.step(r, rules)
-    state.floor = history[excess - 1].sort_key
+    floor = state.floor = history[excess - 1].sort_key
     del history[:excess]
+    marks = state.marks
+    while marks and marks[0][0] <= floor:
+        marks.pop(0)
 
 
-def _refold(state: ShipmentState, rules: RuleSet) -> None:
-    fold = state.base.copy()
-    for r in state.history:
+def _refold(state: ShipmentState, rules: RuleSet, after: tuple[float, str] | None = None) -> None:
+    """Recompute ``fold`` from the latest checkpoint before ``after`` (None: from ``base``).
+
+    Checkpoints (``state.marks``, a runtime cache) are fold copies taken every
+    ``MARK_EVERY`` readings, so placing a late reading costs the readings after it, not the
+    whole history.
+    """
+    marks = state.marks
+    if after is None:
+        marks.clear()
+    else:
+        while marks and marks[-1][0] >= after:
+            marks.pop()
+    history = state.history
+    if marks:
+        key, start = marks[-1]
+        fold = start.copy()
+        first = bisect_right(history, key, key=lambda item: item.sort_key)
+    else:
+        fold = state.base.copy()
+        first = 0
+    since = 0
+    for i in range(first, len(history)):
+        r = history[i]
         fold.step(r, rules)
+        since += 1
+        if since >= MARK_EVERY:
+            marks.append((r.sort_key, fold.copy()))
+            since = 0
     state.fold = fold
+    state.since_mark = since
 
 
 # -- custody -----------------------------------------------------------------------------------

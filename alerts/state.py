@@ -54,6 +54,12 @@ class ShipmentState:
     deferred: bool = False
     book: AlertBook = field(init=False)
     pending: list[PendingEvent] = field(default_factory=list)
+    marks: list[tuple[tuple[float, str], ReadingFold]] = field(
+        default_factory=list, repr=False, compare=False
+    )
+    """Runtime cache, not serialised: fold checkpoints ``(sort key of last reading, fold)``."""
+    since_mark: int = field(default=0, repr=False, compare=False)
+    """Readings folded in order since the last checkpoint (runtime only)."""
 
     def __post_init__(self) -> None:
         self.book = AlertBook(self.shipment_id)

@@ -127,3 +127,29 @@ def test_episodes_reflect_all_readings_however_they_arrived(temps: list[float], 
     order.shuffle(shuffled)
     expected = live(run([CRYO, *events]).final())
     assert live(run([CRYO, *shuffled]).final()) == expected
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    temps=st.lists(TEMPS, min_size=8, max_size=30),
+    order=st.randoms(use_true_random=False),
+    bound=st.sampled_from([6, 1000]),
+)
+def test_refolding_from_checkpoints_gives_the_in_order_result(
+    temps: list[float], order: Any, bound: int
+) -> None:
+    import alerts.engine
+
+    events = [reading(i * 10, t, seq=i) for i, t in enumerate(temps)]
+    shuffled = list(events)
+    order.shuffle(shuffled)
+    config = RuleConfig(max_readings_per_shipment=bound)
+    saved = alerts.engine.MARK_EVERY
+    alerts.engine.MARK_EVERY = 3
+    try:
+        got = run([CRYO, *shuffled], config)
+    finally:
+        alerts.engine.MARK_EVERY = saved
+    if not got.dead_letters:  # a tight history bound may reject very late readings
+        assert live(got.final()) == live(run([CRYO, *events], config).final())
+    assert got.state is not None and len(got.state.marks) <= len(got.state.history) // 3 + 1
