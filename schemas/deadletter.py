@@ -23,11 +23,13 @@ DEADLETTER_REASONS: frozenset[str] = frozenset(
         "too_large",
         "epcis_unsupported",
         "manifest_timeout",
+        "misrouted",
         "internal_error",
     }
 )
-"""Reason codes. ``manifest_timeout`` is set by the stream processor, the rest by decode
-(``internal_error`` only for a bug in cryotrace itself, never for bad input)."""
+"""Reason codes. ``manifest_timeout`` (reading held too long without its manifest) and
+``misrouted`` (a message on the wrong partition for its shipment) are set by the stream
+processor, the rest by decode; ``internal_error`` means a bug in cryotrace, never bad input."""
 
 
 class FieldError(WireModel):

@@ -159,7 +159,7 @@ def test_every_decoder_reason_has_a_test() -> None:
         "too_large",
         "epcis_unsupported",
     }
-    set_elsewhere = {"manifest_timeout", "internal_error"}
+    set_elsewhere = {"manifest_timeout", "misrouted", "internal_error"}
     assert tested | set_elsewhere == DEADLETTER_REASONS
 
 

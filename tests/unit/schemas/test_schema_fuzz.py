@@ -21,7 +21,7 @@ from schema_samples import RECEIVED_AT, SAMPLES
 from schemas import DEADLETTER_REASONS, DeadLetter, Decoded, decode
 
 TOPICS = [*SAMPLES, "unknown"]
-DECODER_REASONS = DEADLETTER_REASONS - {"internal_error", "manifest_timeout"}
+DECODER_REASONS = DEADLETTER_REASONS - {"internal_error", "manifest_timeout", "misrouted"}
 FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
 
 json_scalars = st.one_of(
