@@ -26,6 +26,8 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "CRYOTRACE_WAREHOUSE_URL": settings.warehouse.url,
         "CRYOTRACE_WAREHOUSE__BATCH_SECONDS": str(settings.warehouse.batch_seconds),
         "CRYOTRACE_LOG_LEVEL": settings.log_level,
+        "CRYOTRACE_STREAM__TICK_SECONDS": str(settings.stream.tick_seconds),
+        "CRYOTRACE_STREAM__SILENCE_TIMER": str(settings.stream.silence_timer).lower(),
     }
     kafka = settings.kafka
     env["CRYOTRACE_KAFKA__SECURITY_PROTOCOL"] = kafka.security_protocol

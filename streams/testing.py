@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+from schemas.alert import Alert
 from streams.settings import Settings
 from streams.supervise import WorkerProcess, settings_env, wait_until
+from streams.topics import Topic
 
-__all__ = ["WorkerProcess", "running_worker", "settings_env", "wait_until"]
+__all__ = [
+    "WorkerProcess",
+    "final_alerts",
+    "read_topic",
+    "running_worker",
+    "settings_env",
+    "wait_until",
+]
 
 
 @contextmanager
@@ -22,3 +33,45 @@ def running_worker(
         yield worker
     finally:
         worker.stop()
+
+
+def read_topic(settings: Settings, logical: Topic, timeout: float = 30.0) -> list[bytes]:
+    """Every message value of one topic, from the beginning to its current end."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    from streams.kafka_clients import kafka_python_config
+    from streams.topics import topic_name
+
+    name = topic_name(settings, logical)
+    consumer = KafkaConsumer(**kafka_python_config(settings.kafka), enable_auto_commit=False)
+    try:
+        partitions = [
+            TopicPartition(name, p) for p in sorted(consumer.partitions_for_topic(name) or ())
+        ]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        ends = consumer.end_offsets(partitions)
+        values: list[bytes] = []
+        deadline = time.monotonic() + timeout
+        while any(consumer.position(tp) < end for tp, end in ends.items()):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"could not read {name} to its end within {timeout} s")
+            for records in consumer.poll(timeout_ms=500).values():
+                values.extend(record.value for record in records)
+        return values
+    finally:
+        consumer.close()
+
+
+def final_alerts(alerts: Iterable[Alert]) -> dict[str, dict[str, Any]]:
+    """The last version of every alert id, as JSON without ``version`` (live and offline
+    interleave topics differently, so they may count versions differently)."""
+    latest: dict[str, Alert] = {}
+    for alert in alerts:
+        known = latest.get(alert.alert_id)
+        if known is None or alert.version >= known.version:
+            latest[alert.alert_id] = alert
+    return {
+        alert_id: alert.model_dump(mode="json", exclude={"version"})
+        for alert_id, alert in latest.items()
+    }
