@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from alerts.custody_checks import CompactCustody
 from alerts.findings import Finding
 from alerts.fold import ReadingFold
-from alerts.lifecycle import AlertBook
+from alerts.lifecycle import AlertBook, to_datetime
 from alerts.readings import CompactReading
+from schemas.custody import Party
 from schemas.manifest import ShipmentManifest
 
 __all__ = ["STATE_FORMAT", "PendingEvent", "ShipmentState"]
@@ -63,6 +65,26 @@ class ShipmentState:
 
     def __post_init__(self) -> None:
         self.book = AlertBook(self.shipment_id)
+
+    def custody_intervals(self) -> list[tuple[datetime, datetime | None, Party]]:
+        """Who held the shipment when: ``(from, until or None, party)`` per handoff, in
+        ``occurred_at`` order (each party holds it until the next handoff)."""
+        handoffs = [c for c in self.custody if c.to_id is not None]
+        out: list[tuple[datetime, datetime | None, Party]] = []
+        for i, c in enumerate(handoffs):
+            until = handoffs[i + 1].t if i + 1 < len(handoffs) else None
+            party = Party(party_id=str(c.to_id), role=c.to_role)
+            out.append((to_datetime(c.t), None if until is None else to_datetime(until), party))
+        return out
+
+    def custodian_at(self, moment: datetime) -> Party | None:
+        """The custodian at ``moment``: the ``to_party`` of the latest handoff at or before it."""
+        held = None
+        for start, _, party in self.custody_intervals():
+            if start > moment:
+                break
+            held = party
+        return held
 
     def to_dict(self) -> dict[str, Any]:
         """Compact JSON-able form (tuples become lists)."""

@@ -101,3 +101,19 @@ def test_messages_carry_no_signature_names() -> None:
     )
     (alert,) = run([CRYO, signed]).of_type("coi_mismatch")
     assert "Rivera" not in alert.model_dump_json()
+
+
+def test_state_exposes_custody_intervals_and_custodian_at() -> None:
+    events = [CRYO, *chain("CUR-77")]
+    state = run(events).state  # type: ignore[arg-type]
+    assert state is not None
+    intervals = [
+        (start, until, party.party_id) for start, until, party in state.custody_intervals()
+    ]
+    assert intervals == [
+        (at(0), at(300), "CUR-77"),
+        (at(300), at(600), "AIR-1"),
+        (at(600), None, "HOSP-1"),
+    ]
+    assert state.custodian_at(at(299)) == state.custody_intervals()[0][2]
+    assert state.custodian_at(at(-1)) is None
