@@ -1,4 +1,4 @@
-"""The rule engine: ``apply(state, event, config)`` and ``tick(state, now, config)``, pure."""
+"""The rule engine: ``apply(state, event, config)``, ``tick(state, now, config)``, ``settle``; pure."""
 
 from __future__ import annotations
 
