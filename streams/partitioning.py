@@ -7,4 +7,4 @@ from kafka.partitioner.default import murmur2
 
 def partition_for(shipment_id: str, partitions: int) -> int:
     """The partition the Java client, kafka-python and aiokafka all pick for this key."""
-    return (murmur2(shipment_id.encode("utf-8")) & 0x7FFFFFFF) % partitions
+    return int(murmur2(shipment_id.encode("utf-8")) & 0x7FFFFFFF) % partitions

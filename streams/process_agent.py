@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import faust
 
@@ -24,7 +25,7 @@ Emit = Callable[[BatchOutput], Awaitable[None]]
 
 def register_processor(
     app: faust.App, channels: Channels, settings: Settings, *, emit: Emit | None = None
-) -> faust.types.AgentT:
+) -> faust.types.AgentT[Any]:
     """Declare the state table and the processing agent over the input topics."""
     table = app.Table(
         STATE_TABLE,
@@ -79,7 +80,8 @@ def register_processor(
 
     @app.agent(channels.inputs, name="process")
     async def process(stream: faust.StreamT[bytes]) -> None:
-        async for events in stream.noack_take(
+        # noack_take is on faust.Stream but missing from the StreamT protocol
+        async for events in stream.noack_take(  # type: ignore[attr-defined]
             settings.stream.batch_max, within=settings.stream.batch_seconds
         ):
             async with state_lock:
@@ -91,7 +93,7 @@ def register_processor(
             for event in events:
                 await stream.ack(event)
 
-    @app.timer(interval=settings.stream.tick_seconds)
+    @app.timer(interval=settings.stream.tick_seconds)  # type: ignore[untyped-decorator]  # faust's decorator is untyped
     async def live_clock() -> None:
         """Settle alerts held back during late bursts; with the silence timer, tick the wall
         clock into every owned shipment (ongoing logger silence, transit time, timeouts)."""
@@ -109,4 +111,4 @@ def register_processor(
 def owned_partitions(app: faust.App, settings: Settings) -> set[int]:
     """Partitions of the (co-partitioned) input topics this worker actively owns."""
     telemetry = topic_name(settings, Topic.TELEMETRY)
-    return {tp.partition for tp in app.assignment.assigned_actives() if tp.topic == telemetry}
+    return {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == telemetry}

@@ -8,12 +8,13 @@ from typing import Any
 
 import faust
 import structlog
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from schemas.alert import Alert
 from schemas.deadletter import DeadLetter
 from schemas.decode import Decoded
 from schemas.eta import EtaUpdate
+from sinks.writer import SinkRecord
 from streams.app import Channels
 from streams.settings import Settings
 from streams.topics import INPUT_TOPICS, Topic, logical_name
@@ -21,14 +22,14 @@ from streams.wire import decode_message
 
 log = structlog.get_logger(__name__)
 
-_OUTPUT_MODELS: dict[Topic, type[BaseModel]] = {
+_OUTPUT_MODELS: dict[Topic, type[Alert | EtaUpdate | DeadLetter]] = {
     Topic.ALERTS: Alert,
     Topic.ETA: EtaUpdate,
     Topic.DEADLETTER: DeadLetter,
 }
 
 
-def warehouse_records(settings: Settings, message: Any) -> Iterator[BaseModel]:
+def warehouse_records(settings: Settings, message: Any) -> Iterator[SinkRecord]:
     """The warehouse rows one consumed message stands for (bad input yields nothing here:
     the processor dead-letters it and the sink stores that dead letter from its topic)."""
     logical = logical_name(settings, message.topic)
@@ -65,7 +66,8 @@ def register_sink(app: faust.App, channels: Channels, settings: Settings) -> Non
         await asyncio.to_thread(upgrade, settings.warehouse.url)
         sink = WarehouseSink(settings.warehouse.url)
         try:
-            async for events in stream.noack_take(
+            # noack_take is on faust.Stream but missing from the StreamT protocol
+            async for events in stream.noack_take(  # type: ignore[attr-defined]
                 settings.warehouse.batch_size, within=settings.warehouse.batch_seconds
             ):
                 for event in events:

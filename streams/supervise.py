@@ -43,10 +43,14 @@ class WorkerProcess:
     """A ``cryotrace worker`` child process with its output in a log file."""
 
     def __init__(
-        self, settings: Settings, role: str, log_path: Path, extra_env: Mapping[str, str] = ()
-    ):  # type: ignore[assignment]
+        self,
+        settings: Settings,
+        role: str,
+        log_path: Path,
+        extra_env: Mapping[str, str] | None = None,
+    ) -> None:
         self.log_path = log_path
-        env = {**os.environ, **settings_env(settings), **dict(extra_env)}
+        env = {**os.environ, **settings_env(settings), **dict(extra_env or {})}
         env.pop("CRYOTRACE_HOME", None)
         self._log = log_path.open("ab")
         self.process = subprocess.Popen(

@@ -43,7 +43,9 @@ def test_readings_alerts_and_dead_letters_reach_the_warehouse(
     ensure_topics(settings)
     temps = [-182.0, -181.5, -140.0, -135.5, -181.0, -182.5]
     lines = [_line("shipments", manifest("cryo-150"), 0)]
-    lines += [_line("telemetry", reading(10 * i, t, seq=i), 10 * i + 1) for i, t in enumerate(temps)]
+    lines += [
+        _line("telemetry", reading(10 * i, t, seq=i), 10 * i + 1) for i, t in enumerate(temps)
+    ]
     lines.append(_line("telemetry", reading(50, -181.0, seq=5), 61))  # a re-upload: duplicate
     lines.append(RecordingLine(topic="telemetry", key="SHP-T1", raw="{broken", received_at=at(62)))
     assert produce_lines(lines, settings=settings) == len(lines)
@@ -51,22 +53,26 @@ def test_readings_alerts_and_dead_letters_reach_the_warehouse(
     engine = make_engine(fresh_postgres_url)
     with running_worker(settings, "all", tmp_path / "worker.log") as worker:
         wait_until(
-            lambda: _has_tables(engine)
-            and _scalar(engine, "SELECT count(*) FROM deadletters") == 1
-            and _scalar(
-                engine,
-                "SELECT count(*) FROM alerts WHERE alert_type = 'temperature_excursion'"
-                " AND status = 'resolved'",
-            )
-            == 1,
+            lambda: (
+                _has_tables(engine)
+                and _scalar(engine, "SELECT count(*) FROM deadletters") == 1
+                and _scalar(
+                    engine,
+                    "SELECT count(*) FROM alerts WHERE alert_type = 'temperature_excursion'"
+                    " AND status = 'resolved'",
+                )
+                == 1
+            ),
             timeout=120,
             what=f"rows in the warehouse (worker log: {worker.log_path})",
         )
     assert _scalar(engine, "SELECT count(*) FROM readings") == len(temps)
     with engine.connect() as conn:
-        alert = conn.execute(
-            sa.text("SELECT * FROM alerts WHERE alert_type = 'temperature_excursion'")
-        ).mappings().one()
+        alert = (
+            conn.execute(sa.text("SELECT * FROM alerts WHERE alert_type = 'temperature_excursion'"))
+            .mappings()
+            .one()
+        )
         dead = conn.execute(sa.text("SELECT reason FROM deadletters")).scalar()
     assert alert["shipment_id"] == "SHP-T1"
     assert dead == "invalid_json"
@@ -75,3 +81,36 @@ def test_readings_alerts_and_dead_letters_reach_the_warehouse(
 
 def _has_tables(engine: sa.Engine) -> bool:
     return {"alerts", "readings", "deadletters"} <= set(sa.inspect(engine).get_table_names())
+
+
+def test_live_timer_raises_logger_silent_for_a_quiet_logger(
+    isolated_settings: Settings, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from schemas.alert import Alert
+    from streams.testing import read_topic
+    from streams.topics import Topic
+
+    settings = isolated_settings.model_copy(
+        update={"stream": isolated_settings.stream.model_copy(update={"tick_seconds": 0.5})}
+    )
+    ensure_topics(settings)
+    now = datetime.now(tz=UTC)
+    minutes_ago_10 = (now - at(0)).total_seconds() / 60 - 10  # a reading 10 min before now
+    quiet = manifest("cryo-150", reporting_interval_s=60)
+    lines = [
+        _line("shipments", quiet, minutes_ago_10),
+        _line("telemetry", reading(minutes_ago_10, -181.0, seq=1), minutes_ago_10),
+    ]
+    produce_lines(lines, settings=settings)
+
+    def silent() -> list[Alert]:
+        alerts = [Alert.model_validate_json(v) for v in read_topic(settings, Topic.ALERTS)]
+        return [a for a in alerts if a.type == "logger_silent"]
+
+    with running_worker(settings, "process", tmp_path / "worker.log"):
+        [alert, *_] = wait_until(silent, 90, "a logger_silent alert from the live timer")
+    assert alert.shipment_id == "SHP-T1"
+    # silent from the moment 2 x reporting_interval_s passed without a reading
+    assert alert.opened_at == at(minutes_ago_10 + 2)
