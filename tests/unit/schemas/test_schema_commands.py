@@ -113,3 +113,17 @@ def test_check_lists_every_event_of_an_epcis_document(tmp_path: Path) -> None:
         check.check_recording(path, stream)
     verdict = orjson.loads(out.read_bytes())
     assert verdict["ok"] is True and len(verdict["events"]) == 2
+
+
+def test_cli_dispatches_check_and_schemas_export(
+    tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    from streams.cli import main
+
+    recording = tmp_path / "rec.jsonl"
+    write_recording(recording, [{"topic": "telemetry", "key": "k", "raw": "not json"}])
+    assert main(["check", str(recording)]) == 1
+    verdict = orjson.loads(capsysbinary.readouterr().out.splitlines()[0])
+    assert verdict["reason"] == "invalid_json"
+    assert main(["schemas", "export", str(tmp_path / "json")]) == 0
+    assert len(list((tmp_path / "json").glob("*.schema.json"))) == len(WIRE_MODELS)

@@ -2,7 +2,8 @@
 
 Example budget (together 10,000; about 20 s of CPU on the 2-core build machine): arbitrary bytes
 4,000; arbitrary JSON 300; structurally mutated valid messages 3,500; byte-mutated valid
-messages 2,200. Mutations are driven by a drawn seed (plain ``random``), which keeps example
+messages 2,200. The valid messages are the samples of every topic and the EPCIS test
+documents. Mutations are driven by a drawn seed (plain ``random``), which keeps example
 generation cheap.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import copy
 import json
 import random
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -21,6 +23,12 @@ from schema_samples import RECEIVED_AT, SAMPLES
 from schemas import DEADLETTER_REASONS, DeadLetter, Decoded, decode
 
 TOPICS = [*SAMPLES, "unknown"]
+EPCIS_DOCUMENTS = sorted((Path(__file__).parents[2] / "data" / "epcis").glob("*.json*"))
+VALID_MESSAGES: list[tuple[str, bytes]] = [
+    *((topic, orjson.dumps(sample())) for topic, sample in SAMPLES.items()),
+    *(("epcis", path.read_bytes()) for path in EPCIS_DOCUMENTS),
+]
+"""Every sample message and EPCIS test document, as (topic, bytes): the mutation seeds."""
 DECODER_REASONS = DEADLETTER_REASONS - {"internal_error", "manifest_timeout", "misrouted"}
 FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
 
@@ -163,14 +171,15 @@ def test_arbitrary_json_never_raises(topic: str, value: Any) -> None:
 
 
 @settings(FUZZ, max_examples=3500)
-@given(topic=st.sampled_from(list(SAMPLES)), seed=st.integers(min_value=0, max_value=2**32))
-def test_mutated_valid_messages_never_raise(topic: str, seed: int) -> None:
-    message = mutate_structure(SAMPLES[topic](), random.Random(seed))
-    _assert_one_outcome(topic, json.dumps(message).encode())
+@given(message=st.sampled_from(VALID_MESSAGES), seed=st.integers(min_value=0, max_value=2**32))
+def test_mutated_valid_messages_never_raise(message: tuple[str, bytes], seed: int) -> None:
+    topic, payload = message
+    mutated = mutate_structure(json.loads(payload), random.Random(seed))
+    _assert_one_outcome(topic, json.dumps(mutated).encode())
 
 
 @settings(FUZZ, max_examples=2200)
-@given(topic=st.sampled_from(list(SAMPLES)), seed=st.integers(min_value=0, max_value=2**32))
-def test_byte_mutated_valid_messages_never_raise(topic: str, seed: int) -> None:
-    payload = mutate_bytes(orjson.dumps(SAMPLES[topic]()), random.Random(seed))
-    _assert_one_outcome(topic, payload)
+@given(message=st.sampled_from(VALID_MESSAGES), seed=st.integers(min_value=0, max_value=2**32))
+def test_byte_mutated_valid_messages_never_raise(message: tuple[str, bytes], seed: int) -> None:
+    topic, payload = message
+    _assert_one_outcome(topic, mutate_bytes(payload, random.Random(seed)))
