@@ -35,8 +35,9 @@ class RuleConfig(BaseModel):
     max_lateness_s: _Positive = 48 * 3600.0
     """A reading older than the newest one by more than this is dead-lettered ``too_late``."""
     max_readings_per_shipment: _Count = 1000
-    """Readings kept (sorted by ``recorded_at``) to place late readings; older ones are
-    folded into a checkpoint and cannot be placed before any more."""
+    """Readings kept (sorted by ``recorded_at``) to place late readings. Once there are more
+    than this plus an eighth, the oldest are folded into a checkpoint down to this many; a
+    reading sorting before the cut is dead-lettered ``too_late``."""
     max_seen_event_ids: _Count = 4000
     """Event ids remembered per shipment for de-duplication (oldest forgotten first)."""
     max_custody_events: _Count = 500

@@ -255,30 +255,39 @@ def _apply_reading(
             _reconcile(state, changed, complete=False, out=out)
         return
     insort(history, r, key=lambda item: item.sort_key)
+    _refold(state, rules, r.sort_key)  # first: drops the checkpoints the reading made stale
     _evict(state, rules, config)
-    _refold(state, rules, r.sort_key)
     state.deferred = True
     _full_reconcile(state, rules, out, settle=False)
 
 
 def _evict(state: ShipmentState, rules: RuleSet, config: RuleConfig) -> None:
-    """Fold the readings past the history bound into ``base``; ``floor`` marks the cut.
+    """Cut the history back to the bound; ``base`` becomes the fold up to the cut (``floor``).
 
-    Readings older than the lateness bound stay until the count bound evicts them: the
-    lateness check does not need them gone, and a shipment within the count bound never
-    pays for maintaining ``base``.
+    The cut happens once the history exceeds the bound by an eighth, so that ``base`` can
+    usually start from a checkpoint instead of folding every evicted reading again. Which
+    readings are cut depends only on the readings, never on the checkpoints (a runtime
+    cache), so a restored state evicts exactly as the original would have. Readings older
+    than the lateness bound stay until the count bound evicts them: the lateness check does
+    not need them gone, and a shipment within the bound never pays for ``base``.
     """
     history = state.history
-    excess = len(history) - config.max_readings_per_shipment
-    if excess <= 0:
+    bound = config.max_readings_per_shipment
+    excess = len(history) - bound
+    if excess <= bound // 8:
         return
-    for r in history[:excess]:
-        state.base.step(r, rules)
-    floor = state.floor = history[excess - 1].sort_key
-    del history[:excess]
+    floor = history[excess - 1].sort_key
     marks = state.marks
+    start = 0
     while marks and marks[0][0] <= floor:
-        marks.pop(0)
+        key, fold = marks.pop(0)
+        if not marks or marks[0][0] > floor:  # the newest checkpoint at or before the cut
+            state.base = fold
+            start = bisect_right(history, key, key=lambda item: item.sort_key)
+    for r in history[start:excess]:
+        state.base.step(r, rules)
+    state.floor = floor
+    del history[:excess]
 
 
 def _refold(state: ShipmentState, rules: RuleSet, after: tuple[float, str] | None = None) -> None:

@@ -131,9 +131,9 @@ def test_episodes_reflect_all_readings_however_they_arrived(temps: list[float], 
 
 @settings(max_examples=40, deadline=None)
 @given(
-    temps=st.lists(TEMPS, min_size=8, max_size=30),
+    temps=st.lists(TEMPS, min_size=8, max_size=40),
     order=st.randoms(use_true_random=False),
-    bound=st.sampled_from([6, 1000]),
+    bound=st.sampled_from([6, 12, 16, 1000]),
 )
 def test_refolding_from_checkpoints_gives_the_in_order_result(
     temps: list[float], order: Any, bound: int
