@@ -1,4 +1,8 @@
-"""Great Expectations suites per warehouse table, defined in code and run once per batch."""
+"""Data checks per warehouse table, defined in code and run by Great Expectations per batch.
+
+Each table's ``Check`` list runs as one GX expectation (``sinks.gx_checks``): GX's fixed
+cost is per expectation, so one expectation per table per flush keeps validation cheap.
+"""
 
 from __future__ import annotations
 
@@ -88,7 +92,7 @@ SUITES: Mapping[str, tuple[Check, ...]] = {
 
 
 class _Runtime:
-    """An ephemeral GX context with one pandas asset and suite per table; built once."""
+    """An ephemeral GX context with one pandas asset and one suite per table; built once."""
 
     def __init__(self) -> None:
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -96,60 +100,40 @@ class _Runtime:
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
+        from sinks.gx_checks import expectation_for, first_failures
+
+        self._first_failures = first_failures
         context = gx.get_context(mode="ephemeral")
         context.variables.progress_bars = ProgressBarsConfig(globally=False)
         source = context.data_sources.add_pandas("cryotrace_sink")
         self._batches: dict[str, Any] = {}
         self._suites: dict[str, Any] = {}
-        self._checks: dict[str, dict[tuple[str, str], Check]] = {}
-        for table, checks in SUITES.items():
+        for table in SUITES:
             asset = source.add_dataframe_asset(table)
             self._batches[table] = asset.add_batch_definition_whole_dataframe(table)
             suite = gx.ExpectationSuite(name=table)
-            self._checks[table] = {}
-            for check in checks:
-                expectation = _expectation(check)
-                self._checks[table][(expectation.expectation_type, check.column)] = check
-                suite.add_expectation(expectation)
+            suite.add_expectation(expectation_for(table))
             self._suites[table] = context.suites.add(suite)
         self.lock = threading.Lock()
 
-    def failed_rows(self, table: str, frame: Any) -> dict[int, str]:
+    def _validate(self, table: str, frame: Any, result_format: str) -> Any:
         batch = self._batches[table].get_batch(batch_parameters={"dataframe": frame})
-        result = batch.validate(self._suites[table], result_format="COMPLETE")
-        failures: dict[int, str] = {}
-        for outcome in result.results:
-            if outcome.success:
-                continue
-            config = outcome.expectation_config
-            check = self._checks[table][(config.type, config.kwargs["column"])]
-            if outcome.exception_info and outcome.exception_info.get("raised_exception"):
-                message = outcome.exception_info.get("exception_message")
-                raise RuntimeError(f"expectation {check.describe()!r} failed to run: {message}")
-            for index in outcome.result.get("unexpected_index_list") or ():
-                failures.setdefault(int(index), check.describe())
-        return failures
+        result = batch.validate(self._suites[table], result_format=result_format)
+        (outcome,) = result.results
+        if outcome.exception_info and outcome.exception_info.get("raised_exception"):
+            message = outcome.exception_info.get("exception_message")
+            raise RuntimeError(f"validating {table} failed to run: {message}")
+        return outcome
 
-
-_GX_CLASSES: dict[CheckKind, str] = {
-    "not_null": "ExpectColumnValuesToNotBeNull",
-    "unique": "ExpectColumnValuesToBeUnique",
-    "in_set": "ExpectColumnValuesToBeInSet",
-    "between": "ExpectColumnValuesToBeBetween",
-}
-
-
-def _expectation(check: Check) -> Any:
-    import great_expectations.expectations as gxe
-
-    expectation_class = getattr(gxe, _GX_CLASSES[check.kind])
-    if check.kind == "in_set":
-        return expectation_class(column=check.column, value_set=list(check.value_set))
-    if check.kind == "between":
-        return expectation_class(
-            column=check.column, min_value=check.min_value, max_value=check.max_value
-        )
-    return expectation_class(column=check.column)
+    def failed_rows(self, table: str, frame: Any) -> dict[int, str]:
+        # a clean batch (the usual case) needs only the verdict; failing rows are then
+        # listed by a second, complete pass
+        if self._validate(table, frame, "BOOLEAN_ONLY").success:
+            return {}
+        outcome = self._validate(table, frame, "COMPLETE")
+        rows = [int(index) for index in outcome.result.get("unexpected_index_list") or ()]
+        names = self._first_failures(SUITES[table], frame, rows)
+        return dict(zip(rows, names, strict=True))
 
 
 _runtime: _Runtime | None = None

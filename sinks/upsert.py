@@ -101,9 +101,24 @@ def write_batch(connection: sa.Connection, table_name: str, columns: Columns, fr
     raise NotImplementedError(f"no bulk upsert for dialect {dialect.name!r}")
 
 
+_PG_BINARY_TYPES: dict[type[sa.types.TypeEngine[Any]], str] = {
+    sa.Text: "text",
+    sa.Double: "float8",
+    sa.BigInteger: "int8",
+    sa.Integer: "int4",
+    sa.Boolean: "bool",
+    sa.DateTime: "timestamptz",
+}
+
+
+def _pg_binary_type(column: sa.Column[Any]) -> str:
+    return _PG_BINARY_TYPES[type(column.type)]
+
+
 def _copy_to_stage(
     connection: sa.Connection, table: sa.Table, source: str, names: list[str], columns: Columns
 ) -> None:
+    """Binary ``COPY`` of the batch into a temporary copy of ``table`` (dropped at commit)."""
     quote = connection.dialect.identifier_preparer.quote
     connection.exec_driver_sql(
         f"CREATE TEMPORARY TABLE {quote(source)} "
@@ -113,7 +128,8 @@ def _copy_to_stage(
     raw: Any = connection.connection.driver_connection
     with (
         raw.cursor() as cursor,
-        cursor.copy(f"COPY {quote(source)} ({column_list}) FROM STDIN") as copy,
+        cursor.copy(f"COPY {quote(source)} ({column_list}) FROM STDIN (FORMAT BINARY)") as copy,
     ):
+        copy.set_types([_pg_binary_type(table.c[name]) for name in names])
         for row in zip(*(columns[name] for name in names), strict=True):
             copy.write_row(row)

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -70,6 +71,8 @@ class FlushReport:
     duplicates: int = 0
     attempts: int = 0
     duration_s: float = 0.0
+    validate_s: float = 0.0
+    write_s: float = 0.0
 
     @property
     def records(self) -> int:
@@ -87,6 +90,7 @@ class _Prepared:
     quarantine: list[dict[str, Any]] = field(default_factory=list)
     quarantined: dict[str, int] = field(default_factory=dict)
     duplicates: int = 0
+    validate_s: float = 0.0
 
 
 def _first_by(records: Sequence[_R], key: Callable[[_R], Hashable]) -> list[_R]:
@@ -154,7 +158,9 @@ class WarehouseSink:
         started = time.perf_counter()
         try:
             prepared = self._prepare(batch)
+            written = time.perf_counter()
             attempts = self._write_with_retry(prepared)
+            write_s = time.perf_counter() - written
         except BaseException:
             with self._lock:
                 self._buffer[:0] = batch
@@ -168,6 +174,8 @@ class WarehouseSink:
             duplicates=prepared.duplicates,
             attempts=attempts,
             duration_s=time.perf_counter() - started,
+            validate_s=prepared.validate_s,
+            write_s=write_s,
         )
         log.debug("warehouse.flush", records=report.records, attempts=attempts)
         return report
@@ -195,9 +203,9 @@ class WarehouseSink:
         prepared = _Prepared()
         now = self._clock()
 
-        readings = _first_by(by_type.get(TelemetryReading, []), lambda r: r.event_id)
+        readings = _first_by(by_type.get(TelemetryReading, []), attrgetter("event_id"))
         manifests = _latest_manifests(by_type.get(ShipmentManifest, []))
-        custody = _first_by(by_type.get(CustodyEvent, []), lambda e: e.event_id)
+        custody = _first_by(by_type.get(CustodyEvent, []), attrgetter("event_id"))
         alerts = _first_by(by_type.get(Alert, []), lambda a: (a.alert_id, a.version))
         etas = _first_by(by_type.get(EtaUpdate, []), lambda u: (u.shipment_id, u.computed_at))
         deliveries = _first_by(
@@ -242,8 +250,10 @@ class WarehouseSink:
 
             from sinks.expectations import failed_rows
 
+            validating = time.perf_counter()
             frame = pd.DataFrame(columns)
             failures = failed_rows(table, frame)
+            prepared.validate_s += time.perf_counter() - validating
             if failures:
                 count = len(next(iter(columns.values())))
                 for index, expectation in sorted(failures.items()):

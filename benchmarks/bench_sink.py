@@ -1,0 +1,150 @@
+"""Warehouse sink throughput: readings per second into DuckDB and PostgreSQL, validation on.
+
+    python benchmarks/bench_sink.py [--readings 200000] [--batch 5000] [--backends duckdb,postgresql]
+
+PostgreSQL comes from CRYOTRACE_POSTGRES_URL, else the project's local cluster
+(``streams.infra.postgres.ensure_postgres``); each run writes into a fresh database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import structlog
+
+from schemas.telemetry import TelemetryReading
+from sinks import testing as build
+from sinks.writer import WarehouseSink
+
+STEP = build.reading(1).recorded_at - build.reading(0).recorded_at
+
+
+def make_readings(count: int, shipments: int = 200, prefix: str = "SHP") -> list[TelemetryReading]:
+    """``count`` valid readings spread over ``shipments`` shipments (built before timing)."""
+    template = build.reading(0)
+    readings = []
+    for i in range(count):
+        shipment = f"{prefix}-{i % shipments:05d}"
+        seq = i // shipments
+        readings.append(
+            template.model_copy(
+                update={
+                    "event_id": f"{shipment}:LOG:{seq}",
+                    "shipment_id": shipment,
+                    "seq": seq,
+                    "recorded_at": build.T0 + seq * STEP,
+                    "temperature_c": -180.0 + (i % 50) * 0.1,
+                }
+            )
+        )
+    return readings
+
+
+@contextmanager
+def warehouse(backend: str) -> Iterator[str]:
+    """A fresh warehouse URL for ``backend``, removed afterwards."""
+    if backend == "duckdb":
+        with tempfile.TemporaryDirectory() as directory:
+            yield f"duckdb:///{Path(directory) / 'bench.duckdb'}"
+        return
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from streams.infra.postgres import ensure_postgres
+
+    base = make_url(os.environ.get("CRYOTRACE_POSTGRES_URL") or ensure_postgres())
+    name = f"bench_{uuid.uuid4().hex[:8]}"
+    admin = {
+        "host": base.host,
+        "port": base.port,
+        "user": base.username,
+        "password": base.password,
+        "dbname": base.database,
+        "autocommit": True,
+    }
+    with psycopg.connect(**admin) as connection:  # type: ignore[call-overload]
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(**admin) as connection:  # type: ignore[call-overload]
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run(
+    backend: str,
+    warm_up: list[TelemetryReading],
+    readings: list[TelemetryReading],
+    batch: int,
+    validate: bool,
+) -> dict[str, float]:
+    """Flush ``warm_up`` once, then time adding and flushing ``readings`` in batches."""
+    with warehouse(backend) as url:
+        sink = WarehouseSink(url, validate=validate, max_batch=batch)
+        try:
+            for reading in warm_up:  # GX import and context, connections, first inserts
+                sink.add(reading)
+            sink.flush()
+            add_s = validate_s = write_s = 0.0
+            started = time.perf_counter()
+            for start in range(0, len(readings), batch):
+                adding = time.perf_counter()
+                for reading in readings[start : start + batch]:
+                    sink.add(reading)
+                add_s += time.perf_counter() - adding
+                report = sink.flush()
+                validate_s += report.validate_s
+                write_s += report.write_s
+            elapsed = time.perf_counter() - started
+        finally:
+            sink.close(flush=False)
+    per_second = len(readings) / elapsed
+    return {
+        "readings": len(readings),
+        "batch": batch,
+        "seconds": round(elapsed, 3),
+        "readings_per_s": round(per_second),
+        "add_s": round(add_s, 3),
+        "validate_s": round(validate_s, 3),
+        "write_s": round(write_s, 3),
+        "convert_s": round(elapsed - add_s - validate_s - write_s, 3),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--readings", type=int, default=200_000)
+    parser.add_argument("--batch", type=int, default=5_000)
+    parser.add_argument("--backends", default="duckdb,postgresql")
+    parser.add_argument("--no-validate", action="store_true")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(30))
+    readings = make_readings(args.readings)
+    warm_up = make_readings(args.batch, prefix="WARM")
+    results = {
+        backend: run(backend, warm_up, readings, args.batch, not args.no_validate)
+        for backend in args.backends.split(",")
+    }
+    if args.json:
+        print(json.dumps(results))
+        return
+    for backend, figures in results.items():
+        print(
+            f"{backend:>10}: {figures['readings_per_s']:>8,} readings/s "
+            f"({figures['readings']:,} in {figures['seconds']} s, batches of {figures['batch']:,}; "
+            f"validate {figures['validate_s']} s, write {figures['write_s']} s, "
+            f"convert+dedupe {figures['convert_s']} s, add {figures['add_s']} s)"
+        )
+
+
+if __name__ == "__main__":
+    main()
