@@ -233,9 +233,7 @@ def _apply_reading(
             )
         )
         return
-    seen[reading.event_id] = None
-    if len(seen) > config.max_seen_event_ids:
-        del seen[next(iter(seen))]
+    _remember(state, reading.event_id, config)
     if state.latest_t is None or r.t > state.latest_t:
         state.latest_t = r.t
     if not history or r.sort_key > history[-1].sort_key:
@@ -347,9 +345,7 @@ def _apply_custody(
             )
         )
         return
-    state.seen[event.event_id] = None
-    if len(state.seen) > config.max_seen_event_ids:
-        del state.seen[next(iter(state.seen))]
+    _remember(state, event.event_id, config)
     c = compact_custody(event)
     insort(state.custody, c, key=lambda item: item.sort_key)
     if state.latest_t is None or c.t > state.latest_t:
@@ -436,6 +432,14 @@ def _custodian(state: ShipmentState) -> Custodian:
     handoffs = [c for c in state.custody if c.to_id is not None]
     times = [c.t for c in handoffs]
     return lambda t: custodian_at(handoffs, times, t)
+
+
+def _remember(state: ShipmentState, event_id: str, config: RuleConfig) -> None:
+    """Add an event id to the de-duplication window, forgetting the oldest past the bound."""
+    seen = state.seen
+    seen[event_id] = None
+    if len(seen) > config.max_seen_event_ids:
+        seen.popitem(last=False)  # O(1) on an OrderedDict, unlike next(iter(dict))
 
 
 # -- helpers -----------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -46,7 +47,7 @@ class ShipmentState:
     base: ReadingFold = field(default_factory=ReadingFold)
     floor: tuple[float, str] | None = None
     fold: ReadingFold = field(default_factory=ReadingFold)
-    seen: dict[str, None] = field(default_factory=dict)
+    seen: OrderedDict[str, None] = field(default_factory=OrderedDict)
     custody: list[CompactCustody] = field(default_factory=list)
     departed: float | None = None
     delivered: float | None = None
@@ -122,7 +123,7 @@ class ShipmentState:
             base=ReadingFold.from_dict(data["base"]),
             floor=None if floor is None else (float(floor[0]), str(floor[1])),
             fold=ReadingFold.from_dict(data["fold"]),
-            seen=dict.fromkeys(data["seen"]),
+            seen=OrderedDict.fromkeys(data["seen"]),
             custody=[CompactCustody.from_list(c) for c in data["custody"]],
             departed=data["departed"],
             delivered=data["delivered"],
