@@ -244,10 +244,10 @@ class WarehouseSink:
     def _validated(
         self, prepared: _Prepared, table: str, columns: rows.Columns, now: datetime
     ) -> None:
+        import pandas as pd  # type: ignore[import-untyped]
+
         frame: Any = None
         if self.validate:
-            import pandas as pd  # type: ignore[import-untyped]
-
             from sinks.expectations import failed_rows
 
             validating = time.perf_counter()
@@ -267,7 +267,7 @@ class WarehouseSink:
         count = len(next(iter(columns.values())))
         columns["ingested_at"] = [now] * count
         if frame is not None and table == "readings":
-            frame["ingested_at"] = columns["ingested_at"]
+            frame["ingested_at"] = pd.Timestamp(now)  # broadcast; DuckDB scans this frame
         else:
             frame = None
         prepared.tables[table] = columns

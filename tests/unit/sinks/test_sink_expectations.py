@@ -55,3 +55,16 @@ def test_alert_severity_and_version_are_checked() -> None:
 def test_clean_batches_pass() -> None:
     columns = rows.reading_columns([build.reading(i) for i in range(20)])
     assert failed_rows("readings", pd.DataFrame(columns)) == {}
+
+
+def test_nulls_pass_every_check_but_not_null() -> None:
+    from sinks.expectations import Check
+    from sinks.gx_checks import check_passes
+
+    frame = pd.DataFrame({"v": [None, 5.0, 50.0, "hot"], "k": ["a", None, "a", "b"]})
+    between = check_passes(Check("between", "v", 0.0, 10.0), frame)
+    assert between.tolist() == [True, True, False, False]  # a non-number is out of range
+    assert check_passes(Check("not_null", "v"), frame).tolist() == [False, True, True, True]
+    assert check_passes(Check("unique", "k"), frame).tolist() == [False, True, False, True]
+    in_set = check_passes(Check("in_set", "k", value_set=("a",)), frame)
+    assert in_set.tolist() == [True, True, True, False]
