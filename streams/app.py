@@ -11,10 +11,11 @@ from streams.kafka_clients import faust_broker_credentials
 from streams.settings import Settings
 from streams.topics import INPUT_TOPICS, Topic, topic_name
 
-Role = Literal["all", "process", "sink"]
-"""What a worker runs: the stream processor, the warehouse sink, or both in one process."""
+Role = Literal["all", "process", "sink", "deliver"]
+"""What a worker runs: the stream processor, the warehouse sink, webhook delivery, or all."""
 
 SINK_SUFFIX = "-sink"
+DELIVER_SUFFIX = "-deliver"
 
 
 @dataclass(frozen=True)
@@ -25,12 +26,15 @@ class Channels:
     alerts: Any
     eta: Any
     deadletter: Any
+    deliveries: Any
     outputs: Any
 
 
 def app_id_for(settings: Settings, role: Role) -> str:
-    """The sink has a consumer group of its own: with DuckDB it must run in exactly one process."""
-    return settings.app_id + (SINK_SUFFIX if role == "sink" else "")
+    """The sink has a consumer group of its own (with DuckDB it must run in exactly one
+    process); so has webhook delivery, which scales apart from detection."""
+    suffixes = {"sink": SINK_SUFFIX, "deliver": DELIVER_SUFFIX}
+    return settings.app_id + suffixes.get(role, "")
 
 
 def create_app(settings: Settings, role: Role = "all", *, web_port: int | None = None) -> faust.App:
@@ -79,7 +83,10 @@ def declare_channels(app: faust.App, settings: Settings) -> Channels:
         partitions=settings.topics.partitions,
     )
     outputs = app.topic(
-        *(topic_name(settings, t) for t in (Topic.ALERTS, Topic.ETA, Topic.DEADLETTER)),
+        *(
+            topic_name(settings, t)
+            for t in (Topic.ALERTS, Topic.ETA, Topic.DEADLETTER, Topic.DELIVERIES)
+        ),
         key_type=bytes,
         value_type=bytes,
         partitions=settings.topics.partitions,
@@ -89,5 +96,6 @@ def declare_channels(app: faust.App, settings: Settings) -> Channels:
         alerts=single(Topic.ALERTS),
         eta=single(Topic.ETA),
         deadletter=single(Topic.DEADLETTER),
+        deliveries=single(Topic.DELIVERIES),
         outputs=outputs,
     )

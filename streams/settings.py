@@ -63,6 +63,27 @@ class StreamSettings(BaseModel):
     )
 
 
+class DeliverySettings(BaseModel):
+    """Webhook delivery (``CRYOTRACE_DELIVERY__*``; subscriptions also ``CRYOTRACE_SUBSCRIPTIONS``)."""
+
+    subscriptions: Path | None = Field(
+        default=None, description="YAML or JSON file of webhook subscribers"
+    )
+    coalesce_s: float = Field(default=0.2, ge=0, description="updates within this window merge")
+    timeout_s: float = Field(default=5.0, gt=0, description="per request, connect to last byte")
+    concurrency: int = Field(default=8, ge=1, description="requests in flight per endpoint")
+    max_attempts: int = Field(default=12, ge=1)
+    backoff_base_s: float = Field(default=1.0, gt=0)
+    backoff_max_s: float = Field(default=900.0, gt=0)
+    retry_after_max_s: float = Field(default=3600.0, ge=0)
+    manifest_wait_s: float = Field(
+        default=60.0, ge=0, description="how long alerts wait for their shipment's sites"
+    )
+    remember_s: float = Field(
+        default=3600.0, ge=0, description="delivered versions remembered against replays"
+    )
+
+
 class Settings(BaseSettings):
     """Every setting of cryotrace. Secrets are ``SecretStr`` and never printed."""
 
@@ -79,12 +100,16 @@ class Settings(BaseSettings):
     kafka_bootstrap: str | None = Field(default=None, description="shortcut for kafka.bootstrap")
     topic_prefix: str | None = Field(default=None, description="shortcut for topics.prefix")
     warehouse_url: str | None = Field(default=None, description="shortcut for warehouse.url")
+    subscriptions: Path | None = Field(
+        default=None, description="shortcut for delivery.subscriptions"
+    )
     kafka: KafkaSettings = KafkaSettings()
     topics: TopicSettings = TopicSettings()
     warehouse: WarehouseSettings = WarehouseSettings()
     stream: StreamSettings = StreamSettings()
     local: LocalInfraSettings = LocalInfraSettings()
     rules: RuleConfig = RuleConfig()
+    delivery: DeliverySettings = DeliverySettings()
     home: Path | None = Field(
         default=None, description="project folder holding infra/ and .cryotrace/"
     )
@@ -99,6 +124,8 @@ class Settings(BaseSettings):
             self.topics = self.topics.model_copy(update={"prefix": self.topic_prefix})
         if self.warehouse_url:
             self.warehouse = self.warehouse.model_copy(update={"url": self.warehouse_url})
+        if self.subscriptions:
+            self.delivery = self.delivery.model_copy(update={"subscriptions": self.subscriptions})
 
 
 @lru_cache(maxsize=1)

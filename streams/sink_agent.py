@@ -16,6 +16,7 @@ from schemas.decode import Decoded
 from schemas.eta import EtaUpdate
 from sinks.writer import SinkRecord
 from streams.app import Channels
+from streams.delivery.records import delivery_records
 from streams.settings import Settings
 from streams.topics import INPUT_TOPICS, Topic, logical_name
 from streams.wire import decode_message
@@ -37,6 +38,9 @@ def warehouse_records(settings: Settings, message: Any) -> Iterator[SinkRecord]:
         outcome = decode_message(settings, message)
         if isinstance(outcome, Decoded):
             yield from outcome.events
+        return
+    if logical == Topic.DELIVERIES:
+        yield from delivery_records(message)
         return
     model = _OUTPUT_MODELS.get(logical) if logical else None
     if model is None:

@@ -18,6 +18,8 @@ class Topic(StrEnum):
     ALERTS = "alerts"
     ETA = "eta"
     DEADLETTER = "deadletter"
+    DELIVERIES = "deliveries"
+    """Webhook delivery attempts (the sink writes them to ``webhook_deliveries``)."""
 
 
 INPUT_TOPICS: tuple[Topic, ...] = (Topic.SHIPMENTS, Topic.CUSTODY, Topic.TELEMETRY, Topic.EPCIS)

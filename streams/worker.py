@@ -13,6 +13,7 @@ def build_worker_app(
     settings: Settings, role: Role = "all", *, web_port: int | None = None
 ) -> faust.App:
     """The app of one worker with the agents of its role."""
+    from streams.delivery.agent import register_delivery
     from streams.process_agent import register_processor
     from streams.sink_agent import register_sink
 
@@ -22,6 +23,8 @@ def build_worker_app(
         register_processor(app, channels, settings)
     if role in ("all", "sink"):
         register_sink(app, channels, settings)
+    if role == "deliver" or (role == "all" and settings.delivery.subscriptions):
+        register_delivery(app, channels, settings)
     return app
 
 

@@ -11,10 +11,11 @@ from streams.worker import run_worker
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--role",
-        choices=["all", "process", "sink"],
+        choices=["all", "process", "sink", "deliver"],
         default="all",
         help="process: rules and alerts; sink: the warehouse writer "
-        "(one process with DuckDB); all: both",
+        "(one process with DuckDB); deliver: webhooks (needs CRYOTRACE_SUBSCRIPTIONS); "
+        "all: process and sink, and deliver when subscriptions are configured",
     )
     parser.add_argument(
         "--web-port", type=int, default=None, help="serve /health, /metrics on this port"

@@ -1,0 +1,65 @@
+"""Which subscribers an alert goes to: pure functions of subscriber, alert and shipment sites."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from alerts.webhooks.subscriptions import Subscriber
+from schemas.alert import ALERT_SEVERITIES, Alert
+
+__all__ = ["Route", "ShipmentSites", "filters_pass", "matches", "route"]
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentSites:
+    """Origin and destination site ids of a shipment (from its manifest)."""
+
+    origin: str
+    destination: str
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """Where an alert goes now, and whether site subscribers still wait for the manifest."""
+
+    subscribers: tuple[Subscriber, ...]
+    awaiting_sites: bool
+
+
+def filters_pass(subscriber: Subscriber, alert: Alert) -> bool:
+    """``types`` and ``min_severity`` only (no scope)."""
+    if "*" not in subscriber.types and alert.type not in subscriber.types:
+        return False
+    return ALERT_SEVERITIES.index(alert.severity) >= subscriber.severity_rank
+
+
+def _in_scope(subscriber: Subscriber, alert: Alert, sites: ShipmentSites | None) -> bool:
+    if subscriber.all_shipments:
+        return True
+    if (
+        subscriber.party_id is not None
+        and alert.custodian is not None
+        and alert.custodian.party_id == subscriber.party_id
+    ):
+        return True
+    return sites is not None and bool({sites.origin, sites.destination} & subscriber.sites)
+
+
+def matches(subscriber: Subscriber, alert: Alert, sites: ShipmentSites | None) -> bool:
+    """Whether ``subscriber`` receives ``alert``.
+
+    A party subscriber matches on the alert's ``custodian`` (the engine sets it to whoever
+    held custody at the time the alert opened), so a courier receives exactly the alerts of
+    its custody period, including their later updates and resolution. A site subscriber
+    matches when the shipment leaves from or goes to one of its sites."""
+    return filters_pass(subscriber, alert) and _in_scope(subscriber, alert, sites)
+
+
+def route(subscribers: tuple[Subscriber, ...], alert: Alert, sites: ShipmentSites | None) -> Route:
+    """The subscribers of ``alert``. With ``sites`` unknown, ``awaiting_sites`` says whether
+    a site subscriber might still match once the manifest is known."""
+    chosen = tuple(s for s in subscribers if matches(s, alert, sites))
+    awaiting = sites is None and any(
+        s.sites and s not in chosen and filters_pass(s, alert) for s in subscribers
+    )
+    return Route(chosen, awaiting)

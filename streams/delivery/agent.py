@@ -1,0 +1,110 @@
+"""The delivery agent: its own consumer of alerts and manifests, and the task working the lanes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import faust
+import structlog
+
+from alerts.webhooks.subscriptions import load_subscriptions, resolve_secrets
+from schemas.deadletter import DeadLetter
+from schemas.errors import ConfigError
+from streams.app import Channels
+from streams.delivery.records import DeliveryAttempt
+from streams.delivery.service import DeliveryService, Publisher
+from streams.delivery.store import OutboxStore, SitesStore
+from streams.settings import Settings
+from streams.topics import Topic, topic_name
+from streams.wire import encode, shipment_key
+
+__all__ = ["OUTBOX_TABLE", "SITES_TABLE", "register_delivery"]
+
+log = structlog.get_logger(__name__)
+
+OUTBOX_TABLE = "webhook-outbox"
+SITES_TABLE = "webhook-sites"
+
+
+def register_delivery(
+    app: faust.App,
+    channels: Channels,
+    settings: Settings,
+    *,
+    environ: Mapping[str, str] | None = None,
+) -> DeliveryService:
+    """Declare the delivery tables, agent and dispatcher. Fails at start-up with a
+    ``ConfigError`` when the subscriptions file or a secret is missing or malformed."""
+    path = settings.delivery.subscriptions
+    if path is None:
+        raise ConfigError("webhook delivery needs CRYOTRACE_SUBSCRIPTIONS (a YAML or JSON file)")
+    subscriptions = load_subscriptions(path)
+    secrets = resolve_secrets(subscriptions, os.environ if environ is None else environ)
+
+    def table(name: str) -> Any:
+        return app.Table(
+            name,
+            default=None,
+            key_type=bytes,
+            value_type=bytes,
+            partitions=settings.topics.partitions,
+        )
+
+    alerts_name = topic_name(settings, Topic.ALERTS)
+    shipments_name = topic_name(settings, Topic.SHIPMENTS)
+
+    async def publish_attempt(record: DeliveryAttempt) -> None:
+        await channels.deliveries.send(key=shipment_key(record.shipment_id), value=encode(record))
+
+    async def publish_dead_letter(letter: DeadLetter) -> None:
+        await channels.deadletter.send(key=shipment_key(letter.key), value=encode(letter))
+
+    def owned() -> set[int]:
+        actives = app.assignment.assigned_actives()  # type: ignore[attr-defined]
+        return {tp.partition for tp in actives if tp.topic == alerts_name}
+
+    def ready() -> bool:
+        return not (app.rebalancing or getattr(app, "in_recovery", False))
+
+    service = DeliveryService(
+        settings.delivery,
+        subscriptions,
+        secrets,
+        OutboxStore(table(OUTBOX_TABLE)),
+        SitesStore(table(SITES_TABLE)),
+        Publisher(publish_attempt, publish_dead_letter),
+        owned=owned,
+        ready=ready,
+        alerts_topic=alerts_name,
+    )
+    source = app.topic(shipments_name, alerts_name, key_type=bytes, value_type=bytes)
+
+    @app.agent(source, name="deliver")
+    async def deliver(stream: faust.StreamT[bytes]) -> None:
+        """Alerts become outbox entries (on the changelog) before their offsets are acked;
+        the HTTP work happens in the dispatcher, so consuming never waits on an endpoint."""
+        async for events in stream.noack_take(  # type: ignore[attr-defined]
+            settings.stream.batch_max, within=settings.stream.batch_seconds
+        ):
+            for event in events:
+                message = event.message
+                if message.value is None:
+                    continue
+                if message.topic == alerts_name:
+                    service.ingest_alert(message.value, message.partition)
+                else:
+                    service.ingest_manifest(message.value, message.partition)
+            for event in events:
+                await stream.ack(event)
+
+    @app.task  # type: ignore[untyped-decorator]  # faust's decorator is untyped
+    async def dispatch() -> None:
+        await service.run()
+
+    log.info(
+        "webhooks.configured",
+        subscribers=[s.id for s in subscriptions.subscribers],
+    )
+    return service

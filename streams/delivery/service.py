@@ -1,0 +1,393 @@
+"""The delivery service: routes alerts into the outbox and works every lane's due deliveries."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from pydantic import ValidationError
+
+from alerts.webhooks import outbox
+from alerts.webhooks.messages import webhook_body, webhook_id
+from alerts.webhooks.retry import RetryPolicy, decide, parse_retry_after
+from alerts.webhooks.routing import ShipmentSites, route
+from alerts.webhooks.signing import WebhookSecret
+from alerts.webhooks.subscriptions import Subscriptions
+from schemas.alert import Alert
+from schemas.deadletter import DeadLetter, FieldError
+from schemas.decode import Decoded, decode
+from schemas.manifest import ShipmentManifest
+from streams.delivery.lanes import Lane
+from streams.delivery.records import DeliveryAttempt
+from streams.delivery.sender import AttemptResult, WebhookSender
+from streams.delivery.store import OutboxStore, SitesStore, outbox_key
+from streams.settings import DeliverySettings
+
+__all__ = ["DeliveryService", "Publisher"]
+
+log = structlog.get_logger(__name__)
+
+MAX_PARKED_PER_SHIPMENT = 200
+HOUSEKEEPING_S = 5.0
+UNDELIVERABLE = "webhook_undeliverable"
+
+
+@dataclass(frozen=True)
+class Publisher:
+    """Where attempt records and dead letters go (Kafka topics in the worker)."""
+
+    attempt: Callable[[DeliveryAttempt], Awaitable[None]]
+    dead_letter: Callable[[DeadLetter], Awaitable[None]]
+
+
+class DeliveryService:
+    """Alerts in (:meth:`ingest_alert`), manifests in (:meth:`ingest_manifest`), deliveries
+    out (:meth:`run`). State lives in :class:`OutboxStore`; nothing here blocks detection:
+    the processor only ever waits on Kafka, and each endpoint only on its own lane."""
+
+    def __init__(
+        self,
+        settings: DeliverySettings,
+        subscriptions: Subscriptions,
+        secrets: Mapping[str, WebhookSecret],
+        store: OutboxStore,
+        sites: SitesStore,
+        publisher: Publisher,
+        *,
+        owned: Callable[[], set[int]],
+        ready: Callable[[], bool],
+        alerts_topic: str,
+        clock: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings
+        self.subscribers = subscriptions.subscribers
+        self.store = store
+        self.sites = sites
+        self.publisher = publisher
+        self.policy = RetryPolicy(
+            max_attempts=settings.max_attempts,
+            base_s=settings.backoff_base_s,
+            max_s=settings.backoff_max_s,
+            max_retry_after_s=settings.retry_after_max_s,
+        )
+        self.lanes = {
+            s.id: Lane(
+                subscriber=s,
+                sender=WebhookSender(
+                    s.url,
+                    secrets[s.id],
+                    timeout_s=s.timeout_s or settings.timeout_s,
+                    concurrency=s.concurrency or settings.concurrency,
+                    clock=clock,
+                ),
+                limit=s.concurrency or settings.concurrency,
+            )
+            for s in subscriptions.subscribers
+        }
+        self._owned_probe = owned
+        self._ready = ready
+        self._alerts_topic = alerts_topic
+        self._clock = clock
+        self._rng = rng or random.Random()  # noqa: S311 (jitter, not cryptography)
+        self._owned: set[int] | None = None
+        self._generation = 0
+        self._wake = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._last_housekeeping = 0.0
+
+    # ---- intake (called from the agent, on the event loop, never awaits) ----
+
+    def ingest_manifest(self, raw: bytes, partition: int) -> None:
+        """Remember a shipment's sites; alerts parked for them are routed now."""
+        outcome = decode("shipments", raw, received_at=datetime.now(tz=UTC))
+        if not isinstance(outcome, Decoded):
+            return
+        for event in outcome.events:
+            if not isinstance(event, ShipmentManifest):
+                continue
+            sites = ShipmentSites(event.origin.site_id, event.destination.site_id)
+            self.sites.put(event.shipment_id, sites, partition)
+            parked = self.store.parked(event.shipment_id)
+            if parked is not None:
+                self.store.unpark(event.shipment_id, parked["partition"])
+                for value in parked["alerts"]:
+                    self._route(Alert.model_validate(value), parked["partition"], sites)
+        self._wake.set()
+
+    def ingest_alert(self, raw: bytes, partition: int) -> None:
+        """Route one alert version to its subscribers' outbox entries."""
+        try:
+            alert = Alert.model_validate_json(raw)
+        except ValidationError as exc:
+            log.error("webhooks.bad_alert", partition=partition, error=str(exc)[:300])
+            return
+        sites = self.sites.get(alert.shipment_id)
+        if self._route(alert, partition, sites):
+            self._park(alert, partition)
+        self._wake.set()
+
+    def _route(self, alert: Alert, partition: int, sites: ShipmentSites | None) -> bool:
+        """Enqueue for every matching subscriber; True when site routing awaits a manifest."""
+        decided = route(self.subscribers, alert, sites)
+        now = self._clock()
+        for subscriber in decided.subscribers:
+            lane = self.lanes[subscriber.id]
+            if lane.disabled:
+                continue
+            key = outbox_key(subscriber.id, alert.alert_id)
+            before = self.store.get(key)
+            entry = outbox.enqueue(
+                before,
+                alert,
+                subscriber_id=subscriber.id,
+                partition=partition,
+                now=now,
+                window_s=self.settings.coalesce_s,
+            )
+            if entry is None:
+                continue
+            self.store.put(key, entry)
+            if before is None or before.alert is None or before.due_at != entry.due_at:
+                lane.push(entry.due_at, key)
+        return decided.awaiting_sites
+
+    def _park(self, alert: Alert, partition: int) -> None:
+        parked = self.store.parked(alert.shipment_id) or {
+            "partition": partition,
+            "since": self._clock(),
+            "alerts": [],
+        }
+        alerts = [*parked["alerts"], alert.model_dump(mode="json")]
+        if len(alerts) > MAX_PARKED_PER_SHIPMENT:
+            log.warning("webhooks.parked_overflow", shipment_id=alert.shipment_id)
+            alerts = alerts[-MAX_PARKED_PER_SHIPMENT:]
+        self.store.park(alert.shipment_id, {**parked, "alerts": alerts})
+
+    # ---- dispatch ----
+
+    async def run(self) -> None:
+        """Work the lanes until cancelled."""
+        try:
+            while True:
+                delay = self._tick()
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=delay)
+        finally:
+            await self.close()
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        for lane in self.lanes.values():
+            await lane.sender.aclose()
+
+    def _tick(self) -> float:
+        """Start every due delivery a lane has room for; returns how long to sleep."""
+        if not self._ready():
+            return 0.2
+        owned = self._owned_probe()
+        if owned != self._owned:
+            self._resync(owned)
+        now = self._clock()
+        if now - self._last_housekeeping > HOUSEKEEPING_S:
+            self._housekeeping(now)
+        wait = 1.0
+        for lane in self.lanes.values():
+            while lane.has_capacity():
+                popped = lane.pop_due(now)
+                if popped is None:
+                    break
+                due, key = popped
+                entry = self.store.get(key)
+                if (
+                    entry is None
+                    or entry.alert is None
+                    or entry.due_at != due
+                    or key in lane.inflight
+                ):
+                    continue
+                lane.inflight.add(key)
+                task = asyncio.create_task(self._attempt(lane, key, entry))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+            next_due = lane.next_due() if lane.has_capacity() else None
+            if next_due is not None:
+                wait = min(wait, max(0.0, next_due - now))
+        return wait
+
+    def _resync(self, owned: set[int]) -> None:
+        """After start-up or a rebalance: the entries of the owned partitions, re-queued."""
+        self._owned = owned
+        self._generation += 1
+        self.store.reload(owned)
+        for lane in self.lanes.values():
+            lane.clear()
+            marker = self.store.gone(lane.subscriber.id)
+            lane.disabled = marker is not None and marker.get("url_sha256") == _url_hash(
+                lane.subscriber.url
+            )
+        for key, entry in self.store.entries():
+            owner = self.lanes.get(entry.subscriber_id)
+            if owner is None:  # a subscriber removed from the file: nothing left to do
+                self.store.delete(key)
+            elif entry.alert is not None and key not in owner.inflight:
+                owner.push(entry.due_at, key)
+        log.info("webhooks.resync", partitions=sorted(owned), generation=self._generation)
+
+    def _housekeeping(self, now: float) -> None:
+        self._last_housekeeping = now
+        for key, entry in self.store.entries():
+            if outbox.forgettable(entry, now, self.settings.remember_s):
+                self.store.delete(key)
+        owned = self._owned or set()
+        for shipment_id, parked in list(self.store.all_parked()):
+            if parked["partition"] not in owned:
+                continue
+            if now - parked["since"] > self.settings.manifest_wait_s:
+                self.store.unpark(shipment_id, parked["partition"])
+                log.warning(
+                    "webhooks.sites_unknown",
+                    shipment_id=shipment_id,
+                    alerts=len(parked["alerts"]),
+                    waited_s=self.settings.manifest_wait_s,
+                )
+
+    async def _attempt(self, lane: Lane, key: bytes, entry: outbox.OutboxEntry) -> None:
+        generation = self._generation
+        alert = entry.alert
+        assert alert is not None
+        subscriber_id = lane.subscriber.id
+        msg_id = webhook_id(subscriber_id, alert)
+        attempt = entry.attempt + 1
+        started = self._clock()
+        try:
+            result = await lane.sender.send(msg_id, webhook_body(alert))
+        except Exception as exc:  # a bug, not the endpoint: count it as a failed attempt
+            log.exception("webhooks.send_crashed", subscriber_id=subscriber_id)
+            result = AttemptResult(None, f"internal: {type(exc).__name__}", 0.0)
+        finally:
+            lane.inflight.discard(key)
+        now = self._clock()
+        decision = decide(
+            self.policy,
+            attempt,
+            result.status,
+            parse_retry_after(result.retry_after, datetime.fromtimestamp(now, tz=UTC)),
+            self._rng.random(),
+        )
+        outcome: Any = {
+            "delivered": "delivered",
+            "retry": "retrying",
+            "dead_letter": "dead_lettered",
+            "gone": "failed",
+        }[decision.verdict]
+        record = DeliveryAttempt(
+            delivery_id=msg_id,
+            attempt=attempt,
+            subscriber_id=subscriber_id,
+            alert_id=alert.alert_id,
+            alert_version=alert.version,
+            shipment_id=alert.shipment_id,
+            outcome=outcome,
+            attempted_at=datetime.fromtimestamp(started, tz=UTC),
+            http_status=result.status,
+            error=result.error,
+            duration_ms=result.duration_ms,
+        )
+        log.info(
+            "webhooks.attempt",
+            subscriber_id=subscriber_id,
+            webhook_id=msg_id,
+            attempt=attempt,
+            outcome=outcome,
+            status=result.status,
+            error=result.error,
+        )
+        if generation == self._generation:
+            current = self.store.get(key)
+            if current is not None:
+                self._settle(lane, key, current, alert.version, decision, now)
+        if decision.verdict in ("dead_letter", "gone"):
+            await self._dead_letter(alert, subscriber_id, attempt, result.error)
+        if decision.verdict == "gone":
+            await self._disable(lane)
+        await self.publisher.attempt(record)
+        self._wake.set()
+
+    def _settle(
+        self,
+        lane: Lane,
+        key: bytes,
+        current: outbox.OutboxEntry,
+        version: int,
+        decision: Any,
+        now: float,
+    ) -> None:
+        if decision.verdict == "delivered":
+            after = outbox.delivered(current, version, now)
+        elif decision.verdict == "retry":
+            after = outbox.failed(current, decision.delay_s, now)
+        else:
+            after = outbox.settled(current, version, now)
+        self.store.put(key, after)
+        if after.alert is not None and not lane.disabled:
+            lane.push(after.due_at, key)
+
+    async def _disable(self, lane: Lane) -> None:
+        """HTTP 410: the endpoint is gone; stop sending and dead-letter what it still had."""
+        lane.disabled = True
+        lane.clear()
+        subscriber_id = lane.subscriber.id
+        self.store.mark_gone(
+            subscriber_id,
+            {"url_sha256": _url_hash(lane.subscriber.url), "at": self._clock()},
+            self._owned or set(),
+        )
+        log.warning("webhooks.endpoint_gone", subscriber_id=subscriber_id)
+        for key, entry in self.store.entries():
+            if entry.subscriber_id != subscriber_id or entry.alert is None:
+                continue
+            now = self._clock()
+            for pending in (entry.alert, entry.queued):
+                if pending is None:
+                    continue
+                await self._dead_letter(
+                    pending, subscriber_id, entry.attempt, "endpoint disabled after HTTP 410"
+                )
+            self.store.put(key, outbox.dropped(entry, now))
+
+    async def _dead_letter(
+        self, alert: Alert, subscriber_id: str, attempts: int, error: str | None
+    ) -> None:
+        await self.publisher.dead_letter(
+            DeadLetter(
+                reason=UNDELIVERABLE,
+                errors=[
+                    FieldError(
+                        loc=f"subscriber.{subscriber_id}",
+                        msg=f"not delivered after {attempts} attempt(s): {error or 'unknown'}",
+                        type=UNDELIVERABLE,
+                    )
+                ],
+                source_topic=self._alerts_topic,
+                key=alert.shipment_id,
+                raw=webhook_body(alert).decode("utf-8"),
+                received_at=datetime.fromtimestamp(self._clock(), tz=UTC),
+            )
+        )
+
+
+def _url_hash(url: str) -> str:
+    return hashlib.sha256(url.encode()).hexdigest()
