@@ -80,6 +80,7 @@ READINGS = sa.Table(
     sa.Column("ambient_c", sa.Double),
     _ingested(),
 )
+# PostgreSQL only (migration 0001): DuckDB prunes scans by zone maps, ART indexes slow inserts
 sa.Index("ix_readings_shipment_recorded", READINGS.c.shipment_id, READINGS.c.recorded_at)
 
 CUSTODY_EVENTS = sa.Table(
