@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Set up a fresh machine for cryotrace: Python venv with pinned dependencies, Java/Maven check,
-# and (with --postgres) Debian's PostgreSQL server. Idempotent: a second run only checks.
+# (with --postgres) Debian's PostgreSQL server and (with --browser) Debian's Chromium.
+# Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_postgres=0
+want_browser=0
 for arg in "$@"; do
   case "$arg" in
     --postgres) want_postgres=1 ;;
-    *) echo "usage: scripts/setup.sh [--postgres]" >&2; exit 2 ;;
+    --browser) want_browser=1 ;;
+    *) echo "usage: scripts/setup.sh [--postgres] [--browser]" >&2; exit 2 ;;
   esac
 done
 
@@ -34,6 +37,11 @@ command -v mvn >/dev/null 2>&1 || apt_install maven
 
 if [ "$want_postgres" = 1 ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   apt_install postgresql
+fi
+
+# Debian's headless-capable Chromium for the dashboard's browser tests (no browser downloads).
+if [ "$want_browser" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
+  apt_install chromium
 fi
 
 stamp=.venv/.cryotrace-deps
