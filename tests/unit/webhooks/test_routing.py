@@ -1,0 +1,51 @@
+"""Routing: hospitals by site, couriers by custody period, type and severity filters."""
+
+from __future__ import annotations
+
+from webhook_builders import alert, subscriber
+
+from alerts.webhooks.routing import ShipmentSites, matches, route
+
+BOS = ShipmentSites(origin="HUB-NE", destination="HOSP-BOS-01")
+
+
+def test_a_hospital_receives_its_own_shipments_only() -> None:
+    bos = subscriber(id="bos", all_shipments=False, sites=["HOSP-BOS-01"])
+    nyc = subscriber(id="nyc", all_shipments=False, sites=["HOSP-NYC-01"])
+    assert matches(bos, alert(), BOS)
+    assert not matches(nyc, alert(), BOS)
+    assert not matches(bos, alert(), None)  # sites unknown: no guess
+    hub = subscriber(id="hub", all_shipments=False, sites=["HUB-NE"])
+    assert matches(hub, alert(), BOS)  # from the site counts too
+
+
+def test_a_courier_receives_alerts_of_its_custody_period_only() -> None:
+    courier = subscriber(id="c77", all_shipments=False, party_id="CUR-77")
+    assert matches(courier, alert(), BOS)
+    assert matches(courier, alert(), None)  # needs no manifest
+    later = alert(custodian={"party_id": "HOSP-BOS-01", "role": "hospital"})
+    assert not matches(courier, later, BOS)
+    assert not matches(courier, alert(custodian=None), BOS)
+
+
+def test_types_and_minimum_severity_filter() -> None:
+    only_excursions = subscriber(types=["temperature_excursion"])
+    assert matches(only_excursions, alert(), BOS)
+    assert not matches(only_excursions, alert(type="lid_open", severity="warning"), BOS)
+    warning_up = subscriber(min_severity="warning")
+    assert matches(warning_up, alert(type="lid_open", severity="warning"), BOS)
+    assert not matches(warning_up, alert(type="sequence_gap", severity="info"), BOS)
+    assert not matches(subscriber(min_severity="critical"), alert(severity="warning"), BOS)
+
+
+def test_route_waits_for_sites_only_when_a_site_subscriber_could_match() -> None:
+    bos = subscriber(id="bos", all_shipments=False, sites=["HOSP-BOS-01"])
+    courier = subscriber(id="c77", all_shipments=False, party_id="CUR-77")
+    early = route((bos, courier), alert(), None)
+    assert [s.id for s in early.subscribers] == ["c77"]
+    assert early.awaiting_sites
+    known = route((bos, courier), alert(), BOS)
+    assert [s.id for s in known.subscribers] == ["bos", "c77"]
+    assert not known.awaiting_sites
+    picky = subscriber(id="bos", all_shipments=False, sites=["HOSP-BOS-01"], types=["lid_open"])
+    assert not route((picky,), alert(), None).awaiting_sites
