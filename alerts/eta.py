@@ -1,0 +1,315 @@
+"""ETA rules: the ETA window, its updates, and the late / hold-time / dwell alerts; pure.
+
+Per shipment the engine keeps an ``EtaState``; every reading goes to ``observe`` and after
+each event ``refresh`` recomputes the window at ``now`` (the newest event time known for
+the shipment, never a wall clock). ``refresh`` returns the ``EtaUpdate`` to publish, only
+on a meaningful change (a shift of a few minutes, less when close, or a new risk state),
+and the ETA findings that changed, for the alert lifecycle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from alerts.custody_checks import CompactCustody
+from alerts.eta_config import EtaConfig
+from alerts.eta_route import Estimate, estimate
+from alerts.eta_track import Track
+from alerts.findings import Finding
+from alerts.lifecycle import to_datetime
+from schemas.eta import EtaUpdate
+from schemas.manifest import ShipmentManifest
+
+__all__ = [
+    "ETA_ALERT_SEVERITIES",
+    "EtaResult",
+    "EtaState",
+    "hold_end",
+    "late_risk",
+    "observe",
+    "refresh",
+]
+
+ETA_ALERT_SEVERITIES: dict[str, str] = {
+    "late_delivery_risk": "warning",
+    "hold_time_risk": "critical",
+    "dwell_exceeded": "warning",
+}
+"""Default severity of each ETA alert type (``late_delivery_risk`` turns critical once the
+median ETA is past the promised end; the finding's ``details.severity`` says which)."""
+
+MAX_CLOSED_EPISODES = 16
+"""Closed ETA alert episodes kept per shipment (older ones are forgotten, not re-emitted)."""
+
+
+@dataclass(slots=True)
+class EtaState:
+    """The ETA side of a shipment's state (JSON-serialisable).
+
+    - ``track``: recent fixes and tilted time;
+    - ``last``: ``[p50, p90, state]`` of the last published update (``state`` is the risk
+      tuple as a list), None before the first;
+    - ``open``: the open episode of each ETA alert type; ``closed``: recent closed ones;
+    - ``episodes``: episodes opened so far (numbers the anchors).
+    """
+
+    track: Track = field(default_factory=Track)
+    last: list[Any] | None = None
+    open: dict[str, Finding] = field(default_factory=dict)
+    closed: list[Finding] = field(default_factory=list)
+    episodes: int = 0
+
+    def findings(self) -> list[Finding]:
+        """Every ETA finding still known (for a complete reconciliation)."""
+        return [*self.closed, *self.open.values()]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Compact JSON form."""
+        return {
+            "track": self.track.to_dict(),
+            "last": self.last,
+            "open": {k: f.to_list() for k, f in self.open.items()},
+            "closed": [f.to_list() for f in self.closed],
+            "episodes": self.episodes,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EtaState:
+        """Inverse of ``to_dict``."""
+        return cls(
+            Track.from_dict(data["track"]),
+            data["last"],
+            {k: Finding.from_list(v) for k, v in data["open"].items()},
+            [Finding.from_list(v) for v in data["closed"]],
+            int(data["episodes"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class EtaResult:
+    """What one ``refresh`` produced."""
+
+    update: EtaUpdate | None
+    changed: list[Finding]
+    estimate: Estimate
+
+
+def observe(
+    eta: EtaState,
+    t: float,
+    lat: float | None,
+    lon: float | None,
+    tilt_deg: float | None,
+    config: EtaConfig,
+    *,
+    tilt_limit_deg: float,
+) -> None:
+    """Take one reading (epoch seconds, location, tilt) into the shipment's track."""
+    eta.track.observe(
+        t,
+        lat,
+        lon,
+        tilt_deg,
+        tilt_limit_deg=tilt_limit_deg,
+        tilt_max_gap_s=config.tilt_max_gap_s,
+        max_fixes=config.max_fixes,
+    )
+
+
+def hold_end(manifest: ShipmentManifest, tilted_s: float, config: EtaConfig) -> float | None:
+    """When the dry shipper's hold runs out: charged + rated x derating - tilt penalty.
+
+    The remaining hold time at ``now`` is ``hold_end - now``; None without a shipper.
+    """
+    shipper = manifest.shipper
+    if shipper is None:
+        return None
+    rated_s = shipper.rated_hold_h * 3600.0
+    loss = min(config.tilt_hold_loss_per_h * tilted_s / 3600.0, config.tilt_hold_loss_max)
+    return shipper.charged_at.timestamp() + rated_s * config.hold_derating - rated_s * loss
+
+
+def late_risk(p50: float, p90: float, promised_end: float) -> str:
+    """``late_p50`` (median past the promised end), ``late_p90`` (only the pessimistic
+    ETA past it) or ``on_time``."""
+    if p50 > promised_end:
+        return "late_p50"
+    if p90 > promised_end:
+        return "late_p90"
+    return "on_time"
+
+
+def refresh(
+    eta: EtaState,
+    manifest: ShipmentManifest,
+    custody: Sequence[CompactCustody],
+    config: EtaConfig,
+    now: float,
+) -> EtaResult:
+    """Recompute the ETA at ``now`` (newest event time); the update to publish and the
+    ETA findings that changed."""
+    est = estimate(manifest, eta.track, custody, config, now)
+    end = manifest.promised_window.end.timestamp()
+    risk = late_risk(est.p50, est.p90, end)
+    hold = hold_end(manifest, eta.track.tilted_s, config)
+    newest = eta.track.newest
+    where = None if newest is None else (newest[1], newest[2])
+    episodes = _Episodes(eta, now, where)
+    arrived = est.arrived_at
+    if arrived is not None:
+        late_by = arrived - end
+        for kind in list(eta.open):
+            extra = {"arrived_at": arrived}
+            if kind == "late_delivery_risk":
+                extra["late_by_s"] = max(late_by, 0.0)
+            episodes.close(kind, arrived, extra)
+    else:
+        _late(episodes, est, risk, end, config)
+        _hold(episodes, est, hold, config)
+        _dwell(episodes, est)
+    state = [
+        risk,
+        "hold_time_risk" in eta.open,
+        "dwell_exceeded" in eta.open,
+        arrived is not None,
+    ]
+    update = None
+    if _meaningful(eta.last, est, state, now, config):
+        eta.last = [est.p50, est.p90, state]
+        details: dict[str, Any] = {"phase": est.phase, "leg": est.leg, **est.details}
+        if hold is not None:
+            details["hold_remaining_h"] = round((hold - now) / 3600.0, 2)
+            details["hold_risk"] = state[1]
+        if est.dwell is not None:
+            details["dwell_site_id"] = est.dwell.site_id
+            details["dwell_exceeded"] = state[2]
+        if arrived is not None:
+            details["arrived_at"] = to_datetime(arrived).isoformat().replace("+00:00", "Z")
+        update = EtaUpdate(
+            shipment_id=manifest.shipment_id,
+            computed_at=to_datetime(now),
+            eta_p50=to_datetime(est.p50),
+            eta_p90=to_datetime(est.p90),
+            remaining_km=None if est.remaining_km is None else round(est.remaining_km, 2),
+            speed_kmh=None if est.speed_kmh is None else round(max(est.speed_kmh, 0.0), 1),
+            promised_end=manifest.promised_window.end,
+            risk=risk,
+            details=details,
+        )
+    return EtaResult(update, episodes.changed, est)
+
+
+def _meaningful(
+    last: list[Any] | None, est: Estimate, state: list[Any], now: float, config: EtaConfig
+) -> bool:
+    if last is None or last[2] != state:
+        return True
+    to_go = max(est.p50 - now, 0.0)
+    shift = min(max(config.shift_ratio * to_go, config.min_shift_s), config.max_shift_s)
+    return bool(abs(est.p50 - last[0]) >= shift or abs(est.p90 - last[1]) >= shift)
+
+
+class _Episodes:
+    """Opens, escalates and closes the ETA findings of one refresh."""
+
+    def __init__(self, eta: EtaState, now: float, where: tuple[float, float] | None) -> None:
+        self.eta = eta
+        self.now = now
+        self.where = where
+        self.changed: list[Finding] = []
+
+    def open(self, kind: str, details: dict[str, Any], since: float | None = None) -> None:
+        current = self.eta.open.get(kind)
+        if current is not None:
+            if current.details.get("severity") != details.get("severity"):
+                current.details = {**current.details, **details}
+                current.updated_at = self.now
+                self.changed.append(current)
+            return
+        self.eta.episodes += 1
+        opened = self.now if since is None else min(since, self.now)
+        finding = Finding(
+            kind,
+            f"eta{self.eta.episodes}",
+            opened,
+            self.now,
+            None,
+            details,
+            self.where,
+            self.now,
+        )
+        self.eta.open[kind] = finding
+        self.changed.append(finding)
+
+    def close(self, kind: str, at: float, extra: dict[str, Any] | None = None) -> None:
+        current = self.eta.open.pop(kind, None)
+        if current is None:
+            return
+        at = max(at, current.opened_at)
+        current.resolved_at = at
+        current.updated_at = max(at, current.updated_at)
+        if extra:
+            current.details = {**current.details, **extra}
+        closed = self.eta.closed
+        closed.append(current)
+        if len(closed) > MAX_CLOSED_EPISODES:
+            del closed[0]
+        self.changed.append(current)
+
+
+def _late(episodes: _Episodes, est: Estimate, risk: str, end: float, config: EtaConfig) -> None:
+    from_p90 = config.late_alert_from == "late_p90"
+    watched = est.p90 if from_p90 else est.p50
+    opens = risk == "late_p50" or (from_p90 and risk == "late_p90")
+    if opens:
+        episodes.open(
+            "late_delivery_risk",
+            {
+                "severity": "critical" if risk == "late_p50" else "warning",
+                "risk": risk,
+                "promised_end_at": end,
+                "eta_p50_at": est.p50,
+                "eta_p90_at": est.p90,
+            },
+        )
+    elif watched <= end - config.risk_clear_margin_s:
+        episodes.close("late_delivery_risk", episodes.now)
+
+
+def _hold(episodes: _Episodes, est: Estimate, hold: float | None, config: EtaConfig) -> None:
+    if hold is None:
+        return
+    needed = est.p90 + config.receipt_buffer_s
+    if needed > hold:
+        episodes.open(
+            "hold_time_risk",
+            {
+                "hold_end_at": hold,
+                "eta_p90_at": est.p90,
+                "receipt_buffer_s": config.receipt_buffer_s,
+                "hold_remaining_h": round((hold - episodes.now) / 3600.0, 2),
+            },
+        )
+    elif needed <= hold - config.risk_clear_margin_s:
+        episodes.close("hold_time_risk", episodes.now)
+
+
+def _dwell(episodes: _Episodes, est: Estimate) -> None:
+    current = episodes.eta.open.get("dwell_exceeded")
+    dwell = est.dwell
+    if current is not None and (dwell is None or dwell.leg != current.details.get("leg")):
+        left = est.departures.get(int(current.details.get("leg", -1)), episodes.now)
+        episodes.close("dwell_exceeded", min(left, episodes.now))
+    if dwell is not None and episodes.now > dwell.norm_until:
+        episodes.open(
+            "dwell_exceeded",
+            {
+                "site_id": dwell.site_id,
+                "leg": dwell.leg,
+                "dwell_since_at": dwell.since,
+                "norm_until_at": dwell.norm_until,
+            },
+            since=dwell.since,
+        )

@@ -1,0 +1,356 @@
+"""Route estimate: where a shipment is on its legs and when it should arrive (p50 and p90)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from alerts.custody_checks import CompactCustody
+from alerts.eta_config import EtaConfig
+from alerts.eta_track import Fix, Track, haversine_km
+from schemas.manifest import ShipmentManifest
+
+__all__ = ["ARRIVAL_STEPS", "Dwell", "Estimate", "estimate"]
+
+ARRIVAL_STEPS = frozenset({"arriving", "accepting", "receiving", "inspecting", "storing"})
+"""Custody steps that show the shipment at a leg's ``to_site``."""
+
+_H = 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Leg:
+    mode: str
+    from_site: str
+    to_site: str
+    dep: float | None
+    arr: float | None
+
+    @property
+    def planned_s(self) -> float | None:
+        return None if self.dep is None or self.arr is None else self.arr - self.dep
+
+
+@dataclass(frozen=True, slots=True)
+class Dwell:
+    """The shipment waiting at a site for its next leg."""
+
+    leg: int
+    """Index of the leg it waits for."""
+    site_id: str
+    since: float
+    norm_until: float
+    """When the dwell exceeds its norm (scheduled or typical departure + grace)."""
+
+
+@dataclass(slots=True)
+class Estimate:
+    """The ETA window and what it was built from (epoch seconds)."""
+
+    p50: float
+    p90: float
+    phase: str
+    """``origin`` | ``road`` | ``stopped`` | ``transfer`` | ``arrived``."""
+    leg: int
+    remaining_km: float | None = None
+    speed_kmh: float | None = None
+    arrived_at: float | None = None
+    dwell: Dwell | None = None
+    departures: dict[int, float] = field(default_factory=dict)
+    """Observed departure time of each leg that has left."""
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def estimate(
+    manifest: ShipmentManifest,
+    track: Track,
+    custody: Sequence[CompactCustody],
+    config: EtaConfig,
+    now: float,
+) -> Estimate:
+    """The ETA window at ``now`` (the newest event time known), from everything seen so far."""
+    return _Estimator(manifest, track, custody, config, now).run()
+
+
+class _Estimator:
+    def __init__(
+        self,
+        manifest: ShipmentManifest,
+        track: Track,
+        custody: Sequence[CompactCustody],
+        config: EtaConfig,
+        now: float,
+    ) -> None:
+        self.m = manifest
+        self.track = track
+        self.c = config
+        self.now = now
+        self.coords: dict[str, tuple[float, float]] = {
+            manifest.origin.site_id: (manifest.origin.lat, manifest.origin.lon),
+            manifest.destination.site_id: (manifest.destination.lat, manifest.destination.lon),
+        }
+        self.legs = [
+            _Leg(
+                leg.mode,
+                leg.from_site,
+                leg.to_site,
+                leg.scheduled_departure.timestamp(),
+                leg.scheduled_arrival.timestamp(),
+            )
+            for leg in manifest.legs
+        ] or [_Leg("road", manifest.origin.site_id, manifest.destination.site_id, None, None)]
+        self.custody = custody
+        self.var = 0.0
+        self.extra90 = 0.0
+
+    # -- milestones ----------------------------------------------------------------------------
+
+    def _arrivals(self) -> dict[int, float]:
+        """Leg index -> first time the shipment was seen at that leg's ``to_site``."""
+        departed = next((e.t for e in self.custody if e.step == "departing"), None)
+        found: dict[int, float] = {}
+        for i, leg in enumerate(self.legs):
+            t = next(
+                (
+                    e.t
+                    for e in self.custody
+                    if e.step in ARRIVAL_STEPS
+                    and leg.to_site in (e.site_id, e.to_id)
+                    and (departed is None or e.t >= departed)
+                ),
+                None,
+            )
+            if t is not None:
+                found[i] = t
+        dest = self.coords[self.m.destination.site_id]
+        origin = self.coords[self.m.origin.site_id]
+        last = len(self.legs) - 1
+        if not self.custody and self.track.fixes:
+            # no custody scans at all: the first fix at the destination after leaving the origin
+            near = self.c.stationary_radius_km
+            away = False
+            for t, lat, lon in self.track.fixes:
+                if haversine_km(lat, lon, *origin) > near:
+                    away = True
+                if away and haversine_km(lat, lon, *dest) <= near:
+                    found[last] = t
+                    break
+        return found
+
+    def _origin_departure(self) -> float | None:
+        scan = next((e.t for e in self.custody if e.step == "departing"), None)
+        by_scan = None if scan is None else scan + self.c.departing_scan_lead_s
+        if by_scan is not None:
+            return by_scan
+        origin = self.coords[self.m.origin.site_id]
+        previous: Fix | None = None
+        for fix in self.track.fixes:
+            if haversine_km(fix[1], fix[2], *origin) > self.c.site_radius_km:
+                # left between the last fix at the site and this one
+                return fix[0] if previous is None else (previous[0] + fix[0]) / 2
+            previous = fix
+        return None
+
+    def _transfer_departure(self, since: float) -> tuple[float | None, Fix | None]:
+        """When the shipment left the site it reached at ``since`` (by fixes), and where that
+        site is (the first fix there)."""
+        fixes = [f for f in self.track.fixes if f[0] >= since]
+        if not fixes:
+            return None, None
+        site = fixes[0]
+        previous = site
+        for fix in fixes[1:]:
+            if haversine_km(fix[1], fix[2], site[1], site[2]) > self.c.site_radius_km:
+                return (previous[0] + fix[0]) / 2, site
+            previous = fix
+        return None, site
+
+    # -- the estimate --------------------------------------------------------------------------
+
+    def run(self) -> Estimate:
+        c = self.c
+        arrivals = self._arrivals()
+        last = len(self.legs) - 1
+        if last in arrivals:
+            t = arrivals[last]
+            return Estimate(t, t, "arrived", last, 0.0, None, arrived_at=t)
+        k = max(arrivals) + 1 if arrivals else 0
+        departures: dict[int, float] = {}
+        anchor: Fix | None = None  # a known position of the site the shipment waits at
+        if k == 0:
+            dep = self._origin_departure()
+            since = self._origin_since()
+            site_id = self.m.origin.site_id
+        else:
+            since = arrivals[k - 1]
+            dep, anchor = self._transfer_departure(since)
+            site_id = self.legs[k - 1].to_site
+            if self.legs[k].mode == "air":
+                dep = None  # the logger is silent in the air: only the next arrival tells
+        leg = self.legs[k]
+        if dep is not None:
+            departures[k] = dep
+            t, phase, remaining_km, speed = self._on_road(k, dep, anchor)
+            dwell = None
+        else:
+            phase, remaining_km, speed = ("origin" if k == 0 else "transfer"), None, None
+            expected = self._expected_departure(k, since)
+            norm = expected + c.dwell_grace_s
+            dwell = Dwell(k, site_id, since, norm)
+            t = self._wait(expected)
+            t = self._after_departure(k, t, anchor)
+        for j in range(k + 1, len(self.legs)):
+            t = self._wait(self._expected_departure(j, t), waiting_now=False)
+            t = self._after_departure(j, t, None)
+        if remaining_km is None:
+            remaining_km = self._crow_remaining()
+        spread = c.p90_z * math.sqrt(self.var) + self.extra90
+        return Estimate(
+            p50=t,
+            p90=t + spread,
+            phase=phase,
+            leg=k,
+            remaining_km=remaining_km,
+            speed_kmh=speed,
+            dwell=dwell,
+            departures=departures,
+            details={"mode": leg.mode, "legs_left": len(self.legs) - k},
+        )
+
+    def _origin_since(self) -> float:
+        packing = next((e.t for e in self.custody if e.step == "packing"), None)
+        times = [t for t in (packing, self.track.first_t) if t is not None]
+        return min(times) if times else self.m.created_at.timestamp()
+
+    def _expected_departure(self, j: int, ready: float) -> float:
+        """Leg ``j`` leaves at its scheduled time, or a connection after ``ready``, plus slip."""
+        leg = self.legs[j]
+        earliest = ready + (self.c.min_connection_s if j > 0 else 0.0)
+        if leg.dep is not None and leg.dep > earliest:
+            # a scheduled departure with slack absorbs the spread of what came before it
+            if self.var > 0.0:
+                slack = (leg.dep - earliest) / math.sqrt(self.var)
+                self.var *= 0.5 * math.erfc(slack / math.sqrt(2.0))
+            earliest = leg.dep
+        return earliest + self.c.departure_slip_s
+
+    def _wait(self, expected: float, *, waiting_now: bool = True) -> float:
+        """Departure time expected when the shipment waits for a leg expected at ``expected``.
+
+        Past the expected time and still waiting, the overrun ``d`` is expected to go on for
+        about ``d`` more (pessimistically several times ``d``).
+        """
+        c = self.c
+        self.var += c.departure_sd_s**2
+        if not waiting_now or self.now <= expected:
+            return expected
+        overrun = self.now - expected
+        p50_more = max(c.stop_p50_factor * overrun, 0.0)
+        self.extra90 += max(c.stop_p90_factor * overrun - p50_more, 0.0)
+        return self.now + p50_more
+
+    def _after_departure(self, j: int, start: float, anchor: Fix | None) -> float:
+        """Arrival at the end of leg ``j`` when it leaves at ``start``."""
+        c = self.c
+        leg = self.legs[j]
+        if leg.mode == "air":
+            planned = leg.planned_s if leg.planned_s is not None else 3 * _H
+            self.var += (c.air_cv * planned) ** 2
+            return start + planned
+        total_km = self._leg_km(j, anchor)
+        if total_km is not None:
+            drive = total_km / self._prior_speed(total_km) * _H
+        elif leg.planned_s is not None:
+            drive = leg.planned_s
+        else:
+            drive = _H
+        self.var += (c.road_prior_cv * drive) ** 2
+        return start + drive
+
+    def _on_road(
+        self, k: int, dep: float, anchor: Fix | None
+    ) -> tuple[float, str, float | None, float | None]:
+        """Arrival at the end of road leg ``k``, which left at ``dep``."""
+        c = self.c
+        leg = self.legs[k]
+        to = self.coords.get(leg.to_site)
+        fixes = [f for f in self.track.fixes if f[0] >= dep]
+        total_km = self._leg_km(k, anchor)
+        if to is None or not fixes:
+            if total_km is not None:
+                drive = total_km / self._prior_speed(total_km) * _H
+            elif leg.planned_s is not None:
+                drive = leg.planned_s
+            else:
+                drive = _H
+            arrival = dep + drive
+            self.var += (c.road_prior_cv * drive) ** 2
+            if arrival < self.now:  # overdue: treat the overrun like a stop
+                return self._wait(arrival), "road", None, None
+            return arrival, "road", None, None
+        detour = self._detour(leg)
+        newest = fixes[-1]
+        remaining_km = haversine_km(newest[1], newest[2], *to) * detour
+        prior = self._prior_speed(total_km if total_km is not None else remaining_km)
+        speed = prior
+        moving_pairs = 0
+        every = self.track.fixes
+        first = every.index(fixes[0])
+        for i in range(max(first, 1), len(every) - 1):
+            before, a, b = every[i - 1], every[i], every[i + 1]
+            dt = b[0] - a[0]
+            if (
+                dt <= 0
+                or haversine_km(before[1], before[2], a[1], a[2]) <= c.stationary_radius_km
+                or haversine_km(a[1], a[2], b[1], b[2]) <= c.stationary_radius_km
+            ):
+                continue  # only pairs moving from start to end: no standing time inside
+            ra = haversine_km(a[1], a[2], *to) * detour
+            rb = haversine_km(b[1], b[2], *to) * detour
+            observed = (ra - rb) / dt * _H
+            speed = c.speed_smoothing * observed + (1 - c.speed_smoothing) * speed
+            moving_pairs += 1
+        speed = max(speed, prior * c.speed_floor_ratio)
+        drive = remaining_km / speed * _H
+        cv = c.road_cv if moving_pairs else c.road_prior_cv
+        self.var += (cv * drive) ** 2
+        arrival = newest[0] + drive
+        phase = "road"
+        still = self.track.still_since(c.stationary_radius_km)
+        if still is not None:
+            still = max(still, dep)
+        at_end = haversine_km(newest[1], newest[2], *to) <= c.stationary_radius_km
+        if still is not None and newest[0] - still >= c.stationary_min_s and not at_end:
+            stopped = newest[0] - still
+            p50_more = max(c.stop_p50_factor * stopped, c.stop_min_s - stopped, 0.0)
+            self.extra90 += max(c.stop_p90_factor * stopped - p50_more, 0.0)
+            arrival += p50_more
+            phase = "stopped"
+        return max(arrival, self.now), phase, remaining_km, speed
+
+    def _leg_km(self, j: int, anchor: Fix | None) -> float | None:
+        leg = self.legs[j]
+        start = self.coords.get(leg.from_site)
+        if anchor is not None:
+            start = (anchor[1], anchor[2])
+        end = self.coords.get(leg.to_site)
+        if start is None or end is None:
+            return None
+        return haversine_km(*start, *end) * self._detour(leg)
+
+    def _detour(self, leg: _Leg) -> float:
+        return self.c.lane_detour.get(f"{leg.from_site}>{leg.to_site}", self.c.detour_factor)
+
+    def _prior_speed(self, leg_km: float) -> float:
+        """The lane's default pace over a leg of ``leg_km`` road km, overhead included."""
+        c = self.c
+        hours = leg_km / c.road_speed_kmh + c.road_leg_overhead_s / _H
+        return leg_km / hours if leg_km > 0 and hours > 0 else c.road_speed_kmh
+
+    def _crow_remaining(self) -> float | None:
+        dest = self.coords[self.m.destination.site_id]
+        newest = self.track.newest
+        lat, lon = (newest[1], newest[2]) if newest else self.coords[self.m.origin.site_id]
+        return haversine_km(lat, lon, *dest)
