@@ -153,6 +153,17 @@ class _Estimator:
             previous = fix
         return None
 
+    def _first_away(self, since: float) -> float | None:
+        """The first fix after ``since`` away from where the shipment was at ``since``."""
+        fixes = [f for f in self.track.fixes if f[0] >= since]
+        if not fixes:
+            return None
+        site = fixes[0]
+        for fix in fixes[1:]:
+            if haversine_km(fix[1], fix[2], site[1], site[2]) > self.c.site_radius_km:
+                return fix[0]
+        return None
+
     def _transfer_departure(self, since: float) -> tuple[float | None, Fix | None]:
         """When the shipment left the site it reached at ``since`` (by fixes), and where that
         site is (the first fix there)."""
@@ -177,6 +188,14 @@ class _Estimator:
             t = arrivals[last]
             return Estimate(t, t, "arrived", last, 0.0, None, arrived_at=t)
         k = max(arrivals) + 1 if arrivals else 0
+        while 0 < k < last and self.legs[k].mode == "air":
+            # loggers fix only on the ground: a fix away from the departure airport means
+            # the flight has landed (its arrival scan may not be in yet)
+            landed = self._first_away(arrivals[k - 1])
+            if landed is None:
+                break
+            arrivals[k] = landed
+            k += 1
         departures: dict[int, float] = {}
         anchor: Fix | None = None  # a known position of the site the shipment waits at
         if k == 0:
