@@ -1,23 +1,23 @@
-"""The stream processor agent: batches in, states to the table on change, outputs to topics."""
+"""The stream processor agent: batches in, outputs to topics, states checkpointed, then acks."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import faust
 
-from alerts.state import ShipmentState
 from streams.app import Channels
 from streams.processor import BatchOutput, clock_step, process_batch
 from streams.settings import Settings
+from streams.state_store import ShipmentStates
 from streams.topics import Topic, topic_name
 from streams.wire import encode, received_at_headers, shipment_key
 
 STATE_TABLE = "shipment-state"
-
 
 Emit = Callable[[BatchOutput], Awaitable[None]]
 """Publishes one batch's outputs; the default sends them to Kafka (flows tests collect them)."""
@@ -26,7 +26,14 @@ Emit = Callable[[BatchOutput], Awaitable[None]]
 def register_processor(
     app: faust.App, channels: Channels, settings: Settings, *, emit: Emit | None = None
 ) -> faust.types.AgentT[Any]:
-    """Declare the state table and the processing agent over the input topics."""
+    """Declare the state table, the processing agent and its timers.
+
+    Order of effects per batch: outputs produced and acknowledged by the broker; states
+    updated in the cache; at the next checkpoint (every ``stream.checkpoint_seconds``, or
+    sooner when many events wait) changed states go to the table and its changelog, and only
+    then are the batch's input offsets acked. A crash anywhere replays events the changelog
+    has not seen; their outputs are re-emitted with the same ids and versions (idempotent).
+    """
     table = app.Table(
         STATE_TABLE,
         default=None,
@@ -34,14 +41,11 @@ def register_processor(
         value_type=bytes,
         partitions=settings.topics.partitions,
     )
+    states = ShipmentStates(table, settings.topics.partitions)
     forward_topics = {
         logical: app.topic(topic_name(settings, logical), key_type=bytes, value_type=bytes)
         for logical in (Topic.TELEMETRY, Topic.CUSTODY)
     }
-
-    def load(shipment_id: str) -> ShipmentState | None:
-        raw = table.data.get(shipment_key(shipment_id))
-        return ShipmentState.from_json(raw) if raw else None
 
     async def send(out: BatchOutput) -> None:
         """Produce the outputs and wait until the broker has them all."""
@@ -64,34 +68,44 @@ def register_processor(
         if pending:
             await asyncio.gather(*pending)
 
-    def store(out: BatchOutput) -> None:
-        """Write changed states to the table and its changelog (only on change)."""
-        for shipment_id, (partition, state) in out.states.items():
-            key = shipment_key(shipment_id)
-            encoded = state.to_json().encode("utf-8")
-            if table.data.get(key) != encoded:
-                table.data[key] = encoded
-                table.send_changelog(partition, key, encoded)
-
     publish = emit or send
-    # The agent and the timer both read, publish and write states: one at a time, or one
-    # could write back a state the other already moved on from.
-    state_lock = asyncio.Lock()
+    # The agent and the timers all touch states and the unacked list: one at a time.
+    lock = asyncio.Lock()
+    unacked: list[Any] = []
+    streams: list[Any] = []
+    last_checkpoint = [time.monotonic()]
+
+    async def checkpoint() -> None:
+        """Changed states to the changelog, then ack what they cover. Caller holds the lock."""
+        states.checkpoint()
+        if streams:
+            for event in unacked:
+                await streams[0].ack(event)
+        unacked.clear()
+        last_checkpoint[0] = time.monotonic()
 
     @app.agent(channels.inputs, name="process")
     async def process(stream: faust.StreamT[bytes]) -> None:
+        streams[:] = [stream]
         # noack_take is on faust.Stream but missing from the StreamT protocol
         async for events in stream.noack_take(  # type: ignore[attr-defined]
             settings.stream.batch_max, within=settings.stream.batch_seconds
         ):
-            async with state_lock:
-                out = process_batch(settings, (event.message for event in events), load)
-                # Outputs are on the broker before the state that remembers them is written,
-                # and offsets are acked last: a crash anywhere re-emits (idempotently).
+            async with lock:
+                out = process_batch(settings, (event.message for event in events), states.load)
                 await publish(out)
-                store(out)
-            for event in events:
-                await stream.ack(event)
+                states.update(out.states)
+                unacked.extend(events)
+                due = time.monotonic() - last_checkpoint[0] >= settings.stream.checkpoint_seconds
+                if due or len(unacked) >= settings.stream.checkpoint_events:
+                    await checkpoint()
+
+    @app.timer(interval=settings.stream.checkpoint_seconds)  # type: ignore[untyped-decorator]  # faust's decorator is untyped
+    async def checkpoint_timer() -> None:
+        """Checkpoint an idle stream too, so offsets commit and lag reaches zero."""
+        async with lock:
+            if unacked or states.dirty:
+                await checkpoint()
 
     @app.timer(interval=settings.stream.tick_seconds)  # type: ignore[untyped-decorator]  # faust's decorator is untyped
     async def live_clock() -> None:
@@ -100,10 +114,17 @@ def register_processor(
         owned = owned_partitions(app, settings)
         if not owned:
             return
-        async with state_lock:
-            out = clock_step(settings, table.data.items(), owned, datetime.now(tz=UTC))
+        async with lock:
+            out = clock_step(settings, states.owned(owned), datetime.now(tz=UTC))
             await publish(out)
-            store(out)
+            states.update(out.states)
+
+    @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # mode types the handler narrower than its docs
+    async def on_revoked(sender: Any, revoked: Any, **kwargs: Any) -> None:
+        """Another worker may move a revoked shipment on: decode from the table next time."""
+        async with lock:
+            await checkpoint()
+            states.forget()
 
     return process
 

@@ -39,12 +39,12 @@ class Forward:
 
 @dataclass
 class BatchOutput:
-    """What one batch produced, in input order; ``states`` maps shipment -> (partition, state)."""
+    """What one batch produced, in input order; ``states`` holds the states it changed."""
 
     alerts: list[Alert] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
     forwards: list[Forward] = field(default_factory=list)
-    states: dict[str, tuple[int, ShipmentState]] = field(default_factory=dict)
+    states: dict[str, ShipmentState] = field(default_factory=dict)
 
 
 def internal_error(message: Any, exc: BaseException) -> DeadLetter:
@@ -98,11 +98,10 @@ def process_batch(settings: Settings, messages: Iterable[Any], load: StateLoader
                     else:
                         out.forwards.append(Forward(target, event, arrived))  # type: ignore[arg-type]
                     continue
-                current = out.states.get(shipment_id)
-                state = current[1] if current else load(shipment_id)
+                state = out.states.get(shipment_id) or load(shipment_id)
                 step = apply(state, event, settings.rules, received_at=arrived)
                 if step.state is not None:
-                    out.states[shipment_id] = (home, step.state)
+                    out.states[shipment_id] = step.state
                 out.alerts.extend(step.alerts)
                 out.dead_letters.extend(step.dead_letters)
         except Exception as exc:
@@ -132,28 +131,22 @@ def _misrouted(message: Any, shipment_id: str, home: int) -> DeadLetter:
 
 
 def clock_step(
-    settings: Settings,
-    stored: Iterable[tuple[bytes, bytes]],
-    owned: set[int],
-    now: datetime,
+    settings: Settings, states: Iterable[tuple[str, ShipmentState]], now: datetime
 ) -> BatchOutput:
-    """The live timer over stored states of owned partitions: ``settle`` what late bursts held
-    back, then (with ``stream.silence_timer``) ``tick`` the clock. Only changed states return."""
+    """The live timer over owned states: ``settle`` what late bursts held back, then (with
+    ``stream.silence_timer``) ``tick`` the clock. A state counts as changed only when it
+    emitted something or was settled (the clock itself need not reach the changelog)."""
     out = BatchOutput()
-    partitions = settings.topics.partitions
-    for key, raw in list(stored):
-        shipment_id = key.decode("utf-8")
-        home = partition_for(shipment_id, partitions)
-        if home not in owned or not raw:
-            continue
-        state: ShipmentState | None = ShipmentState.from_json(raw)
+    for shipment_id, state in states:
+        was_deferred = state.deferred
         steps = [settle(state, settings.rules)]
         if settings.stream.silence_timer:
-            steps.append(tick(steps[0].state, now, settings.rules))
+            steps.append(tick(state, now, settings.rules))
+        emitted = False
         for step in steps:
             out.alerts.extend(step.alerts)
             out.dead_letters.extend(step.dead_letters)
-        state = steps[-1].state
-        if state is not None and state.to_json().encode("utf-8") != raw:
-            out.states[shipment_id] = (home, state)
+            emitted = emitted or bool(step.alerts or step.dead_letters)
+        if emitted or was_deferred != state.deferred:
+            out.states[shipment_id] = state
     return out

@@ -55,6 +55,12 @@ class StreamSettings(BaseModel):
 
     batch_max: int = Field(default=2000, ge=1)
     batch_seconds: float = Field(default=0.05, gt=0)
+    checkpoint_seconds: float = Field(
+        default=1.0, gt=0, description="how often changed states reach the changelog (then acks)"
+    )
+    checkpoint_events: int = Field(
+        default=20_000, ge=1, description="checkpoint sooner once this many events wait"
+    )
     tick_seconds: float = Field(default=5.0, gt=0, description="how often the live timer runs")
     silence_timer: bool = Field(
         default=True,

@@ -15,6 +15,7 @@ from streams.topics import Topic
 
 __all__ = [
     "WorkerProcess",
+    "alert_diff",
     "final_alerts",
     "read_topic",
     "running_worker",
@@ -75,3 +76,20 @@ def final_alerts(alerts: Iterable[Alert]) -> dict[str, dict[str, Any]]:
         alert_id: alert.model_dump(mode="json", exclude={"version"})
         for alert_id, alert in latest.items()
     }
+
+
+def alert_diff(expected: Mapping[str, Any], actual: Mapping[str, Any], limit: int = 10) -> str:
+    """A short human-readable difference between two ``final_alerts`` results."""
+    lines = [f"missing: {sorted(set(expected) - set(actual))[:limit]}"]
+    lines.append(f"unexpected: {sorted(set(actual) - set(expected))[:limit]}")
+    for alert_id in sorted(set(expected) & set(actual)):
+        if expected[alert_id] != actual[alert_id]:
+            fields = {
+                k: (expected[alert_id].get(k), actual[alert_id].get(k))
+                for k in set(expected[alert_id]) | set(actual[alert_id])
+                if expected[alert_id].get(k) != actual[alert_id].get(k)
+            }
+            lines.append(f"{alert_id}: {fields}")
+            if len(lines) > limit + 2:
+                break
+    return "\n".join(lines)

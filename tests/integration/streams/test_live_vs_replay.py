@@ -14,7 +14,7 @@ from streams.offline import OfflineRunner
 from streams.produce import produce_lines
 from streams.settings import Settings
 from streams.simulator.run import SimulationConfig, simulate
-from streams.testing import final_alerts, read_topic, running_worker, wait_until
+from streams.testing import alert_diff, final_alerts, read_topic, running_worker, wait_until
 from streams.topics import Topic
 
 SHIPMENTS = 12
@@ -34,6 +34,13 @@ def _replay(lines: list[RecordingLine], settings: Settings) -> dict[str, dict[st
 
 def _live(settings: Settings) -> dict[str, dict[str, Any]]:
     return final_alerts(Alert.model_validate_json(v) for v in read_topic(settings, Topic.ALERTS))
+
+
+def _wait_equal(settings: Settings, expected: dict[str, dict[str, Any]], timeout: float) -> None:
+    try:
+        wait_until(lambda: _live(settings) == expected, timeout, "live alerts to equal replay's")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n{alert_diff(expected, _live(settings))}") from None
 
 
 def _live_settings(isolated: Settings) -> Settings:
@@ -56,7 +63,7 @@ def test_live_final_alerts_equal_replay(
     ensure_topics(settings)
     produce_lines(recording, settings=settings)
     with running_worker(settings, "process", tmp_path / "worker.log"):
-        wait_until(lambda: _live(settings) == expected, 180, "live alerts to equal replay's")
+        _wait_equal(settings, expected, 240)
     assert _live(settings) == expected
 
 
@@ -76,7 +83,7 @@ def test_two_workers_one_killed_mid_stream_still_equal_replay(
         produce_lines(recording[half:], settings=settings)
         a.kill()  # SIGKILL mid-stream: no clean shutdown, no final commit
         with running_worker(settings, "process", tmp_path / "a2.log"):
-            wait_until(lambda: _live(settings) == expected, 240, "live alerts to equal replay's")
+            _wait_equal(settings, expected, 300)
     live = [Alert.model_validate_json(v) for v in read_topic(settings, Topic.ALERTS)]
     assert final_alerts(live) == expected
     # At-least-once may repeat a version; it must never give one version two contents.

@@ -58,7 +58,6 @@ def test_excursion_in_one_batch_yields_open_and_resolved_versions() -> None:
     excursion = [a for a in out.alerts if a.type == "temperature_excursion"]
     assert [(a.version, a.status) for a in excursion] == [(1, "open"), (2, "resolved")]
     assert set(out.states) == {SHIPMENT}
-    assert out.states[SHIPMENT][0] == HOME
 
 
 def test_state_from_the_table_is_continued() -> None:
@@ -70,7 +69,7 @@ def test_state_from_the_table_is_continued() -> None:
         ],
         no_state,
     )
-    stored = first.states[SHIPMENT][1].to_json()
+    stored = first.states[SHIPMENT].to_json()
     second = process_batch(
         SETTINGS,
         [message(Topic.TELEMETRY, reading(20, -181.0), 21, offset=1)],
@@ -126,7 +125,7 @@ def test_a_bug_in_our_code_is_an_internal_error_dead_letter(
     assert "boom" in out.dead_letters[0].errors[0].msg
 
 
-def test_clock_step_ticks_only_owned_shipments_into_silence() -> None:
+def test_clock_step_ticks_silence_and_returns_only_changed_states() -> None:
     out = process_batch(
         SETTINGS,
         [
@@ -135,11 +134,13 @@ def test_clock_step_ticks_only_owned_shipments_into_silence() -> None:
         ],
         no_state,
     )
-    stored = [(SHIPMENT.encode(), out.states[SHIPMENT][1].to_json().encode())]
+    stored = out.states[SHIPMENT].to_json()
+    soon = at(10) + timedelta(minutes=5)
+    quiet_so_far = clock_step(SETTINGS, [(SHIPMENT, ShipmentState.from_json(stored))], soon)
+    assert quiet_so_far.alerts == [] and quiet_so_far.states == {}
     later = at(10) + timedelta(hours=2)
-    assert clock_step(SETTINGS, stored, {(HOME + 1) % 6}, later).alerts == []
-    ticked = clock_step(SETTINGS, stored, {HOME}, later)
+    ticked = clock_step(SETTINGS, [(SHIPMENT, ShipmentState.from_json(stored))], later)
     assert [a.type for a in ticked.alerts] == ["logger_silent"]
-    assert SHIPMENT in ticked.states
+    assert set(ticked.states) == {SHIPMENT}
     quiet = Settings(topic_prefix="unit", topics={"partitions": 6}, stream={"silence_timer": False})  # type: ignore[arg-type]
-    assert clock_step(quiet, stored, {HOME}, later).alerts == []
+    assert clock_step(quiet, [(SHIPMENT, ShipmentState.from_json(stored))], later).alerts == []

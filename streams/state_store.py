@@ -1,0 +1,75 @@
+"""Owned shipment states: decoded once into a cache over the Faust table, checkpointed on change."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, MutableMapping
+
+from alerts.state import ShipmentState
+from streams.partitioning import partition_for
+from streams.wire import shipment_key
+
+
+class ShipmentStates:
+    """The states of the shipments this worker owns.
+
+    The Faust table (``table.data`` plus its changelog) is the durable copy; ``cache`` keeps
+    the decoded objects so a batch never re-parses them; ``dirty`` marks states changed since
+    the last checkpoint. A checkpoint encodes each dirty state once and writes it (and its
+    changelog record) only when the bytes differ. Callers ack input offsets only after a
+    checkpoint, so a crash replays exactly the events the changelog has not seen.
+    """
+
+    def __init__(self, table: object, partitions: int) -> None:
+        self._table = table
+        self._data: MutableMapping[bytes, bytes] = table.data  # type: ignore[attr-defined]
+        self._partitions = partitions
+        self._cache: dict[str, ShipmentState] = {}
+        self._dirty: set[str] = set()
+
+    def load(self, shipment_id: str) -> ShipmentState | None:
+        """The current state of one shipment (None if never seen)."""
+        state = self._cache.get(shipment_id)
+        if state is None:
+            raw = self._data.get(shipment_key(shipment_id))  # type: ignore[arg-type]
+            if raw:
+                state = ShipmentState.from_json(raw)
+                self._cache[shipment_id] = state
+        return state
+
+    def update(self, states: dict[str, ShipmentState]) -> None:
+        """Take states changed by a batch or the clock."""
+        self._cache.update(states)
+        self._dirty.update(states)
+
+    @property
+    def dirty(self) -> int:
+        return len(self._dirty)
+
+    def checkpoint(self) -> int:
+        """Write every dirty state whose encoding changed; returns how many were written."""
+        written = 0
+        for shipment_id in self._dirty:
+            key = shipment_key(shipment_id)
+            assert key is not None
+            encoded = self._cache[shipment_id].to_json().encode("utf-8")
+            if self._data.get(key) != encoded:
+                self._data[key] = encoded
+                partition = partition_for(shipment_id, self._partitions)
+                self._table.send_changelog(partition, key, encoded)  # type: ignore[attr-defined]
+                written += 1
+        self._dirty.clear()
+        return written
+
+    def owned(self, partitions: set[int]) -> Iterator[tuple[str, ShipmentState]]:
+        """Every stored or cached state whose shipment lives on one of ``partitions``."""
+        ids = {key.decode("utf-8") for key in list(self._data)} | set(self._cache)
+        for shipment_id in sorted(ids):
+            if partition_for(shipment_id, self._partitions) in partitions:
+                state = self.load(shipment_id)
+                if state is not None:
+                    yield shipment_id, state
+
+    def forget(self) -> None:
+        """Drop the cache (after a rebalance another worker may have moved a state on)."""
+        self._cache.clear()
+        self._dirty.clear()

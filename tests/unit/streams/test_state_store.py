@@ -1,0 +1,64 @@
+"""ShipmentStates: decode once, checkpoint only changed states, to the right changelog partition."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alerts.config import RuleConfig
+from alerts.engine import apply
+from alerts.testing import SHIPMENT, manifest, reading
+from streams.partitioning import partition_for
+from streams.state_store import ShipmentStates
+
+
+class RecordingTable:
+    """The two things ShipmentStates uses of a Faust table: its data and send_changelog."""
+
+    def __init__(self) -> None:
+        self.data: dict[bytes, bytes] = {}
+        self.changelog: list[tuple[int, bytes, bytes]] = []
+
+    def send_changelog(self, partition: int, key: bytes, value: bytes) -> None:
+        self.changelog.append((partition, key, value))
+
+
+def _state(*minutes_temps: tuple[float, float]) -> Any:
+    state = apply(None, manifest(), RuleConfig()).state
+    for minute, temp in minutes_temps:
+        state = apply(state, reading(minute, temp), RuleConfig()).state
+    return state
+
+
+def test_checkpoint_writes_changed_states_once_to_their_partition() -> None:
+    table = RecordingTable()
+    states = ShipmentStates(table, 6)
+    assert states.load(SHIPMENT) is None
+    states.update({SHIPMENT: _state((10, -180.0))})
+    assert states.checkpoint() == 1
+    [(partition, key, value)] = table.changelog
+    assert partition == partition_for(SHIPMENT, 6)
+    assert key == SHIPMENT.encode() and table.data[key] == value
+    # unchanged since: marking it dirty again writes nothing
+    states.update({SHIPMENT: states.load(SHIPMENT)})
+    assert states.checkpoint() == 0
+    assert len(table.changelog) == 1
+
+
+def test_cache_is_decoded_from_the_table_after_forget() -> None:
+    table = RecordingTable()
+    first = ShipmentStates(table, 6)
+    first.update({SHIPMENT: _state((10, -180.0), (20, -140.0))})
+    first.checkpoint()
+    first.forget()
+    again = first.load(SHIPMENT)
+    assert again is not None
+    assert again.to_json() == table.data[SHIPMENT.encode()].decode()
+
+
+def test_owned_lists_only_shipments_of_given_partitions() -> None:
+    table = RecordingTable()
+    states = ShipmentStates(table, 6)
+    states.update({SHIPMENT: _state((10, -180.0))})
+    home = partition_for(SHIPMENT, 6)
+    assert [sid for sid, _ in states.owned({home})] == [SHIPMENT]
+    assert list(states.owned({(home + 1) % 6})) == []
