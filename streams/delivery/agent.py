@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -41,6 +42,8 @@ def register_delivery(
     if path is None:
         raise ConfigError("webhook delivery needs CRYOTRACE_SUBSCRIPTIONS (a YAML or JSON file)")
     subscriptions = load_subscriptions(path)
+    # httpx logs every request URL at INFO; an endpoint URL may carry a token
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     secrets = resolve_secrets(subscriptions, os.environ if environ is None else environ)
 
     def table(name: str) -> Any:
@@ -62,7 +65,7 @@ def register_delivery(
         await channels.deadletter.send(key=shipment_key(letter.key), value=encode(letter))
 
     def owned() -> set[int]:
-        actives = app.assignment.assigned_actives()  # type: ignore[attr-defined]
+        actives = app.assignor.assigned_actives()
         return {tp.partition for tp in actives if tp.topic == alerts_name}
 
     def ready() -> bool:

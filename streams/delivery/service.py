@@ -306,7 +306,7 @@ class DeliveryService:
             error=result.error,
             duration_ms=result.duration_ms,
         )
-        log.info(
+        (log.debug if outcome == "delivered" else log.info)(
             "webhooks.attempt",
             subscriber_id=subscriber_id,
             webhook_id=msg_id,
@@ -358,6 +358,8 @@ class DeliveryService:
         log.warning("webhooks.endpoint_gone", subscriber_id=subscriber_id)
         for key, entry in self.store.entries():
             if entry.subscriber_id != subscriber_id or entry.alert is None:
+                continue
+            if key in lane.inflight:  # its own answer settles it
                 continue
             now = self._clock()
             for pending in (entry.alert, entry.queued):
