@@ -37,12 +37,62 @@ def _headers(moment: datetime | None) -> list[tuple[str, bytes]]:
     return [] if moment is None else list(received_at_headers(moment).items())
 
 
-def _check(pending: list[FutureRecordMetadata]) -> None:
-    """Raise if the broker refused any message (kafka-python reports failures on the futures)."""
-    for future in pending:
-        if future.failed():
-            raise CryotraceError(f"Kafka refused a message: {future.exception}")
-    pending.clear()
+class TopicProducer:
+    """A kafka-python producer for our topics that checks every send (in blocks of 10,000)."""
+
+    CHECK_EVERY = 10_000
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.sent = 0
+        self._pending: list[FutureRecordMetadata] = []
+        self._producer = KafkaProducer(
+            **kafka_python_config(settings.kafka),
+            acks="all",
+            linger_ms=20,
+            batch_size=512 * 1024,
+            max_in_flight_requests_per_connection=5,
+            retries=10,
+        )
+
+    def send(
+        self,
+        topic: Topic,
+        key: str | None,
+        value: bytes,
+        headers: list[tuple[str, bytes]] | None = None,
+    ) -> None:
+        """Queue one message; every CHECK_EVERY sends, wait for the broker and check."""
+        self._pending.append(
+            self._producer.send(
+                topic_name(self.settings, topic),
+                key=key.encode("utf-8") if key is not None else None,
+                value=value,
+                headers=headers or [],
+            )
+        )
+        self.sent += 1
+        if len(self._pending) >= self.CHECK_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        """Wait until the broker acknowledged everything sent; raise if it refused any."""
+        self._producer.flush()
+        for future in self._pending:
+            if future.failed():
+                raise CryotraceError(f"Kafka refused a message: {future.exception}")
+        self._pending.clear()
+
+    def close(self) -> None:
+        self._producer.close()
+
+    def __enter__(self) -> TopicProducer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is None:
+            self.flush()
+        self.close()
 
 
 def produce_lines(
@@ -57,21 +107,10 @@ def produce_lines(
     Returns the number of messages acknowledged by the broker.
     """
     settings = settings or get_settings()
-    producer = KafkaProducer(
-        **kafka_python_config(settings.kafka),
-        acks="all",
-        linger_ms=20,
-        batch_size=256 * 1024,
-        compression_type=None,
-        max_in_flight_requests_per_connection=5,
-        retries=10,
-    )
     inputs = {topic.value for topic in INPUT_TOPICS}
-    sent = 0
-    pending: list[FutureRecordMetadata] = []
     first_event: datetime | None = None
     first_wall = time.monotonic()
-    try:
+    with TopicProducer(settings) as producer:
         for line in lines:
             if line.topic not in inputs:
                 raise ConfigError(f"recording line for unknown topic {line.topic!r}")
@@ -82,21 +121,7 @@ def produce_lines(
                 if delay > 0:
                     producer.flush()
                     time.sleep(delay)  # pacing a real-time replay is the point here
-            future = producer.send(
-                topic_name(settings, Topic(line.topic)),
-                key=line.key.encode() if line.key is not None else None,
-                value=line_bytes(line),
-                headers=_headers(line.received_at),
-            )
-            pending.append(future)
-            sent += 1
-            if sent % 10_000 == 0:
-                producer.flush()
-                _check(pending)
-                if on_progress:
-                    on_progress(sent)
-        producer.flush()
-        _check(pending)
-    finally:
-        producer.close()
-    return sent
+            producer.send(Topic(line.topic), line.key, line_bytes(line), _headers(line.received_at))
+            if on_progress and producer.sent % 10_000 == 0:
+                on_progress(producer.sent)
+    return producer.sent
