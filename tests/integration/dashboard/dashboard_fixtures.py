@@ -128,7 +128,7 @@ def write_records(url: str, records: list[Any]) -> None:
             sink.add(record)
 
 
-def write_simulated(url: str, *, shipments: int = 14, seed: int = 7, share: float = 0.6) -> None:
+def write_simulated(url: str, *, shipments: int = 16, seed: int = 7, share: float = 0.6) -> None:
     """A simulated fleet replayed offline into the warehouse, cut at ``share`` of the
     recording so that some shipments are still in transit."""
     sim = simulate(SimulationConfig(shipments=shipments, seed=seed, days=2))
