@@ -10,7 +10,7 @@ and the ETA findings that changed, for the alert lifecycle.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from alerts.custody_checks import CompactCustody
@@ -212,7 +212,10 @@ def _meaningful(
 
 
 class _Episodes:
-    """Opens, escalates and closes the ETA findings of one refresh."""
+    """Opens, escalates and closes the ETA findings of one refresh.
+
+    ``changed`` holds copies: the open findings in the state keep changing afterwards.
+    """
 
     def __init__(self, eta: EtaState, now: float, where: tuple[float, float] | None) -> None:
         self.eta = eta
@@ -226,7 +229,7 @@ class _Episodes:
             if current.details.get("severity") != details.get("severity"):
                 current.details = {**current.details, **details}
                 current.updated_at = self.now
-                self.changed.append(current)
+                self.changed.append(replace(current))
             return
         self.eta.episodes += 1
         opened = self.now if since is None else min(since, self.now)
@@ -241,7 +244,7 @@ class _Episodes:
             self.now,
         )
         self.eta.open[kind] = finding
-        self.changed.append(finding)
+        self.changed.append(replace(finding))
 
     def close(self, kind: str, at: float, extra: dict[str, Any] | None = None) -> None:
         current = self.eta.open.pop(kind, None)
@@ -256,7 +259,7 @@ class _Episodes:
         closed.append(current)
         if len(closed) > MAX_CLOSED_EPISODES:
             del closed[0]
-        self.changed.append(current)
+        self.changed.append(replace(current))
 
 
 def _late(episodes: _Episodes, est: Estimate, risk: str, end: float, config: EtaConfig) -> None:
