@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,8 @@ def subscriptions_file(
         {"id": name, "url": endpoints[name].url, "secret_env": "WH_TEST_SECRET", **scope}
         for name, scope in scopes.items()
     ]
-    path.write_text(yaml.safe_dump({"subscribers": subscribers}))
+    document = {"subscribers": subscribers}
+    path.write_text(json.dumps(document) if path.suffix == ".json" else yaml.safe_dump(document))
     return {"WH_TEST_SECRET": str(SECRET), "CRYOTRACE_SUBSCRIPTIONS": str(path)}
 
 
