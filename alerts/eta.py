@@ -40,9 +40,6 @@ ETA_ALERT_SEVERITIES: dict[str, str] = {
 """Default severity of each ETA alert type (``late_delivery_risk`` turns critical once the
 median ETA is past the promised end; the finding's ``details.severity`` says which)."""
 
-MAX_CLOSED_EPISODES = 16
-"""Closed ETA alert episodes kept per shipment (older ones are forgotten, not re-emitted)."""
-
 
 @dataclass(slots=True)
 class EtaState:
@@ -51,7 +48,9 @@ class EtaState:
     - ``track``: recent fixes and tilted time;
     - ``last``: ``[p50, p90, state]`` of the last published update (``state`` is the risk
       tuple as a list), None before the first;
-    - ``open``: the open episode of each ETA alert type; ``closed``: recent closed ones;
+    - ``open``: the open episode of each ETA alert type; ``closed``: the closed ones (all
+      kept, so a complete reconciliation never withdraws them; at most
+      ``EtaConfig.max_episodes`` ever open);
     - ``episodes``: episodes opened so far (numbers the anchors).
     """
 
@@ -156,7 +155,7 @@ def refresh(
     hold = hold_end(manifest, eta.track.tilted_s, config)
     newest = eta.track.newest
     where = None if newest is None else (newest[1], newest[2])
-    episodes = _Episodes(eta, now, where)
+    episodes = _Episodes(eta, now, where, config.max_episodes)
     arrived = est.arrived_at
     if arrived is not None:
         late_by = arrived - end
@@ -217,8 +216,11 @@ class _Episodes:
     ``changed`` holds copies: the open findings in the state keep changing afterwards.
     """
 
-    def __init__(self, eta: EtaState, now: float, where: tuple[float, float] | None) -> None:
+    def __init__(
+        self, eta: EtaState, now: float, where: tuple[float, float] | None, max_episodes: int
+    ) -> None:
         self.eta = eta
+        self.max_episodes = max_episodes
         self.now = now
         self.where = where
         self.changed: list[Finding] = []
@@ -230,6 +232,8 @@ class _Episodes:
                 current.details = {**current.details, **details}
                 current.updated_at = self.now
                 self.changed.append(replace(current))
+            return
+        if self.eta.episodes >= self.max_episodes:
             return
         self.eta.episodes += 1
         opened = self.now if since is None else min(since, self.now)
@@ -255,10 +259,7 @@ class _Episodes:
         current.updated_at = max(at, current.updated_at)
         if extra:
             current.details = {**current.details, **extra}
-        closed = self.eta.closed
-        closed.append(current)
-        if len(closed) > MAX_CLOSED_EPISODES:
-            del closed[0]
+        self.eta.closed.append(current)
         self.changed.append(replace(current))
 
 

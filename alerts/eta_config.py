@@ -97,3 +97,9 @@ class EtaConfig(BaseModel):
     """A tilted reading counts until the next reading, but for at most this long."""
     dwell_grace_s: _NonNegative = 3600.0
     """Dwell at a site is exceeded this long after its scheduled (or typical) departure."""
+    max_episodes: Annotated[int, Field(ge=1)] = 64
+    """ETA alert episodes per shipment; past this no new one opens (bounds the state)."""
+
+    def __hash__(self) -> int:
+        """Hashable despite ``lane_detour`` (rule sets are cached by configuration)."""
+        return hash(self.model_dump_json())
