@@ -91,7 +91,14 @@ def retry_while_locked(
             delay = min(delay * 2, 1.0)
 
 
+_MISSING_HINT = (
+    " (the warehouse or its dashboard views do not exist yet: let the warehouse sink create "
+    "them first, e.g. `cryotrace demo` or `cryotrace replay FILE --out DIR --warehouse URL`)"
+)
+
+
 def _first_line(exc: sa.exc.DBAPIError) -> str:
     original = exc.orig if exc.orig is not None else exc
-    text = str(original).strip().splitlines()
-    return f"{type(original).__name__}: {text[0] if text else ''}"
+    lines = str(original).strip().splitlines()
+    text = f"{type(original).__name__}: {lines[0] if lines else ''}"
+    return text + _MISSING_HINT if "does not exist" in text else text

@@ -104,6 +104,24 @@ def test_a_tampered_custody_row_shows_as_a_broken_chain(
     assert other["ok"] is True
 
 
+def test_a_warehouse_without_views_answers_503_with_the_reason(tmp_path: Path) -> None:
+    url = f"duckdb:///{tmp_path / 'empty.duckdb'}"
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("CREATE TABLE unrelated (x INTEGER)"))
+    engine.dispose()
+    with serving_in_thread(create_app(WarehouseReader(url))) as base:
+        api = httpx.get(base + "/api/shipments")
+        page = httpx.get(base + "/kpis")
+        health = httpx.get(base + "/healthz")
+    assert api.status_code == 503
+    assert api.json()["error"] == "warehouse unavailable"
+    assert "v_shipment_status" in api.json()["message"]
+    assert "warehouse sink" in api.json()["message"]
+    assert page.status_code == 503
+    assert health.status_code == 200
+
+
 _HOLD_LOCK = """
 import sys, duckdb
 connection = duckdb.connect(sys.argv[1])
