@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from streams.dashboard import present
 from streams.dashboard.auth import PUBLIC_PATHS, token_matches
-from streams.dashboard.charts import Bar, bar_chart, route_plot, temperature_chart
+from streams.dashboard.charts import Bar, bar_chart, eta_window, route_plot, temperature_chart
 from streams.dashboard.reader import FleetFilter, WarehouseReader
 from streams.dashboard.warehouse import WarehouseBusy, WarehouseUnavailable
 
@@ -61,6 +61,7 @@ def _templates() -> jinja2.Environment:
     env.filters["duration"] = present.duration
     env.filters["details"] = present.details
     env.globals["eta_delta"] = present.eta_delta
+    env.globals["eta_window"] = eta_window
     return env
 
 

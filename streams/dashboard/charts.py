@@ -19,6 +19,7 @@ __all__ = [
     "Site",
     "bar_chart",
     "decimate",
+    "eta_window",
     "nice_ticks",
     "route_plot",
     "split_at_gaps",
@@ -329,3 +330,42 @@ def bar_chart(
         )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - text parts escaped, numbers formatted
+
+
+def eta_window(
+    promised_start: datetime,
+    promised_end: datetime,
+    eta_p50: datetime | None,
+    eta_p90: datetime | None,
+    *,
+    width: int = 150,
+    height: int = 18,
+) -> Markup:
+    """A one-line strip: the promised window as a band, the ETA p50..p90 span over it."""
+    if eta_p50 is None:
+        return Markup("")
+    p90 = eta_p90 or eta_p50
+    start = min(promised_start, eta_p50)
+    end = max(promised_end, p90)
+    span_s = max((end - start).total_seconds(), 60.0)
+    pad = 6
+
+    def x(moment: datetime) -> float:
+        return pad + (moment - start).total_seconds() / span_s * (width - 2 * pad)
+
+    late = "late" if p90 > promised_end else "on-time"
+    title = (
+        f"promised {promised_start:%d %b %H:%M}-{promised_end:%H:%M}Z, "
+        f"ETA p50 {eta_p50:%d %b %H:%M}Z, p90 {p90:%d %b %H:%M}Z"
+    )
+    mid = height / 2
+    svg = (
+        f'<svg class="eta-window {late}" viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}" role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>'
+        f'<rect class="promise" x="{_f(x(promised_start))}" y="2" '
+        f'width="{_f(max(x(promised_end) - x(promised_start), 1.0))}" height="{height - 4}"/>'
+        f'<line class="eta-span" x1="{_f(x(eta_p50))}" x2="{_f(max(x(p90), x(eta_p50) + 1))}" '
+        f'y1="{mid}" y2="{mid}"/>'
+        f'<circle class="eta-p50" cx="{_f(x(eta_p50))}" cy="{mid}" r="3.5"/></svg>'
+    )
+    return Markup(svg)  # noqa: S704 - the only text is escaped

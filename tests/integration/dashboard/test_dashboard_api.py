@@ -105,6 +105,10 @@ def test_pages_render_their_key_elements(served: str, known: KnownFleet) -> None
     assert 'id="fleet-table"' in fleet.text
     hub_ne = [s for s, info in known.shipments.items() if info["hub"] == "HUB-NE"]
     assert fleet.text.count('class="shipment-row"') == len(hub_ne)
+    everything = _get(served, "/").text
+    # only SHP-B has an ETA, and its p90 lies past the promised end
+    assert everything.count('class="eta-window late"') == 1
+    assert everything.count('class="eta-window') == 1
     page = _get(served, "/shipments/SHP-A").text
     for marker in ('id="temperature-chart"', 'id="route-plot"', 'id="chain-check"'):
         assert marker in page

@@ -15,6 +15,7 @@ from streams.dashboard.charts import (
     Site,
     bar_chart,
     decimate,
+    eta_window,
     nice_ticks,
     route_plot,
     split_at_gaps,
@@ -131,3 +132,24 @@ def test_bars_against_a_fixed_maximum() -> None:
 
 def test_no_bars_gives_a_message() -> None:
     assert 'id="chart-y-empty"' in bar_chart([], chart_id="chart-y", title="nothing")
+
+
+def test_eta_window_places_the_eta_against_the_promise() -> None:
+    start, end = T0, T0 + timedelta(hours=6)
+    on_time = str(eta_window(start, end, T0 + timedelta(hours=2), T0 + timedelta(hours=4)))
+    late = str(eta_window(start, end, T0 + timedelta(hours=5), T0 + timedelta(hours=8)))
+    assert 'class="eta-window on-time"' in on_time
+    assert 'class="eta-window late"' in late
+
+    def spans(svg: str) -> tuple[float, float, float, float]:
+        promise = re.search(r'class="promise" x="([\d.]+)" y="2" width="([\d.]+)"', svg)
+        eta = re.search(r'class="eta-span" x1="([\d.]+)" x2="([\d.]+)"', svg)
+        assert promise and eta
+        left = float(promise.group(1))
+        return left, left + float(promise.group(2)), float(eta.group(1)), float(eta.group(2))
+
+    p0, p1, e0, e1 = spans(on_time)
+    assert p0 < e0 < e1 < p1
+    p0, p1, e0, e1 = spans(late)
+    assert p0 < e0 < p1 < e1
+    assert str(eta_window(start, end, None, None)) == ""
