@@ -126,6 +126,7 @@ class WarehouseSink:
         self.retry_deadline_s = retry_deadline_s
         self._clock = clock
         self._lock = threading.Lock()
+        self._flush_lock = threading.Lock()
         self._buffer: list[SinkRecord] = []
         if migrate:
             from sinks.migrate import upgrade
@@ -150,7 +151,15 @@ class WarehouseSink:
             self._buffer.append(record)
 
     def flush(self) -> FlushReport:
-        """Write everything buffered; on :class:`SinkUnavailable` the records stay buffered."""
+        """Write everything buffered; on :class:`SinkUnavailable` the records stay buffered.
+
+        One flush runs at a time (a second caller waits), so chains and versions are
+        computed against what the previous flush committed.
+        """
+        with self._flush_lock:
+            return self._flush()
+
+    def _flush(self) -> FlushReport:
         with self._lock:
             batch, self._buffer = self._buffer, []
         if not batch:
@@ -169,7 +178,8 @@ class WarehouseSink:
             rows={
                 table: len(next(iter(cols.values()), ())) for table, cols in prepared.tables.items()
             }
-            | {"custody_events": len(prepared.custody), "quarantine": len(prepared.quarantine)},
+            | ({"custody_events": len(prepared.custody)} if prepared.custody else {})
+            | ({"quarantine": len(prepared.quarantine)} if prepared.quarantine else {}),
             quarantined=prepared.quarantined,
             duplicates=prepared.duplicates,
             attempts=attempts,
