@@ -56,7 +56,11 @@ def manifest(shipment_id: str = "SHP-0001", **overrides: Any) -> ShipmentManifes
 
 
 def reading(
-    seq: int, shipment_id: str = "SHP-0001", *, temperature_c: float = -180.0, **overrides: Any
+    seq: int,
+    shipment_id: str = "SHP-0001",
+    *,
+    temperature_c: float | None = -180.0,
+    **overrides: Any,
 ) -> TelemetryReading:
     """Reading ``seq`` of logger LOG-42, ten minutes apart from T0."""
     data: dict[str, Any] = {

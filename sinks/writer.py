@@ -21,7 +21,7 @@ from schemas.eta import EtaUpdate
 from schemas.manifest import ShipmentManifest
 from schemas.telemetry import TelemetryReading
 from sinks import rows
-from sinks.chain import GENESIS_HASH, link_hash
+from sinks.chain import CHAIN_FIELDS, GENESIS_HASH, link_hash
 from sinks.deliveries import WebhookDelivery
 from sinks.engine import make_engine
 from sinks.errors import SinkUnavailable
@@ -307,14 +307,14 @@ class WarehouseSink:
     def _write(self, connection: sa.Connection, prepared: _Prepared) -> None:
         tables = dict(prepared.tables)
         frames = dict(prepared.frames)
+        quarantine = list(prepared.quarantine)
         if prepared.custody:
-            chained = _extend_chains(connection, prepared.custody, self._clock())
+            chained, rewrites = _extend_chains(connection, prepared.custody, self._clock())
             if chained:
                 tables["custody_events"] = rows.to_columns(chained, chained[0].keys())
-        if prepared.quarantine:
-            tables["quarantine"] = rows.to_columns(
-                prepared.quarantine, [c.name for c in QUARANTINE.columns]
-            )
+            quarantine += rewrites
+        if quarantine:
+            tables["quarantine"] = rows.to_columns(quarantine, [c.name for c in QUARANTINE.columns])
         for table in _WRITE_ORDER:
             if table in tables:
                 write_batch(connection, table, tables[table], frames.get(table))
@@ -370,25 +370,42 @@ def _quarantine_row(
     }
 
 
+REWRITE_EXPECTATION = "custody event_id already stored with other content (append-only)"
+"""``quarantine.expectation`` of a custody event that would rewrite a stored one."""
+
+_CONTENT_FIELDS = [name for name in CHAIN_FIELDS if name != "chain_index"]
+
+
 def _extend_chains(
     connection: sa.Connection, events: list[dict[str, Any]], now: datetime
-) -> list[dict[str, Any]]:
-    """New custody rows with ``chain_index``/``prev_hash``/``row_hash`` after the stored heads.
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """New custody rows linked after the stored heads, and quarantine rows for rewrites.
 
-    Events already stored (same ``event_id``) are skipped: the chain is append-only. New
-    events are linked in ``occurred_at`` order per shipment after the stored head, so an event
-    that arrives after newer ones gets the next index (its ``occurred_at`` tells its real time).
+    The chain is append-only: an event whose ``event_id`` is stored is not written again;
+    when its content differs from the stored row it is quarantined (a correction must be a
+    new event). New events are linked in ``occurred_at`` order per shipment after the
+    stored head, so an event that arrives after newer ones gets the next index (its
+    ``occurred_at`` still tells its real time).
     """
     table = CUSTODY_EVENTS
     event_ids = [event["event_id"] for event in events]
-    stored = set(
-        connection.execute(sa.select(table.c.event_id).where(table.c.event_id.in_(event_ids)))
-        .scalars()
-        .all()
-    )
+    stored = {
+        row["event_id"]: row
+        for row in connection.execute(
+            sa.select(*(table.c[name] for name in _CONTENT_FIELDS)).where(
+                table.c.event_id.in_(event_ids)
+            )
+        ).mappings()
+    }
+    rewrites = [
+        _quarantine_row("custody_events", REWRITE_EXPECTATION, event, now)
+        for event in events
+        if event["event_id"] in stored
+        and any(event[name] != stored[event["event_id"]][name] for name in _CONTENT_FIELDS)
+    ]
     fresh = [dict(event) for event in events if event["event_id"] not in stored]
     if not fresh:
-        return []
+        return [], rewrites
     shipment_ids = sorted({event["shipment_id"] for event in fresh})
     heads: dict[str, tuple[int, str]] = {}
     for shipment_id, index, row_hash in connection.execute(
@@ -405,4 +422,4 @@ def _extend_chains(
         event["row_hash"] = link_hash(prev_hash, event)
         event["ingested_at"] = now
         heads[event["shipment_id"]] = (index + 1, event["row_hash"])
-    return fresh
+    return fresh, rewrites

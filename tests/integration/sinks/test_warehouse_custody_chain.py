@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sinks import testing as build
 from sinks.audit import verify_chain
 from sinks.chain import GENESIS_HASH, link_hash
-from sinks.writer import WarehouseSink
+from sinks.writer import REWRITE_EXPECTATION, WarehouseSink
 from streams.commands import audit as audit_command
 
 pytestmark = pytest.mark.integration
@@ -67,6 +67,20 @@ def test_stored_events_are_never_rewritten_and_late_ones_are_appended(
     assert after[2]["prev_hash"] == before[1]["row_hash"]
     assert after[0]["seal_id"] == "SEAL-88"
     assert verify_chain(sink.engine) == []
+    quarantined = _quarantined(sink)
+    assert [(expectation, '"seal_id":"SEAL-NEW"' in row) for expectation, row in quarantined] == [
+        (REWRITE_EXPECTATION, True)
+    ]
+    sink.add(build.custody_event(0))  # an exact replay is no rewrite
+    sink.add(edited_replay)  # the same rewrite again is quarantined once
+    sink.flush()
+    assert _quarantined(sink) == quarantined
+
+
+def _quarantined(sink: WarehouseSink) -> list[tuple[str, str]]:
+    query = sa.text("SELECT expectation, row_json FROM quarantine ORDER BY quarantine_id")
+    with sink.engine.connect() as connection:
+        return [(row[0], row[1]) for row in connection.execute(query)]
 
 
 def test_an_edited_row_is_named_by_the_audit(sink: WarehouseSink) -> None:

@@ -41,5 +41,5 @@ def test_deadletter_key_without_position_hashes_raw_and_reason() -> None:
 
 
 def test_take_rows_keeps_the_named_positions_in_order() -> None:
-    columns = {"a": [1, 2, 3], "b": ["x", "y", "z"]}
+    columns: rows.Columns = {"a": [1, 2, 3], "b": ["x", "y", "z"]}
     assert rows.take_rows(columns, [2, 0]) == {"a": [3, 1], "b": ["z", "x"]}

@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sinks.models import TABLES
 from sinks.upsert import CONFLICTS, merge_statement
 
-DIALECTS = [PGDialect_psycopg(), DuckDBDialect()]
+DIALECTS = [PGDialect_psycopg(), DuckDBDialect()]  # type: ignore[no-untyped-call]
 
 
 def _names(table: str) -> list[str]:
