@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import orjson
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -138,9 +138,13 @@ class ShipmentState:
 
     def to_json(self) -> str:
         """Compact JSON text."""
-        return json.dumps(self.to_dict(), separators=(",", ":"), allow_nan=False)
+        return self.to_bytes().decode("utf-8")
+
+    def to_bytes(self) -> bytes:
+        """The state as compact JSON bytes (what the changelog stores)."""
+        return orjson.dumps(self.to_dict(), option=orjson.OPT_NON_STR_KEYS)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> ShipmentState:
         """Inverse of ``to_json``."""
-        return cls.from_dict(json.loads(text))
+        return cls.from_dict(orjson.loads(text))

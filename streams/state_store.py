@@ -51,7 +51,7 @@ class ShipmentStates:
         for shipment_id in self._dirty:
             key = shipment_key(shipment_id)
             assert key is not None
-            encoded = self._cache[shipment_id].to_json().encode("utf-8")
+            encoded = self._cache[shipment_id].to_bytes()
             if self._data.get(key) != encoded:
                 self._data[key] = encoded
                 partition = partition_for(shipment_id, self._partitions)
