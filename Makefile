@@ -4,7 +4,7 @@ SHELL := /bin/bash
 VENV := .venv/bin
 PYTEST_ARGS ?=
 
-.PHONY: help setup demo test test-unit test-flows test-integration lint typecheck format infra-up infra-down infra-status clean
+.PHONY: bench help setup demo test test-unit test-flows test-integration lint typecheck format infra-up infra-down infra-status clean
 
 help: ## list the commands
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-18s %s\n", $$1, $$2}'
@@ -16,7 +16,7 @@ demo: setup ## the main job: local Kafka, DuckDB warehouse, workers, a simulated
 	$(VENV)/cryotrace demo
 
 test: ## everything CI runs: set-up, local Kafka + PostgreSQL, all test tiers
-	scripts/setup.sh --postgres
+	scripts/setup.sh --postgres --browser
 	$(VENV)/cryotrace infra up --postgres --no-topics
 	$(VENV)/ruff check schemas alerts sinks streams tests
 	$(VENV)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
@@ -51,3 +51,7 @@ infra-status: ## show them
 
 clean: infra-down ## stop infrastructure and delete local state (.cryotrace, data)
 	rm -rf .cryotrace data
+
+bench: setup ## the benchmark (raw Kafka, textbook Faust, cryotrace); writes docs/benchmarks.md
+	$(VENV)/cryotrace infra up --no-topics
+	$(VENV)/cryotrace bench --json --markdown docs/benchmarks.md

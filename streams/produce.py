@@ -42,14 +42,14 @@ class TopicProducer:
 
     CHECK_EVERY = 10_000
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, linger_ms: int = 20) -> None:
         self.settings = settings
         self.sent = 0
         self._pending: list[FutureRecordMetadata] = []
         self._producer = KafkaProducer(
             **kafka_python_config(settings.kafka),
             acks="all",
-            linger_ms=20,
+            linger_ms=linger_ms,
             batch_size=512 * 1024,
             max_in_flight_requests_per_connection=5,
             retries=10,

@@ -68,7 +68,7 @@ def register_sink(app: faust.App, channels: Channels, settings: Settings) -> Non
     @app.agent(topic, name="warehouse-sink")
     async def warehouse_sink(stream: faust.StreamT[bytes]) -> None:
         await asyncio.to_thread(upgrade, settings.warehouse.url)
-        sink = WarehouseSink(settings.warehouse.url)
+        sink = WarehouseSink(settings.warehouse.url, migrate=False)  # migrated above, off the loop
         try:
             # noack_take is on faust.Stream but missing from the StreamT protocol
             async for events in stream.noack_take(  # type: ignore[attr-defined]

@@ -17,6 +17,7 @@ __all__ = [
     "WorkerProcess",
     "alert_diff",
     "final_alerts",
+    "read_records",
     "read_topic",
     "running_worker",
     "settings_env",
@@ -36,8 +37,9 @@ def running_worker(
         worker.stop()
 
 
-def read_topic(settings: Settings, logical: Topic, timeout: float = 30.0) -> list[bytes]:
-    """Every message value of one topic, from the beginning to its current end."""
+def read_records(settings: Settings, logical: Topic, timeout: float = 30.0) -> list[Any]:
+    """Every record (kafka-python ConsumerRecord: value, timestamp ms, ...) of one topic, from
+    the beginning to its current end."""
     from kafka import KafkaConsumer, TopicPartition
 
     from streams.kafka_clients import kafka_python_config
@@ -52,16 +54,21 @@ def read_topic(settings: Settings, logical: Topic, timeout: float = 30.0) -> lis
         consumer.assign(partitions)
         consumer.seek_to_beginning(*partitions)
         ends = consumer.end_offsets(partitions)
-        values: list[bytes] = []
+        records: list[Any] = []
         deadline = time.monotonic() + timeout
         while any(consumer.position(tp) < end for tp, end in ends.items()):
             if time.monotonic() > deadline:
                 raise AssertionError(f"could not read {name} to its end within {timeout} s")
-            for records in consumer.poll(timeout_ms=500).values():
-                values.extend(record.value for record in records)
-        return values
+            for batch in consumer.poll(timeout_ms=500, max_records=50_000).values():
+                records.extend(batch)
+        return records
     finally:
         consumer.close()
+
+
+def read_topic(settings: Settings, logical: Topic, timeout: float = 30.0) -> list[bytes]:
+    """Every message value of one topic, from the beginning to its current end."""
+    return [record.value for record in read_records(settings, logical, timeout)]
 
 
 def final_alerts(alerts: Iterable[Alert]) -> dict[str, dict[str, Any]]:

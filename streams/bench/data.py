@@ -1,0 +1,67 @@
+"""Benchmark traffic: manifests and cryo readings (a few excursions) as ready-to-send bytes."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import orjson
+
+START = datetime(2026, 12, 1, tzinfo=UTC)
+INTERVAL_S = 600
+
+
+def shipment_id(index: int) -> str:
+    return f"BSH-{index:06d}"
+
+
+def manifest(index: int) -> bytes:
+    """A cryo-150 manifest hub -> hospital with a 10-minute logger cadence."""
+    sid = shipment_id(index)
+    return orjson.dumps(
+        {
+            "shipment_id": sid,
+            "coi_id": f"COI-BENCH-{index:06d}",
+            "product_profile": "cryo-150",
+            "origin": {"site_id": "HUB-NE", "role": "hub", "lat": 40.44, "lon": -79.99},
+            "destination": {
+                "site_id": "HOSP-BOS-01",
+                "role": "hospital",
+                "lat": 42.33,
+                "lon": -71.1,
+            },
+            "promised_window": {"start": "2026-12-20T08:00:00Z", "end": "2026-12-20T14:00:00Z"},
+            "logger_id": f"LOG-{sid}",
+            "reporting_interval_s": INTERVAL_S,
+            "created_at": "2026-11-30T00:00:00Z",
+        }
+    )
+
+
+def reading(index: int, seq: int, temperature: float) -> bytes:
+    """One telemetry reading of shipment ``index`` at step ``seq``."""
+    sid = shipment_id(index)
+    at = START + timedelta(seconds=seq * INTERVAL_S)
+    return orjson.dumps(
+        {
+            "event_id": f"LOG-{sid}:{seq}",
+            "shipment_id": sid,
+            "logger_id": f"LOG-{sid}",
+            "seq": seq,
+            "recorded_at": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "temperature_c": temperature,
+            "location": {"lat": 40.44 + seq * 0.001, "lon": -79.99 + seq * 0.002},
+            "battery_pct": 90,
+        }
+    )
+
+
+def readings(events: int, shipments: int, seed: int = 1) -> Iterator[tuple[str, bytes]]:
+    """``events`` readings round-robin over ``shipments``; about 1 in 200 is an excursion."""
+    rng = random.Random(seed)  # noqa: S311 - benchmark data, not security
+    for n in range(events):
+        index, seq = n % shipments, n // shipments
+        hot = rng.random() < 0.005
+        temperature = round(rng.uniform(-145.0, -140.0) if hot else rng.uniform(-190.0, -175.0), 1)
+        yield shipment_id(index), reading(index, seq, temperature)

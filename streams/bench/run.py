@@ -1,0 +1,368 @@
+"""Run the benchmark: produce, then measure (a) raw, (b) textbook Faust, (c) cryotrace."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+from rich.console import Console
+
+from schemas.alert import Alert
+from streams.bench import data
+from streams.demo import ensure_kafka
+from streams.kafka_clients import ensure_topics
+from streams.lag import group_lag
+from streams.produce import TopicProducer
+from streams.settings import Settings
+from streams.supervise import WorkerProcess, settings_env, wait_until
+from streams.testing import read_records
+from streams.topics import Topic, topic_name
+
+
+@dataclass
+class BenchOptions:
+    """Sizes and time boxes, defaulting to a 2-core machine."""
+
+    events: int = 1_000_000
+    shipments: int = 10_000
+    naive_budget_s: float = 60.0
+    pipeline_timeout_s: float = 1800.0
+    latency_rate: int = 5000
+    latency_s: float = 20.0
+    workdir: Path = Path("data/bench")
+
+
+@dataclass
+class BenchResult:
+    """Everything ``--json`` prints (see docs/benchmarks.md)."""
+
+    events: int
+    shipments: int
+    produce_eps: float = 0.0
+    raw_eps: float = 0.0
+    naive_eps: float = 0.0
+    pipeline_eps: float = 0.0
+    latency_ms_p50: float | None = None
+    latency_ms_p99: float | None = None
+    latency_samples: int = 0
+    rss_mb: float = 0.0
+    rss_idle_mb: float = 0.0
+    rss_peak_mb: float = 0.0
+    recovery_s: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        ratio = lambda a, b: round(a / b, 3) if b else None
+        return {
+            "events": self.events,
+            "shipments": self.shipments,
+            "raw_eps": round(self.raw_eps),
+            "naive_eps": round(self.naive_eps),
+            "pipeline_eps": round(self.pipeline_eps),
+            "ratio_raw": ratio(self.pipeline_eps, self.raw_eps),
+            "ratio_naive": ratio(self.pipeline_eps, self.naive_eps),
+            "latency_ms_p50": self.latency_ms_p50,
+            "latency_ms_p99": self.latency_ms_p99,
+            "rss_mb": round(self.rss_mb, 1),
+            "recovery_s": round(self.recovery_s, 1),
+            "produce_eps": round(self.produce_eps),
+            "latency_samples": self.latency_samples,
+            "rss_idle_mb": round(self.rss_idle_mb, 1),
+            "rss_peak_mb": round(self.rss_peak_mb, 1),
+        }
+
+
+def _rss_mb(pid: int, field_name: str) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field_name + ":"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _bench_settings(base: Settings, workdir: Path) -> Settings:
+    run = uuid.uuid4().hex[:8]
+    return base.model_copy(
+        update={
+            "app_id": f"bench-{run}",
+            "topics": base.topics.model_copy(update={"prefix": f"bench-{run}"}),
+            "warehouse": base.warehouse.model_copy(
+                update={"url": f"duckdb:///{(workdir / f'warehouse-{run}.duckdb').resolve()}"}
+            ),
+            "stream": base.stream.model_copy(update={"silence_timer": False}),
+        }
+    )
+
+
+def produce_backlog(settings: Settings, options: BenchOptions) -> float:
+    """Manifests, then ``events`` readings; returns messages per second produced."""
+    started = time.perf_counter()
+    with TopicProducer(settings) as producer:
+        for index in range(options.shipments):
+            producer.send(Topic.SHIPMENTS, data.shipment_id(index), data.manifest(index))
+        for key, value in data.readings(options.events, options.shipments):
+            producer.send(Topic.TELEMETRY, key, value)
+    return (options.events + options.shipments) / (time.perf_counter() - started)
+
+
+async def _raw_ceiling(settings: Settings, events: int) -> float:
+    """An aiokafka consumer that only fetches and JSON-decodes the readings."""
+    from aiokafka import AIOKafkaConsumer
+
+    consumer = AIOKafkaConsumer(
+        topic_name(settings, Topic.TELEMETRY),
+        bootstrap_servers=settings.kafka.bootstrap,
+        group_id=f"{settings.app_id}-raw",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        max_partition_fetch_bytes=8 * 1024 * 1024,
+        fetch_max_bytes=64 * 1024 * 1024,
+    )
+    await consumer.start()
+    try:
+        seen = 0
+        started: float | None = None
+        while seen < events:
+            batches = await consumer.getmany(timeout_ms=1000, max_records=20_000)
+            for records in batches.values():
+                started = started or time.perf_counter()
+                for record in records:
+                    orjson.loads(record.value)
+                seen += sum(len(records) for records in batches.values())
+        assert started is not None
+        return seen / (time.perf_counter() - started)
+    finally:
+        await consumer.stop()
+
+
+def _consumed_rate(
+    settings: Settings,
+    group: str,
+    topics: list[str],
+    total: int,
+    budget_s: float,
+    alive: Callable[[], bool],
+) -> tuple[float, bool]:
+    """Messages/s a consumer group works through, from its first commit to done (or budget)."""
+    first: tuple[float, int] | None = None
+    last: tuple[float, int] | None = None
+    deadline = time.monotonic() + budget_s
+    while time.monotonic() < deadline:
+        if not alive():
+            raise RuntimeError(f"the worker of group {group} exited")
+        lag = group_lag(settings, group, topics)
+        now = time.monotonic()
+        if lag is not None and lag < total:
+            done = total - lag
+            first = first or (now, done)
+            last = (now, done)
+            if lag == 0:
+                break
+        time.sleep(0.5)
+    if first is None or last is None or last[0] == first[0]:
+        return 0.0, False
+    return (last[1] - first[1]) / (last[0] - first[0]), last[1] == total
+
+
+def _worker_ready(worker: WorkerProcess) -> bool:
+    return "Ready" in worker.output()
+
+
+def run_bench(base: Settings, options: BenchOptions, console: Console) -> BenchResult:
+    """The whole benchmark in one run (all numbers come from the same machine state)."""
+    options.workdir.mkdir(parents=True, exist_ok=True)
+    logs = options.workdir
+    settings = _bench_settings(base, options.workdir)
+    result = BenchResult(events=options.events, shipments=options.shipments)
+    ensure_kafka(settings, console)
+    ensure_topics(settings)
+    inputs = [topic_name(settings, t) for t in (Topic.SHIPMENTS, Topic.TELEMETRY)]
+    total = options.events + options.shipments
+
+    console.print(f"producing {options.shipments} manifests and {options.events} readings")
+    result.produce_eps = produce_backlog(settings, options)
+
+    console.print("(a) raw aiokafka consumer, fetch + JSON decode")
+    result.raw_eps = asyncio.run(_raw_ceiling(settings, options.events))
+
+    console.print(
+        f"(b) textbook Faust agent, per-event table write ({options.naive_budget_s:.0f} s box)"
+    )
+    env = {**os.environ, **settings_env(settings)}
+    with (logs / "naive.log").open("wb") as out:
+        naive = subprocess.Popen(
+            [sys.executable, "-m", "streams.bench.naive"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            result.naive_eps, _ = _consumed_rate(
+                settings,
+                f"{settings.app_id}-naive",
+                inputs,
+                total,
+                options.naive_budget_s,
+                lambda: naive.poll() is None,
+            )
+        finally:
+            naive.terminate()
+            naive.wait(60)
+
+    console.print("idle worker memory")
+    idle_settings = settings.model_copy(
+        update={
+            "app_id": settings.app_id + "-idle",
+            "topics": settings.topics.model_copy(
+                update={"prefix": settings.topics.prefix + "-idle"}
+            ),
+        }
+    )
+    ensure_topics(idle_settings)
+    idle = WorkerProcess(idle_settings, "all", logs / "idle.log")
+    try:
+        wait_until(lambda: _worker_ready(idle), 120, "the idle worker")
+        result.rss_idle_mb = _rss_mb(idle.pid, "VmRSS")
+    finally:
+        idle.stop()
+
+    console.print("(c) cryotrace pipeline: decode, rules, alerts, warehouse sink")
+    worker = WorkerProcess(settings, "all", logs / "pipeline.log")
+    try:
+        result.pipeline_eps, finished = _consumed_rate(
+            settings, settings.app_id, inputs, total, options.pipeline_timeout_s, worker.alive
+        )
+        if not finished:
+            result.notes.append("pipeline did not finish the backlog within its time box")
+        result.rss_peak_mb = _rss_mb(worker.pid, "VmHWM")
+        per_10k = options.shipments / 10_000
+        result.rss_mb = (result.rss_peak_mb - result.rss_idle_mb) / per_10k
+        console.print(f"latency at {options.latency_rate} readings/s for {options.latency_s:.0f} s")
+        samples = _latency(settings, options)
+        if samples:
+            result.latency_samples = len(samples)
+            result.latency_ms_p50 = round(statistics.median(samples), 1)
+            result.latency_ms_p99 = round(statistics.quantiles(samples, n=100)[98], 1)
+    finally:
+        worker.stop()
+
+    console.print("table recovery after a restart")
+    started = time.monotonic()
+    again = WorkerProcess(settings, "all", logs / "recovery.log")
+    try:
+        wait_until(lambda: _worker_ready(again), 600, "the restarted worker to recover")
+        result.recovery_s = time.monotonic() - started
+    finally:
+        again.stop()
+    return result
+
+
+PROBES = 50
+"""Probe shipments whose every reading flips an excursion, so every one yields an alert."""
+
+
+def _latency(settings: Settings, options: BenchOptions) -> list[float]:
+    """Offer ``latency_rate`` readings/s; 10 % go to probe shipments (alternating -140 / -185 °C)
+    and each probe reading's alert is matched to its send time by (shipment, reading time)."""
+    sent_at: dict[tuple[str, str], float] = {}
+    probe_ids = [f"BLAT-{i:04d}" for i in range(PROBES)]
+    with TopicProducer(settings, linger_ms=2) as producer:
+        for index, sid in enumerate(probe_ids):
+            producer.send(Topic.SHIPMENTS, sid, _probe_manifest(sid, index))
+        producer.flush()
+        ticks = int(options.latency_s * 100)
+        per_tick = max(1, options.latency_rate // 100)
+        base_seq = options.events // options.shipments + 1
+        started = time.monotonic()
+        n = 0
+        for tick in range(ticks):
+            for _ in range(per_tick):
+                if n % 10 == 0:
+                    sid, seq = probe_ids[(n // 10) % PROBES], n // (10 * PROBES)
+                    value, recorded = _probe_reading(sid, seq)
+                    sent_at[(sid, recorded)] = time.time()
+                    producer.send(Topic.TELEMETRY, sid, value)
+                else:
+                    index = n % options.shipments
+                    producer.send(
+                        Topic.TELEMETRY,
+                        data.shipment_id(index),
+                        data.reading(index, base_seq + n // options.shipments, -182.0),
+                    )
+                n += 1
+            delay = started + (tick + 1) / 100 - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)  # pacing the offered load is the point here
+    deadline = time.monotonic() + 60
+    samples: list[float] = []
+    while time.monotonic() < deadline:
+        samples = []
+        for record in read_records(settings, Topic.ALERTS, timeout=120):
+            alert = Alert.model_validate_json(record.value)
+            key = (alert.shipment_id, alert.updated_at.strftime("%Y-%m-%dT%H:%M:%SZ"))
+            if key in sent_at:
+                samples.append(record.timestamp - sent_at.pop(key) * 1000)
+        if not sent_at:
+            break
+        time.sleep(1)
+    return samples
+
+
+def _probe_manifest(sid: str, index: int) -> bytes:
+    value = orjson.loads(data.manifest(index))
+    value.update(shipment_id=sid, coi_id=f"COI-LAT-{index:04d}", logger_id=f"LOG-{sid}")
+    return orjson.dumps(value)
+
+
+def _probe_reading(sid: str, seq: int) -> tuple[bytes, str]:
+    recorded = (data.START + timedelta(days=40, seconds=10 * seq)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    value = {
+        "event_id": f"LOG-{sid}:{seq}",
+        "shipment_id": sid,
+        "logger_id": f"LOG-{sid}",
+        "seq": seq,
+        "recorded_at": recorded,
+        "temperature_c": -140.0 if seq % 2 == 0 else -185.0,
+    }
+    return orjson.dumps(value), recorded
+
+
+def markdown(summary: dict[str, Any], machine: str, command: str) -> str:
+    """docs/benchmarks.md: the table, the machine, the command."""
+    rows = [
+        ("readings", f"{summary['events']:,} over {summary['shipments']:,} shipments"),
+        ("(a) raw aiokafka fetch + JSON decode", f"{summary['raw_eps']:,} readings/s"),
+        ("(b) textbook Faust agent, table write per event", f"{summary['naive_eps']:,} readings/s"),
+        (
+            "(c) cryotrace pipeline (decode, validate, rules, alerts, sink)",
+            f"{summary['pipeline_eps']:,} readings/s",
+        ),
+        ("c / a", str(summary["ratio_raw"])),
+        ("c / b", str(summary["ratio_naive"])),
+        (
+            "latency p50 / p99 at 5,000 readings/s",
+            f"{summary['latency_ms_p50']} / {summary['latency_ms_p99']} ms",
+        ),
+        ("resident memory per 10,000 active shipments (above idle)", f"{summary['rss_mb']} MB"),
+        ("table recovery after restart", f"{summary['recovery_s']} s"),
+    ]
+    table = "\n".join(f"| {k} | {v} |" for k, v in rows)
+    return (
+        "# Benchmarks\n\n"
+        f"Measured {datetime.now().date().isoformat()} on {machine}.\n\n"
+        f"Reproduce: `{command}` (or `make bench`).\n\n"
+        "| measure | figure |\n|---|---|\n"
+        f"{table}\n\n"
+        "Targets (issue 10): c >= 50,000 readings/s per worker, c/b >= 5, c/a >= 0.3, "
+        "p99 < 1 s at 5,000 readings/s, <= 100 MB per 10,000 shipments, recovery < 30 s.\n"
+    )

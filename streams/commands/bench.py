@@ -1,0 +1,47 @@
+"""``cryotrace bench [--events N] [--shipments M] [--json]``: the benchmark of issue 10."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+from pathlib import Path
+
+from rich.console import Console
+
+from streams.bench.run import BenchOptions, markdown, run_bench
+from streams.settings import get_settings
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--events", type=int, default=1_000_000, help="readings in the backlog")
+    parser.add_argument("--shipments", type=int, default=10_000, help="shipments they belong to")
+    parser.add_argument("--naive-budget", type=float, default=60.0, help="seconds for (b)")
+    parser.add_argument("--latency-seconds", type=float, default=20.0, help="latency phase length")
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    parser.add_argument("--markdown", type=Path, default=None, help="also write this table file")
+    parser.add_argument("--workdir", type=Path, default=Path("data/bench"), help="logs, warehouse")
+
+
+def run(args: argparse.Namespace) -> int:
+    console = Console(stderr=True)
+    options = BenchOptions(
+        events=args.events,
+        shipments=args.shipments,
+        naive_budget_s=args.naive_budget,
+        latency_s=args.latency_seconds,
+        workdir=args.workdir,
+    )
+    result = run_bench(get_settings(), options, console)
+    summary = result.summary()
+    if args.markdown:
+        machine = (
+            f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        )
+        command = f"cryotrace bench --events {args.events} --shipments {args.shipments} --json"
+        args.markdown.write_text(markdown(summary, machine, command))
+    if result.notes:
+        console.print("notes: " + "; ".join(result.notes))
+    print(json.dumps(summary) if args.json else json.dumps(summary, indent=2))
+    return 0
