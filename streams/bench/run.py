@@ -63,7 +63,9 @@ class BenchResult:
     notes: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
-        ratio = lambda a, b: round(a / b, 3) if b else None
+        def ratio(a: float, b: float) -> float | None:
+            return round(a / b, 3) if b else None
+
         return {
             "events": self.events,
             "shipments": self.shipments,
