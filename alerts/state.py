@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import orjson
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+import orjson
 
 from alerts.custody_checks import CompactCustody
 from alerts.findings import Finding
