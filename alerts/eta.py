@@ -9,6 +9,7 @@ and the ETA findings that changed, for the alert lifecycle.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -19,6 +20,7 @@ from alerts.eta_route import Estimate, estimate
 from alerts.eta_track import Track
 from alerts.findings import Finding
 from alerts.lifecycle import to_datetime
+from alerts.readings import CompactReading
 from schemas.eta import EtaUpdate
 from schemas.manifest import ShipmentManifest
 
@@ -26,9 +28,11 @@ __all__ = [
     "ETA_ALERT_SEVERITIES",
     "EtaResult",
     "EtaState",
+    "fold_evicted",
     "hold_end",
     "late_risk",
     "observe",
+    "rederive",
     "refresh",
 ]
 
@@ -51,7 +55,10 @@ class EtaState:
     - ``open``: the open episode of each ETA alert type; ``closed``: the closed ones (all
       kept, so a complete reconciliation never withdraws them; at most
       ``EtaConfig.max_episodes`` ever open);
-    - ``episodes``: episodes opened so far (numbers the anchors).
+    - ``dirty``: late events arrived; the next ``rederive`` (by the engine, once the late
+      readings stop coming) brings the episodes up to date.
+    - ``episodes``: episodes opened so far. Anchors are ``eta@<opened_at>``, so when a
+      replay (``rederive``) moves an episode's start the lifecycle keeps its alert id.
     """
 
     track: Track = field(default_factory=Track)
@@ -59,6 +66,7 @@ class EtaState:
     open: dict[str, Finding] = field(default_factory=dict)
     closed: list[Finding] = field(default_factory=list)
     episodes: int = 0
+    dirty: bool = False
 
     def findings(self) -> list[Finding]:
         """Every ETA finding still known (for a complete reconciliation)."""
@@ -72,6 +80,7 @@ class EtaState:
             "open": {k: f.to_list() for k, f in self.open.items()},
             "closed": [f.to_list() for f in self.closed],
             "episodes": self.episodes,
+            "dirty": self.dirty,
         }
 
     @classmethod
@@ -83,6 +92,7 @@ class EtaState:
             {k: Finding.from_list(v) for k, v in data["open"].items()},
             [Finding.from_list(v) for v in data["closed"]],
             int(data["episodes"]),
+            bool(data.get("dirty", False)),
         )
 
 
@@ -149,9 +159,105 @@ def refresh(
 ) -> EtaResult:
     """Recompute the ETA at ``now`` (newest event time); the update to publish and the
     ETA findings that changed."""
+    est, changed, hold = _derive(eta, manifest, custody, config, now)
+    return EtaResult(_publish(eta, manifest, est, hold, config, now), changed, est)
+
+
+def rederive(
+    eta: EtaState,
+    manifest: ShipmentManifest,
+    readings: Sequence[CompactReading],
+    custody: Sequence[CompactCustody],
+    config: EtaConfig,
+    *,
+    tilt_limit_deg: float,
+    base: EtaState | None = None,
+    base_t: float | None = None,
+) -> tuple[EtaState, EtaResult]:
+    """Rebuild the ETA state by replaying every event in event-time order.
+
+    The ETA alert episodes then depend only on which events there are, not on the order
+    they arrived in (late readings are placed by their own time and the ETA alerts
+    corrected, as every other alert). The replay starts at the manifest's ``created_at``
+    or, once readings were evicted from the history, from ``base`` (the state after every
+    event up to ``base_t``, see ``fold_evicted``) and refreshes after each event; only the
+    final window is published, and only when it differs meaningfully from the last
+    published one. The result's ``changed`` is empty: the caller reconciles ``findings()``
+    of the new state completely.
+    """
+    if base is None or base_t is None:
+        start, now = EtaState(), manifest.created_at.timestamp()
+        _derive(start, manifest, [], config, now)
+    else:
+        start, now = copy.deepcopy(base), base_t
+    start.last = eta.last
+    now, est, hold = _replay(start, now, manifest, readings, custody, None, config, tilt_limit_deg)
+    update = _publish(start, manifest, est, hold, config, now)
+    return start, EtaResult(update, [], est)
+
+
+def fold_evicted(
+    base: EtaState | None,
+    base_t: float | None,
+    manifest: ShipmentManifest,
+    evicted: Sequence[CompactReading],
+    custody: Sequence[CompactCustody],
+    config: EtaConfig,
+    *,
+    tilt_limit_deg: float,
+) -> tuple[EtaState, float]:
+    """The replay start after readings leave the history: ``base`` moved on over the
+    ``evicted`` readings and the custody events up to the last of them."""
+    if base is None or base_t is None:
+        state, now = EtaState(), manifest.created_at.timestamp()
+        _derive(state, manifest, [], config, now)
+    else:
+        state, now = copy.deepcopy(base), base_t
+    until = max((r.t for r in evicted), default=now)
+    now, _, _ = _replay(state, now, manifest, evicted, custody, until, config, tilt_limit_deg)
+    return state, now
+
+
+def _replay(
+    eta: EtaState,
+    now: float,
+    manifest: ShipmentManifest,
+    readings: Sequence[CompactReading],
+    custody: Sequence[CompactCustody],
+    until: float | None,
+    config: EtaConfig,
+    tilt_limit_deg: float,
+) -> tuple[float, Estimate, float | None]:
+    """Fold ``readings`` and the custody events after ``now`` (up to ``until``) into ``eta``
+    in event-time order, refreshing after each; the final time, estimate and hold end."""
+    seen = [c for c in custody if c.t <= now]
+    later = [c for c in custody if c.t > now and (until is None or c.t <= until)]
+    merged = sorted(
+        [(r.t, 0, r.event_id, i) for i, r in enumerate(readings)]
+        + [(c.t, 1, c.event_id, i) for i, c in enumerate(later)]
+    )
+    est, _, hold = _derive(eta, manifest, seen, config, now)
+    for t, kind, _, i in merged:
+        if kind == 0:
+            r = readings[i]
+            observe(eta, t, r.lat, r.lon, r.tilt_deg, config, tilt_limit_deg=tilt_limit_deg)
+        else:
+            seen.append(later[i])
+        now = max(now, t)
+        est, _, hold = _derive(eta, manifest, seen, config, now)
+    return now, est, hold
+
+
+def _derive(
+    eta: EtaState,
+    manifest: ShipmentManifest,
+    custody: Sequence[CompactCustody],
+    config: EtaConfig,
+    now: float,
+) -> tuple[Estimate, list[Finding], float | None]:
+    """The estimate at ``now``, with the ETA alert episodes brought up to date."""
     est = estimate(manifest, eta.track, custody, config, now)
     end = manifest.promised_window.end.timestamp()
-    risk = late_risk(est.p50, est.p90, end)
     hold = hold_end(manifest, eta.track.tilted_s, config)
     newest = eta.track.newest
     where = None if newest is None else (newest[1], newest[2])
@@ -165,39 +271,47 @@ def refresh(
                 extra["late_by_s"] = max(late_by, 0.0)
             episodes.close(kind, arrived, extra)
     else:
-        _late(episodes, est, risk, end, config)
+        _late(episodes, est, late_risk(est.p50, est.p90, end), end, config)
         _hold(episodes, est, hold, config)
         _dwell(episodes, est)
-    state = [
-        risk,
-        "hold_time_risk" in eta.open,
-        "dwell_exceeded" in eta.open,
-        arrived is not None,
-    ]
-    update = None
-    if _meaningful(eta.last, est, state, now, config):
-        eta.last = [est.p50, est.p90, state]
-        details: dict[str, Any] = {"phase": est.phase, "leg": est.leg, **est.details}
-        if hold is not None:
-            details["hold_remaining_h"] = round((hold - now) / 3600.0, 2)
-            details["hold_risk"] = state[1]
-        if est.dwell is not None:
-            details["dwell_site_id"] = est.dwell.site_id
-            details["dwell_exceeded"] = state[2]
-        if arrived is not None:
-            details["arrived_at"] = to_datetime(arrived).isoformat().replace("+00:00", "Z")
-        update = EtaUpdate(
-            shipment_id=manifest.shipment_id,
-            computed_at=to_datetime(now),
-            eta_p50=to_datetime(est.p50),
-            eta_p90=to_datetime(est.p90),
-            remaining_km=None if est.remaining_km is None else round(est.remaining_km, 2),
-            speed_kmh=None if est.speed_kmh is None else round(max(est.speed_kmh, 0.0), 1),
-            promised_end=manifest.promised_window.end,
-            risk=risk,
-            details=details,
-        )
-    return EtaResult(update, episodes.changed, est)
+    return est, episodes.changed, hold
+
+
+def _publish(
+    eta: EtaState,
+    manifest: ShipmentManifest,
+    est: Estimate,
+    hold: float | None,
+    config: EtaConfig,
+    now: float,
+) -> EtaUpdate | None:
+    """The update to publish, when the window or the risk state changed meaningfully."""
+    risk = late_risk(est.p50, est.p90, manifest.promised_window.end.timestamp())
+    arrived = est.arrived_at
+    state = [risk, "hold_time_risk" in eta.open, "dwell_exceeded" in eta.open, arrived is not None]
+    if not _meaningful(eta.last, est, state, now, config):
+        return None
+    eta.last = [est.p50, est.p90, state]
+    details: dict[str, Any] = {"phase": est.phase, "leg": est.leg, **est.details}
+    if hold is not None:
+        details["hold_remaining_h"] = round((hold - now) / 3600.0, 2)
+        details["hold_risk"] = state[1]
+    if est.dwell is not None:
+        details["dwell_site_id"] = est.dwell.site_id
+        details["dwell_exceeded"] = state[2]
+    if arrived is not None:
+        details["arrived_at"] = to_datetime(arrived).isoformat().replace("+00:00", "Z")
+    return EtaUpdate(
+        shipment_id=manifest.shipment_id,
+        computed_at=to_datetime(now),
+        eta_p50=to_datetime(est.p50),
+        eta_p90=to_datetime(est.p90),
+        remaining_km=None if est.remaining_km is None else round(est.remaining_km, 2),
+        speed_kmh=None if est.speed_kmh is None else round(max(est.speed_kmh, 0.0), 1),
+        promised_end=manifest.promised_window.end,
+        risk=risk,
+        details=details,
+    )
 
 
 def _meaningful(
@@ -239,7 +353,7 @@ class _Episodes:
         opened = self.now if since is None else min(since, self.now)
         finding = Finding(
             kind,
-            f"eta{self.eta.episodes}",
+            f"eta@{opened:.3f}",
             opened,
             self.now,
             None,

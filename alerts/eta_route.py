@@ -52,7 +52,7 @@ class Estimate:
     p50: float
     p90: float
     phase: str
-    """``origin`` | ``road`` | ``stopped`` | ``transfer`` | ``arrived``."""
+    """``origin`` | ``road`` | ``stopped`` | ``transfer`` | ``air`` | ``arrived``."""
     leg: int
     remaining_km: float | None = None
     speed_kmh: float | None = None
@@ -164,6 +164,20 @@ class _Estimator:
                 return fix[0]
         return None
 
+    def _airborne(self, since: float, leg: _Leg) -> float | None:
+        """When the shipment took off on air ``leg``, if readings say it is flying.
+
+        Loggers go to flight mode in the air: readings without a fix after the scheduled
+        departure, the newest fix being older, mean airborne since about that fix.
+        """
+        last = self.track.last_t
+        if last is None or last <= since or leg.dep is None or last < leg.dep:
+            return None
+        newest = self.track.newest
+        if newest is not None and newest[0] >= last:
+            return None  # the newest reading has a fix: still on the ground
+        return since if newest is None else max(since, newest[0])
+
     def _transfer_departure(self, since: float) -> tuple[float | None, Fix | None]:
         """When the shipment left the site it reached at ``since`` (by fixes), and where that
         site is (the first fix there)."""
@@ -206,13 +220,19 @@ class _Estimator:
             since = arrivals[k - 1]
             dep, anchor = self._transfer_departure(since)
             site_id = self.legs[k - 1].to_site
-            if self.legs[k].mode == "air":
-                dep = None  # the logger is silent in the air: only the next arrival tells
         leg = self.legs[k]
-        if dep is not None:
+        if leg.mode == "air" and (k > 0 or dep is None):
+            dep = self._airborne(since, leg)
+        dwell: Dwell | None = None
+        if dep is not None and leg.mode == "air":
+            departures[k] = dep
+            phase, remaining_km, speed = "air", None, None
+            t = self._after_departure(k, dep, None)
+            if t < self.now:  # overdue: treat the overrun like a stop
+                t = self._wait(t)
+        elif dep is not None:
             departures[k] = dep
             t, phase, remaining_km, speed = self._on_road(k, dep, anchor)
-            dwell = None
         else:
             phase, remaining_km, speed = ("origin" if k == 0 else "transfer"), None, None
             expected = self._expected_departure(k, since)

@@ -111,3 +111,18 @@ def test_without_legs_the_route_is_one_road_leg_between_the_sites() -> None:
     assert est.p50 > ts(0) + timedelta(hours=2).total_seconds()
     assert est.remaining_km == pytest.approx(ROAD_KM / 1.3, rel=1e-3)
     assert at(0).tzinfo is not None
+
+
+def test_readings_without_a_fix_after_the_scheduled_flight_mean_airborne() -> None:
+    d = Drive(road_manifest(legs=AIR_LEGS))
+    d.scan(58, "departing", ORIGIN[0])
+    d.scan(90, "arriving", "APT-X")
+    d.fix(170, (40.5, -80.5))  # at APT-X before the flight
+    est = d.fix(200, None).estimate  # flight mode: no fix
+    assert est.phase == "air"
+    assert est.departures[1] == ts(170)
+    assert est.dwell is None
+    # lands 120 min after leaving, then the road leg at 360 + slip, 40 min
+    assert est.p50 == pytest.approx(ts(360 + 5 + 40))
+    on_ground = d.fix(210, (40.5, -80.5)).estimate  # a fix at the airport again: not flying
+    assert on_ground.phase == "transfer"
