@@ -1,4 +1,4 @@
-"""Coalescing per subscriber and alert: the latest version waits a short window, resolutions always go out."""
+"""Coalescing per subscriber and alert: at most one delivery per window, latest version; resolutions always go out."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ class OutboxEntry(BaseModel):
     ``alert`` is the version waiting to go out (None when idle); ``queued`` a later version
     held behind an unsent resolution; ``attempt`` the failed attempts so far; ``due_at`` the
     epoch second the next attempt may start; ``done_version`` the latest version settled
-    (delivered or given up), so replays of older versions are not sent again."""
+    (delivered or given up), so replays of older versions are not sent again; ``settled_at``
+    when that happened (it opens the next coalescing window)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -49,9 +50,10 @@ def enqueue(
 ) -> OutboxEntry | None:
     """Add a new alert version; None when it changes nothing (an old or repeated version).
 
-    A first pending version waits ``window_s`` so that updates arriving meanwhile replace
-    it (one delivery, latest version). A pending ``resolved`` version is never replaced by a
-    non-resolved one: the later version queues behind it."""
+    A version of an alert the subscriber has nothing pending for goes out at once, unless
+    the last one went out less than ``window_s`` ago: then it waits for the window to end,
+    and updates arriving meanwhile replace it (one delivery, the latest version). A pending
+    ``resolved`` version is never replaced by a non-resolved one: that queues behind it."""
     if entry is None:
         return OutboxEntry(
             subscriber_id=subscriber_id,
@@ -59,14 +61,13 @@ def enqueue(
             shipment_id=alert.shipment_id,
             partition=partition,
             alert=alert,
-            due_at=now + window_s,
+            due_at=now,
         )
     if alert.version <= entry.newest_version:
         return None
     if entry.alert is None:
-        return entry.model_copy(
-            update={"alert": alert, "attempt": 0, "due_at": now + window_s, "settled_at": None}
-        )
+        opens = now if entry.settled_at is None else max(now, entry.settled_at + window_s)
+        return entry.model_copy(update={"alert": alert, "attempt": 0, "due_at": opens})
     if entry.alert.status == "resolved" and (
         entry.queued is not None or alert.status != "resolved"
     ):
@@ -74,34 +75,26 @@ def enqueue(
     return entry.model_copy(update={"alert": alert})
 
 
-def _next(entry: OutboxEntry, version: int, now: float) -> OutboxEntry:
-    """After version ``version`` settled: what is left, due at once, or idle."""
+def _next(entry: OutboxEntry, version: int, now: float, window_s: float) -> OutboxEntry:
+    """After version ``version`` settled at ``now``: what is left (due when the window
+    ends), or idle."""
     done = max(entry.done_version, version)
+    common = {"done_version": done, "attempt": 0, "settled_at": now, "due_at": now + window_s}
     if entry.alert is not None and entry.alert.version > version:
-        return entry.model_copy(update={"done_version": done, "attempt": 0, "due_at": now})
+        return entry.model_copy(update=common)
     if entry.queued is not None:
-        return entry.model_copy(
-            update={
-                "alert": entry.queued,
-                "queued": None,
-                "done_version": done,
-                "attempt": 0,
-                "due_at": now,
-            }
-        )
-    return entry.model_copy(
-        update={"alert": None, "done_version": done, "attempt": 0, "settled_at": now}
-    )
+        return entry.model_copy(update={**common, "alert": entry.queued, "queued": None})
+    return entry.model_copy(update={**common, "alert": None})
 
 
-def delivered(entry: OutboxEntry, version: int, now: float) -> OutboxEntry:
+def delivered(entry: OutboxEntry, version: int, now: float, window_s: float) -> OutboxEntry:
     """Version ``version`` was accepted (a newer one that arrived meanwhile goes out next)."""
-    return _next(entry, version, now)
+    return _next(entry, version, now, window_s)
 
 
-def settled(entry: OutboxEntry, version: int, now: float) -> OutboxEntry:
+def settled(entry: OutboxEntry, version: int, now: float, window_s: float) -> OutboxEntry:
     """Version ``version`` was given up (dead-lettered): like delivered, with a fresh count."""
-    return _next(entry, version, now)
+    return _next(entry, version, now, window_s)
 
 
 def dropped(entry: OutboxEntry, now: float) -> OutboxEntry:

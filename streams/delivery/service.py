@@ -336,11 +336,11 @@ class DeliveryService:
         now: float,
     ) -> None:
         if decision.verdict == "delivered":
-            after = outbox.delivered(current, version, now)
+            after = outbox.delivered(current, version, now, self.settings.coalesce_s)
         elif decision.verdict == "retry":
             after = outbox.failed(current, decision.delay_s, now)
         else:
-            after = outbox.settled(current, version, now)
+            after = outbox.settled(current, version, now, self.settings.coalesce_s)
         self.store.put(key, after)
         if after.alert is not None and not lane.disabled:
             lane.push(after.due_at, key)
