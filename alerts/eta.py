@@ -9,7 +9,7 @@ and the ETA findings that changed, for the alert lifecycle.
 
 from __future__ import annotations
 
-import copy
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -31,6 +31,7 @@ __all__ = [
     "fold_evicted",
     "hold_end",
     "late_risk",
+    "mark_late",
     "observe",
     "rederive",
     "refresh",
@@ -55,8 +56,8 @@ class EtaState:
     - ``open``: the open episode of each ETA alert type; ``closed``: the closed ones (all
       kept, so a complete reconciliation never withdraws them; at most
       ``EtaConfig.max_episodes`` ever open);
-    - ``dirty``: late events arrived; the next ``rederive`` (by the engine, once the late
-      readings stop coming) brings the episodes up to date.
+    - ``dirty``: late events arrived (``mark_late``); the next ``rederive`` (by the engine,
+      once the late readings stop coming) brings the episodes up to date.
     - ``episodes``: episodes opened so far. Anchors are ``eta@<opened_at>``, so when a
       replay (``rederive``) moves an episode's start the lifecycle keeps its alert id.
     """
@@ -67,6 +68,23 @@ class EtaState:
     closed: list[Finding] = field(default_factory=list)
     episodes: int = 0
     dirty: bool = False
+    marks: list[tuple[float, EtaState]] = field(default_factory=list, repr=False, compare=False)
+    """Runtime cache, not serialised: ``(now, copy)`` every ``MARK_EVERY`` refreshes in
+    order, where a replay can start instead of at the beginning."""
+    since_mark: int = field(default=0, repr=False, compare=False)
+
+    def copy(self) -> EtaState:
+        """An independent copy (without the checkpoints)."""
+        t = self.track
+        last = self.last
+        return EtaState(
+            Track(list(t.fixes), t.first_t, t.last_t, t.last_tilted, t.tilted_s),
+            None if last is None else [last[0], last[1], list(last[2])],
+            {k: replace(f, details=dict(f.details)) for k, f in self.open.items()},
+            [replace(f, details=dict(f.details)) for f in self.closed],
+            self.episodes,
+            self.dirty,
+        )
 
     def findings(self) -> list[Finding]:
         """Every ETA finding still known (for a complete reconciliation)."""
@@ -160,7 +178,34 @@ def refresh(
     """Recompute the ETA at ``now`` (newest event time); the update to publish and the
     ETA findings that changed."""
     est, changed, hold = _derive(eta, manifest, custody, config, now)
+    if not eta.dirty:
+        _checkpoint(eta, now)
     return EtaResult(_publish(eta, manifest, est, hold, config, now), changed, est)
+
+
+def mark_late(eta: EtaState, t: float) -> None:
+    """A late event at ``t`` arrived: replay before trusting the episodes again; the
+    checkpoints it makes stale are dropped."""
+    eta.dirty = True
+    while eta.marks and eta.marks[-1][0] >= t:
+        eta.marks.pop()
+
+
+MARK_EVERY = 16
+"""Refreshes between two replay checkpoints."""
+MAX_MARKS = 4
+"""Checkpoints kept (late events are mostly minutes late)."""
+
+
+def _checkpoint(eta: EtaState, now: float) -> None:
+    eta.since_mark += 1
+    if eta.since_mark < MARK_EVERY:
+        return
+    eta.since_mark = 0
+    marks = eta.marks
+    marks.append((now, eta.copy()))
+    if len(marks) > MAX_MARKS:
+        del marks[0]
 
 
 def rederive(
@@ -185,11 +230,16 @@ def rederive(
     published one. The result's ``changed`` is empty: the caller reconciles ``findings()``
     of the new state completely.
     """
-    if base is None or base_t is None:
+    marks = [m for m in eta.marks if not m[1].dirty]
+    if marks:
+        now, start = marks[-1][0], marks[-1][1].copy()
+        start.marks = marks
+        readings = readings[bisect_left(readings, now, key=lambda r: r.t) :]
+    elif base is None or base_t is None:
         start, now = EtaState(), manifest.created_at.timestamp()
         _derive(start, manifest, [], config, now)
     else:
-        start, now = copy.deepcopy(base), base_t
+        start, now = base.copy(), base_t
     start.last = eta.last
     now, est, hold = _replay(start, now, manifest, readings, custody, None, config, tilt_limit_deg)
     update = _publish(start, manifest, est, hold, config, now)
@@ -212,7 +262,7 @@ def fold_evicted(
         state, now = EtaState(), manifest.created_at.timestamp()
         _derive(state, manifest, [], config, now)
     else:
-        state, now = copy.deepcopy(base), base_t
+        state, now = base.copy(), base_t
     until = max((r.t for r in evicted), default=now)
     now, _, _ = _replay(state, now, manifest, evicted, custody, until, config, tilt_limit_deg)
     return state, now
@@ -245,6 +295,7 @@ def _replay(
             seen.append(later[i])
         now = max(now, t)
         est, _, hold = _derive(eta, manifest, seen, config, now)
+        _checkpoint(eta, now)
     return now, est, hold
 
 

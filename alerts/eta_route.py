@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,6 +19,9 @@ ARRIVAL_STEPS = frozenset({"arriving", "accepting", "receiving", "inspecting", "
 """Custody steps that show the shipment at a leg's ``to_site``."""
 
 _H = 3600.0
+SPEED_WINDOW = 10
+"""Fixes the smoothed speed looks back over (older pairs weigh under 0.5 ** 9 with the
+default smoothing)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,19 +340,17 @@ class _Estimator:
         speed = prior
         moving_pairs = 0
         every = self.track.fixes
-        first = every.index(fixes[0])
-        for i in range(max(first, 1), len(every) - 1):
-            before, a, b = every[i - 1], every[i], every[i + 1]
-            dt = b[0] - a[0]
-            if (
-                dt <= 0
-                or haversine_km(before[1], before[2], a[1], a[2]) <= c.stationary_radius_km
-                or haversine_km(a[1], a[2], b[1], b[2]) <= c.stationary_radius_km
-            ):
+        # the newest SPEED_WINDOW fixes since departure (and the one before, to tell whether
+        # the first of them was moving); older pairs weigh next to nothing in the EWMA
+        first = max(every.index(fixes[0]), len(every) - SPEED_WINDOW, 1) - 1
+        window = every[first:]
+        step = [0.0] + [haversine_km(a[1], a[2], b[1], b[2]) for a, b in itertools.pairwise(window)]
+        left = [haversine_km(f[1], f[2], *to) * detour for f in window]
+        for i in range(1, len(window) - 1):
+            dt = window[i + 1][0] - window[i][0]
+            if dt <= 0 or min(step[i], step[i + 1]) <= c.stationary_radius_km:
                 continue  # only pairs moving from start to end: no standing time inside
-            ra = haversine_km(a[1], a[2], *to) * detour
-            rb = haversine_km(b[1], b[2], *to) * detour
-            observed = (ra - rb) / dt * _H
+            observed = (left[i] - left[i + 1]) / dt * _H
             speed = c.speed_smoothing * observed + (1 - c.speed_smoothing) * speed
             moving_pairs += 1
         speed = max(speed, prior * c.speed_floor_ratio)

@@ -15,14 +15,20 @@ Fix = tuple[float, float, float]
 """``(epoch_s, lat, lon)`` of one reading's location."""
 
 
+_HALF_RAD = math.pi / 360.0
+_RAD = math.pi / 180.0
+
+
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance between two points in kilometres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
     a = (
-        math.sin((p2 - p1) / 2) ** 2
-        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+        _sin((lat2 - lat1) * _HALF_RAD) ** 2
+        + _cos(lat1 * _RAD) * _cos(lat2 * _RAD) * _sin((lon2 - lon1) * _HALF_RAD) ** 2
     )
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+    return 2 * EARTH_RADIUS_KM * _asin(min(1.0, _sqrt(a)))
+
+
+_sin, _cos, _asin, _sqrt = math.sin, math.cos, math.asin, math.sqrt
 
 
 @dataclass(slots=True)

@@ -6,7 +6,7 @@ import random
 
 from eta_builders import ORIGIN, Drive, along, road_manifest, scan, ts
 
-from alerts.eta import EtaState, fold_evicted, rederive
+from alerts.eta import EtaState, fold_evicted, mark_late, rederive
 from alerts.eta_config import EtaConfig
 from alerts.readings import CompactReading
 
@@ -94,3 +94,33 @@ def test_replay_publishes_only_a_meaningful_change_from_the_last_update() -> Non
     again, repeat = rederive(first, manifest, ordered, SCANS, CONFIG, tilt_limit_deg=45)
     assert repeat.update is None
     assert again.last == first.last
+
+
+def test_a_replay_from_checkpoints_equals_one_from_the_start() -> None:
+    manifest = road_manifest(end_minute=330)
+    d = Drive(manifest)
+    d.scan(58, "departing", ORIGIN[0])
+    ordered = sorted(EVENTS, key=lambda r: r.t)
+    for r in ordered:
+        d.fix((r.t - ts(0)) / 60, None if r.lat is None else (r.lat, r.lon))  # type: ignore[arg-type]
+    assert len(d.eta.marks) >= 1
+    late = _reading(225, along(50 / 150))
+    mark_late(d.eta, late.t)
+    assert all(t < late.t for t, _ in d.eta.marks)
+    assert d.eta.dirty
+    events = sorted([*ordered, late], key=lambda r: r.t)
+    from_marks, _ = rederive(d.eta, manifest, events, d.custody, CONFIG, tilt_limit_deg=45)
+    from_start, _ = rederive(EtaState(), manifest, events, d.custody, CONFIG, tilt_limit_deg=45)
+    assert _key(from_marks) == _key(from_start)
+    assert from_marks.track.to_dict() == from_start.track.to_dict()
+    assert not from_marks.dirty
+
+
+def test_copy_is_independent() -> None:
+    d = Drive(road_manifest(end_minute=150))
+    for r in sorted(EVENTS, key=lambda r: r.t)[:12]:
+        d.fix((r.t - ts(0)) / 60, None if r.lat is None else (r.lat, r.lon))  # type: ignore[arg-type]
+    twin = d.eta.copy()
+    assert twin.to_dict() == d.eta.to_dict()
+    d.fix(500, along(0.9))
+    assert twin.to_dict() != d.eta.to_dict()

@@ -54,7 +54,7 @@ def test_a_stop_mid_road_pushes_the_eta_by_the_stop_and_as_much_again() -> None:
     assert est.phase == "stopped"
     stopped_s = (170 - 110) * MINUTE  # standing since the fix at minute 110
     # the hour spent so far is lost, and as much again is expected
-    assert est.p50 - moving == pytest.approx(2 * stopped_s)
+    assert est.p50 - moving == pytest.approx(2 * stopped_s, abs=2 * MINUTE)
     assert est.p90 - est.p50 > 2 * stopped_s
 
 
