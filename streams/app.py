@@ -60,6 +60,7 @@ def create_app(settings: Settings, role: Role = "all", *, web_port: int | None =
         producer_linger_ms=5,
         producer_max_batch_size=256 * 1024,
         table_cleanup_interval=3600.0,
+        table_standby_replicas=0,  # memory store: a standby is a second full copy; recovery reads the changelog
         loghandlers=[],
     )
     return app

@@ -11,10 +11,12 @@ from typing import Any
 import faust
 
 from streams.app import Channels
+from streams.metrics import ALERTS_OUT, DEAD_LETTERS, EVENTS_IN, OWNED_SHIPMENTS
 from streams.processor import BatchOutput, clock_step, process_batch
 from streams.settings import Settings
 from streams.state_store import ShipmentStates
 from streams.topics import Topic, topic_name
+from streams.web import register_web
 from streams.wire import encode, received_at_headers, shipment_key
 
 STATE_TABLE = "shipment-state"
@@ -42,6 +44,7 @@ def register_processor(
         partitions=settings.topics.partitions,
     )
     states = ShipmentStates(table, settings.topics.partitions)
+    register_web(app, table, states)
     forward_topics = {
         logical: app.topic(topic_name(settings, logical), key_type=bytes, value_type=bytes)
         for logical in (Topic.TELEMETRY, Topic.CUSTODY)
@@ -67,6 +70,10 @@ def register_processor(
         ]
         if pending:
             await asyncio.gather(*pending)
+        for alert in out.alerts:
+            ALERTS_OUT.labels(alert.type, alert.status).inc()
+        for dead in out.dead_letters:
+            DEAD_LETTERS.labels(dead.reason).inc()
 
     publish = emit or send
     # The agent and the timers all touch states and the unacked list: one at a time.
@@ -91,10 +98,13 @@ def register_processor(
         async for events in stream.noack_take(  # type: ignore[attr-defined]
             settings.stream.batch_max, within=settings.stream.batch_seconds
         ):
+            for event in events:
+                EVENTS_IN.labels(event.message.topic).inc()
             async with lock:
                 out = process_batch(settings, (event.message for event in events), states.load)
                 await publish(out)
                 states.update(out.states)
+                OWNED_SHIPMENTS.set(states.cached)
                 unacked.extend(events)
                 due = time.monotonic() - last_checkpoint[0] >= settings.stream.checkpoint_seconds
                 if due or len(unacked) >= settings.stream.checkpoint_events:

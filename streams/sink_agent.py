@@ -17,6 +17,7 @@ from schemas.eta import EtaUpdate
 from sinks.writer import SinkRecord
 from streams.app import Channels
 from streams.delivery.records import delivery_records
+from streams.metrics import SINK_BATCH_SECONDS
 from streams.settings import Settings
 from streams.topics import INPUT_TOPICS, Topic, logical_name
 from streams.wire import decode_message
@@ -77,7 +78,8 @@ def register_sink(app: faust.App, channels: Channels, settings: Settings) -> Non
                 for event in events:
                     for record in warehouse_records(settings, event.message):
                         sink.add(record)
-                report = await asyncio.to_thread(sink.flush)
+                with SINK_BATCH_SECONDS.time():
+                    report = await asyncio.to_thread(sink.flush)
                 for event in events:
                     await stream.ack(event)
                 log.debug("sink.flushed", messages=len(events), report=str(report))

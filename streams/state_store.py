@@ -42,6 +42,10 @@ class ShipmentStates:
         self._dirty.update(states)
 
     @property
+    def cached(self) -> int:
+        return len(self._cache)
+
+    @property
     def dirty(self) -> int:
         return len(self._dirty)
 

@@ -48,13 +48,22 @@ class WorkerProcess:
         role: str,
         log_path: Path,
         extra_env: Mapping[str, str] | None = None,
+        web_port: int | None = None,
     ) -> None:
         self.log_path = log_path
         env = {**os.environ, **settings_env(settings), **dict(extra_env or {})}
         env.pop("CRYOTRACE_HOME", None)
         self._log = log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "streams.cli", "worker", "--role", role],
+            [
+                sys.executable,
+                "-m",
+                "streams.cli",
+                "worker",
+                "--role",
+                role,
+                *(["--web-port", str(web_port)] if web_port else []),
+            ],
             env=env,
             stdout=self._log,
             stderr=subprocess.STDOUT,

@@ -27,10 +27,14 @@ __all__ = [
 
 @contextmanager
 def running_worker(
-    settings: Settings, role: str, log_path: Path, extra_env: Mapping[str, str] | None = None
+    settings: Settings,
+    role: str,
+    log_path: Path,
+    extra_env: Mapping[str, str] | None = None,
+    web_port: int | None = None,
 ) -> Iterator[WorkerProcess]:
     """Run a worker for the duration of a ``with`` block; always stopped afterwards."""
-    worker = WorkerProcess(settings, role, log_path, extra_env or {})
+    worker = WorkerProcess(settings, role, log_path, extra_env or {}, web_port=web_port)
     try:
         yield worker
     finally:
