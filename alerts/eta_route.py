@@ -149,6 +149,9 @@ class _Estimator:
         if by_scan is not None:
             return by_scan
         origin = self.coords[self.m.origin.site_id]
+        newest = self.track.newest
+        if newest is None or haversine_km(newest[1], newest[2], *origin) <= self.c.site_radius_km:
+            return None  # (still) at the origin
         previous: Fix | None = None
         for fix in self.track.fixes:
             if haversine_km(fix[1], fix[2], *origin) > self.c.site_radius_km:
@@ -162,7 +165,9 @@ class _Estimator:
         fixes = [f for f in self.track.fixes if f[0] >= since]
         if not fixes:
             return None
-        site = fixes[0]
+        site, newest = fixes[0], fixes[-1]
+        if haversine_km(newest[1], newest[2], site[1], site[2]) <= self.c.site_radius_km:
+            return None
         for fix in fixes[1:]:
             if haversine_km(fix[1], fix[2], site[1], site[2]) > self.c.site_radius_km:
                 return fix[0]
@@ -188,7 +193,9 @@ class _Estimator:
         fixes = [f for f in self.track.fixes if f[0] >= since]
         if not fixes:
             return None, None
-        site = fixes[0]
+        site, newest = fixes[0], fixes[-1]
+        if haversine_km(newest[1], newest[2], site[1], site[2]) <= self.c.site_radius_km:
+            return None, site
         previous = site
         for fix in fixes[1:]:
             if haversine_km(fix[1], fix[2], site[1], site[2]) > self.c.site_radius_km:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from bisect import insort
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,9 +72,10 @@ class Track:
         fixes = self.fixes
         if len(fixes) >= max_fixes and t <= fixes[0][0]:
             return
-        if any(f[0] == t for f in fixes):
-            return
-        insort(fixes, (t, lat, lon))
+        at = bisect_left(fixes, t, key=lambda f: f[0])
+        if at < len(fixes) and fixes[at][0] == t:
+            return  # one fix per reading time
+        fixes.insert(at, (t, lat, lon))
         if len(fixes) > max_fixes:
             del fixes[0]
 
