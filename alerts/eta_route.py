@@ -177,7 +177,8 @@ class _Estimator:
         """When the shipment took off on air ``leg``, if readings say it is flying.
 
         Loggers go to flight mode in the air: readings without a fix after the scheduled
-        departure, the newest fix being older, mean airborne since about that fix.
+        departure, the newest fix being older, mean airborne: since the newest fix, but not
+        before the flight's scheduled departure (plus the usual slip), nor after now.
         """
         last = self.track.last_t
         if last is None or last <= since or leg.dep is None or last < leg.dep:
@@ -185,7 +186,10 @@ class _Estimator:
         newest = self.track.newest
         if newest is not None and newest[0] >= last:
             return None  # the newest reading has a fix: still on the ground
-        return since if newest is None else max(since, newest[0])
+        took_off = max(since, leg.dep + self.c.departure_slip_s)
+        if newest is not None:
+            took_off = max(took_off, newest[0])
+        return min(took_off, last)
 
     def _transfer_departure(self, since: float) -> tuple[float | None, Fix | None]:
         """When the shipment left the site it reached at ``since`` (by fixes), and where that
