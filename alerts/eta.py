@@ -87,8 +87,9 @@ class EtaState:
         )
 
     def findings(self) -> list[Finding]:
-        """Every ETA finding still known (for a complete reconciliation)."""
-        return [*self.closed, *self.open.values()]
+        """Copies of every ETA finding still known (for a complete reconciliation; copies,
+        because the open ones keep changing and the lifecycle remembers what it was given)."""
+        return [replace(f) for f in (*self.closed, *self.open.values())]
 
     def to_dict(self) -> dict[str, Any]:
         """Compact JSON form."""
