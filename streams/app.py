@@ -56,6 +56,8 @@ def create_app(settings: Settings, role: Role = "all", *, web_port: int | None =
         web_host="127.0.0.1",
         broker_commit_every=1000,
         broker_commit_interval=1.0,
+        broker_session_timeout=settings.stream.session_timeout_seconds,
+        broker_heartbeat_interval=min(3.0, settings.stream.session_timeout_seconds / 3),
         stream_buffer_maxsize=20_000,
         producer_linger_ms=5,
         producer_max_batch_size=256 * 1024,

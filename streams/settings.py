@@ -62,6 +62,9 @@ class StreamSettings(BaseModel):
         default=20_000, ge=1, description="checkpoint sooner once this many events wait"
     )
     tick_seconds: float = Field(default=5.0, gt=0, description="how often the live timer runs")
+    session_timeout_seconds: float = Field(
+        default=10.0, ge=6.0, description="a worker silent this long loses its partitions"
+    )
     silence_timer: bool = Field(
         default=True,
         description="live timer raises logger_silent for ongoing silence by the wall clock "
@@ -76,6 +79,9 @@ class DeliverySettings(BaseModel):
         default=None, description="YAML or JSON file of webhook subscribers"
     )
     coalesce_s: float = Field(default=0.2, ge=0, description="updates within this window merge")
+    http_client: Literal["aiohttp", "httpx"] = Field(
+        default="aiohttp", description="HTTP client library of the sender"
+    )
     timeout_s: float = Field(default=5.0, gt=0, description="per request, connect to last byte")
     concurrency: int = Field(default=8, ge=1, description="requests in flight per endpoint")
     max_attempts: int = Field(default=12, ge=1)
