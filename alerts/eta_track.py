@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 __all__ = ["EARTH_RADIUS_KM", "Fix", "Track", "haversine_km"]
@@ -19,8 +20,10 @@ _HALF_RAD = math.pi / 360.0
 _RAD = math.pi / 180.0
 
 
+@lru_cache(maxsize=1 << 16)
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance between two points in kilometres."""
+    """Great-circle distance between two points in kilometres (memoised: the same recent
+    fixes are measured again at every refresh)."""
     a = (
         _sin((lat2 - lat1) * _HALF_RAD) ** 2
         + _cos(lat1 * _RAD) * _cos(lat2 * _RAD) * _sin((lon2 - lon1) * _HALF_RAD) ** 2
