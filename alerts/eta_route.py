@@ -78,6 +78,37 @@ def estimate(
     return _Estimator(manifest, track, custody, config, now).run()
 
 
+_Plan = tuple[dict[str, tuple[float, float]], list[_Leg]]
+
+
+def _plan(manifest: ShipmentManifest) -> _Plan:
+    """Site coordinates and legs of a manifest (cached by identity: not per-event work)."""
+    cached = _PLANS.get(id(manifest))
+    if cached is not None and cached[0] is manifest:
+        return cached[1]
+    coords = {
+        manifest.origin.site_id: (manifest.origin.lat, manifest.origin.lon),
+        manifest.destination.site_id: (manifest.destination.lat, manifest.destination.lon),
+    }
+    legs = [
+        _Leg(
+            leg.mode,
+            leg.from_site,
+            leg.to_site,
+            leg.scheduled_departure.timestamp(),
+            leg.scheduled_arrival.timestamp(),
+        )
+        for leg in manifest.legs
+    ] or [_Leg("road", manifest.origin.site_id, manifest.destination.site_id, None, None)]
+    if len(_PLANS) > 4096:
+        _PLANS.clear()
+    _PLANS[id(manifest)] = (manifest, (coords, legs))
+    return coords, legs
+
+
+_PLANS: dict[int, tuple[ShipmentManifest, _Plan]] = {}
+
+
 class _Estimator:
     def __init__(
         self,
@@ -91,20 +122,7 @@ class _Estimator:
         self.track = track
         self.c = config
         self.now = now
-        self.coords: dict[str, tuple[float, float]] = {
-            manifest.origin.site_id: (manifest.origin.lat, manifest.origin.lon),
-            manifest.destination.site_id: (manifest.destination.lat, manifest.destination.lon),
-        }
-        self.legs = [
-            _Leg(
-                leg.mode,
-                leg.from_site,
-                leg.to_site,
-                leg.scheduled_departure.timestamp(),
-                leg.scheduled_arrival.timestamp(),
-            )
-            for leg in manifest.legs
-        ] or [_Leg("road", manifest.origin.site_id, manifest.destination.site_id, None, None)]
+        self.coords, self.legs = _plan(manifest)
         self.custody = custody
         self.var = 0.0
         self.extra90 = 0.0
@@ -114,20 +132,15 @@ class _Estimator:
     def _arrivals(self) -> dict[int, float]:
         """Leg index -> first time the shipment was seen at that leg's ``to_site``."""
         departed = next((e.t for e in self.custody if e.step == "departing"), None)
-        found: dict[int, float] = {}
-        for i, leg in enumerate(self.legs):
-            t = next(
-                (
-                    e.t
-                    for e in self.custody
-                    if e.step in ARRIVAL_STEPS
-                    and leg.to_site in (e.site_id, e.to_id)
-                    and (departed is None or e.t >= departed)
-                ),
-                None,
-            )
-            if t is not None:
-                found[i] = t
+        first_at: dict[str, float] = {}
+        for e in self.custody:  # sorted by time: the first scan at each site
+            if e.step in ARRIVAL_STEPS and (departed is None or e.t >= departed):
+                for site in (e.site_id, e.to_id):
+                    if site is not None and site not in first_at:
+                        first_at[site] = e.t
+        found = {
+            i: first_at[leg.to_site] for i, leg in enumerate(self.legs) if leg.to_site in first_at
+        }
         dest = self.coords[self.m.destination.site_id]
         origin = self.coords[self.m.origin.site_id]
         last = len(self.legs) - 1
