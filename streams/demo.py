@@ -1,12 +1,20 @@
-"""The demo: local Kafka, workers, a simulated fleet streamed through them, and the warehouse counts."""
+"""The demo: a simulated regional network streamed through local Kafka, workers, warehouse,
+webhooks to a reference receiver, then a scored summary against the simulator's truth."""
 
 from __future__ import annotations
 
+import base64
+import json
+import os
+import secrets
+import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from rich.console import Console
@@ -14,25 +22,31 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from schemas.errors import CryotraceError
 from schemas.recording import RecordingLine, read_recording
-from streams.app import SINK_SUFFIX
+from streams.app import DELIVER_SUFFIX, SINK_SUFFIX
 from streams.infra.kafka import LocalKafka
 from streams.kafka_clients import ensure_topics
 from streams.lag import group_lag
 from streams.produce import produce_lines
+from streams.scoring.report import score_run
 from streams.settings import Settings
 from streams.supervise import WorkerProcess, wait_until
+from streams.testing import read_topic
 from streams.topics import INPUT_TOPICS, Topic, topic_name
+
+SECRET_ENV = "CRYOTRACE_DEMO_WEBHOOK_SECRET"  # noqa: S105 - the variable name, not a secret
+"""The demo's webhook secret lives only in this variable of the demo's children."""
 
 
 @dataclass
 class DemoOptions:
     """What the demo simulates and how many workers it runs."""
 
-    shipments: int = 20
+    shipments: int = 200
     seed: int = 7
     workers: int = 2
-    timeout_s: float = 600.0
+    timeout_s: float = 900.0
     workdir: Path = Path("data/demo")
+    webhooks: bool = True
 
 
 @dataclass
@@ -42,6 +56,11 @@ class DemoResult:
     produced: int = 0
     seconds: float = 0.0
     table_counts: dict[str, int] = field(default_factory=dict)
+    score: dict[str, Any] = field(default_factory=dict)
+    alerts_by_type: dict[str, int] = field(default_factory=dict)
+    dead_letters: int = 0
+    webhooks_received: int = 0
+    web_ports: list[int] = field(default_factory=list)
 
 
 def ensure_kafka(settings: Settings, console: Console) -> None:
@@ -57,16 +76,23 @@ def ensure_kafka(settings: Settings, console: Console) -> None:
     local.up()
 
 
-def simulate(options: DemoOptions) -> list[RecordingLine]:
-    """A simulated fleet from ``cryotrace simulate`` (deterministic for a seed)."""
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "streams.cli", *args]
+
+
+def simulate(options: DemoOptions) -> tuple[list[RecordingLine], dict[str, Any]]:
+    """A simulated fleet from ``cryotrace simulate`` (deterministic for a seed) and its truth."""
     options.workdir.mkdir(parents=True, exist_ok=True)
     recording = options.workdir / "recording.jsonl"
     truth = options.workdir / "truth.json"
     done = subprocess.run(  # noqa: S603 - our own CLI with fixed arguments
-        [
-            sys.executable,
-            "-m",
-            "streams.cli",
+        _cli(
             "simulate",
             "--shipments",
             str(options.shipments),
@@ -76,14 +102,46 @@ def simulate(options: DemoOptions) -> list[RecordingLine]:
             str(recording),
             "--truth",
             str(truth),
-        ],
+        ),
         capture_output=True,
         text=True,
         check=False,
     )
     if done.returncode != 0:
         raise CryotraceError(f"cryotrace simulate failed: {done.stderr[-2000:]}")
-    return list(read_recording(recording))
+    return list(read_recording(recording)), json.loads(truth.read_text())
+
+
+def _subscriptions(options: DemoOptions, lines: list[RecordingLine]) -> Path:
+    """One subscriber per hospital of the simulated network, all on the reference receiver."""
+    hospitals = sorted(
+        {
+            site["site_id"]
+            for line in lines
+            if line.topic == "shipments" and line.value
+            for site in (line.value.get("origin", {}), line.value.get("destination", {}))
+            if site.get("role") == "hospital"
+        }
+    )
+    path = options.workdir / "subscriptions.json"
+    path.write_text(
+        json.dumps(
+            {
+                "subscribers": [
+                    {
+                        "id": f"hospital-{site.lower()}",
+                        "url": "http://127.0.0.1:{port}/hooks/" + site,
+                        "secret_env": SECRET_ENV,
+                        "sites": [site],
+                        "min_severity": "warning",
+                    }
+                    for site in hospitals
+                ]
+            },
+            indent=2,
+        )
+    )
+    return path
 
 
 def warehouse_counts(url: str) -> dict[str, int]:
@@ -109,20 +167,47 @@ def run_demo(settings: Settings, options: DemoOptions, console: Console) -> Demo
     """Run the whole demo; every child process is stopped on the way out (Ctrl-C included)."""
     started = time.monotonic()
     result = DemoResult()
+    # A recorded week replays far faster than the wall clock: the live silence timer is off,
+    # and the timer settles alerts held back by late bursts every second.
+    settings = settings.model_copy(
+        update={
+            "stream": settings.stream.model_copy(
+                update={"silence_timer": False, "tick_seconds": 1.0}
+            )
+        }
+    )
     ensure_kafka(settings, console)
     ensure_topics(settings)
-    lines = simulate(options)
+    lines, truth = simulate(options)
     logs = options.workdir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    workers: list[WorkerProcess] = []
+    received = options.workdir / "webhooks-received.jsonl"
+    received.unlink(missing_ok=True)
+    children: list[WorkerProcess | subprocess.Popen[bytes]] = []
+    groups = [
+        ("stream workers", settings.app_id, [topic_name(settings, t) for t in INPUT_TOPICS]),
+        ("warehouse sink", settings.app_id + SINK_SUFFIX, [topic_name(settings, t) for t in Topic]),
+    ]
     try:
-        workers.extend(
-            WorkerProcess(settings, "process", logs / f"worker-{index}.log")
-            for index in range(options.workers)
-        )
-        workers.append(WorkerProcess(settings, "sink", logs / "sink.log"))
+        result.web_ports = [_free_port() for _ in range(options.workers)]
+        for index, port in enumerate(result.web_ports):
+            children.append(
+                WorkerProcess(settings, "process", logs / f"worker-{index}.log", web_port=port)
+            )
+        children.append(WorkerProcess(settings, "sink", logs / "sink.log"))
+        if options.webhooks:
+            children.extend(_start_webhooks(settings, options, lines, logs, received))
+            groups.append(
+                (
+                    "webhook delivery",
+                    settings.app_id + DELIVER_SUFFIX,
+                    [topic_name(settings, Topic.ALERTS)],
+                )
+            )
         console.print(
-            f"{options.workers} stream workers and 1 warehouse sink started (logs in {logs})"
+            f"{options.workers} stream workers, 1 warehouse sink"
+            + (", 1 webhook deliverer and a reference receiver" if options.webhooks else "")
+            + f" started (logs in {logs})"
         )
         with Progress(
             TextColumn("{task.description}"),
@@ -130,41 +215,117 @@ def run_demo(settings: Settings, options: DemoOptions, console: Console) -> Demo
             MofNCompleteColumn(),
             TimeElapsedColumn(),
             console=console,
-            transient=False,
         ) as progress:
-            task = progress.add_task("producing", total=len(lines))
+            task = progress.add_task(f"streaming {options.shipments} shipments", total=len(lines))
             result.produced = produce_lines(
-                lines,
-                settings=settings,
-                on_progress=lambda n: progress.update(task, completed=n),
+                lines, settings=settings, on_progress=lambda n: progress.update(task, completed=n)
             )
-            progress.update(task, completed=result.produced, description="produced")
-            _wait_for_pipeline(settings, workers, options.timeout_s, progress)
+            progress.update(task, completed=result.produced)
+            _wait_for(settings, children, groups, options.timeout_s, progress)
+        _score(settings, options, truth, result)
+        if options.webhooks:
+            wait_until(
+                lambda: _received(received) > 0 or not result.alerts_by_type,
+                60,
+                "the first webhooks at the receiver",
+            )
     finally:
-        for worker in workers:
-            worker.stop()
+        for child in children:
+            if isinstance(child, WorkerProcess):
+                child.stop()
+            else:
+                child.terminate()
+                child.wait(30)
+    result.webhooks_received = _received(received)
     result.table_counts = warehouse_counts(settings.warehouse.url)
     result.seconds = time.monotonic() - started
     return result
 
 
-def _wait_for_pipeline(
-    settings: Settings, workers: list[WorkerProcess], timeout: float, progress: Progress
-) -> None:
-    inputs = [topic_name(settings, t) for t in INPUT_TOPICS]
-    everything = [topic_name(settings, t) for t in Topic]
-    stages = (
-        ("stream workers", settings.app_id, inputs),
-        ("warehouse sink", settings.app_id + SINK_SUFFIX, everything),
+def _start_webhooks(
+    settings: Settings,
+    options: DemoOptions,
+    lines: list[RecordingLine],
+    logs: Path,
+    received: Path,
+) -> list[WorkerProcess | subprocess.Popen[bytes]]:
+    secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+    port = _free_port()
+    path = _subscriptions(options, lines)
+    path.write_text(path.read_text().replace("{port}", str(port)))
+    env = {**os.environ, SECRET_ENV: secret}
+    with (logs / "receiver.log").open("ab") as out:
+        receiver = subprocess.Popen(  # noqa: S603 - our own CLI
+            _cli(
+                "webhook-receiver",
+                "--port",
+                str(port),
+                "--secret-env",
+                SECRET_ENV,
+                "--store",
+                str(received),
+            ),
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    deliverer = WorkerProcess(
+        settings,
+        "deliver",
+        logs / "deliver.log",
+        extra_env={SECRET_ENV: secret, "CRYOTRACE_SUBSCRIPTIONS": str(path)},
     )
-    for label, group, topics in stages:
+    return [receiver, deliverer]
+
+
+def _received(path: Path) -> int:
+    if not path.exists():
+        return 0
+    return sum(1 for line in path.read_text().splitlines() if line.strip())
+
+
+def _wait_for(
+    settings: Settings,
+    children: list[WorkerProcess | subprocess.Popen[bytes]],
+    groups: list[tuple[str, str, list[str]]],
+    timeout: float,
+    progress: Progress,
+) -> None:
+    def check_alive() -> None:
+        for child in children:
+            if isinstance(child, WorkerProcess) and not child.alive():
+                raise CryotraceError(f"a worker exited early; see {child.log_path}")
+            if isinstance(child, subprocess.Popen) and child.poll() is not None:
+                raise CryotraceError("the webhook receiver exited early")
+
+    for label, group, topics in groups:
         task = progress.add_task(f"waiting for {label}", total=None)
 
         def caught_up(group: str = group, topics: list[str] = topics) -> bool:
-            dead = [w for w in workers if not w.alive()]
-            if dead:
-                raise CryotraceError(f"a worker exited early; see {dead[0].log_path}")
+            check_alive()
             return group_lag(settings, group, topics) == 0
 
         wait_until(caught_up, timeout, f"{label} to catch up", interval=0.5)
         progress.update(task, total=1, completed=1, description=f"{label} caught up")
+
+
+def _score(
+    settings: Settings, options: DemoOptions, truth: dict[str, Any], result: DemoResult
+) -> None:
+    """Export the live alerts, ETA updates and dead letters, and score them against the truth."""
+    live = options.workdir / "live"
+    live.mkdir(parents=True, exist_ok=True)
+    alerts = read_topic(settings, Topic.ALERTS)
+    (live / "alerts.jsonl").write_bytes(b"".join(v + b"\n" for v in alerts))
+    eta = read_topic(settings, Topic.ETA)
+    (live / "eta.jsonl").write_bytes(b"".join(v + b"\n" for v in eta))
+    result.dead_letters = len(read_topic(settings, Topic.DEADLETTER))
+    latest: dict[str, dict[str, Any]] = {}
+    for value in alerts:
+        alert = json.loads(value)
+        known = latest.get(alert["alert_id"])
+        if known is None or alert["version"] >= known["version"]:
+            latest[alert["alert_id"]] = alert
+    result.alerts_by_type = dict(sorted(Counter(a["type"] for a in latest.values()).items()))
+    result.score = score_run(truth, live)

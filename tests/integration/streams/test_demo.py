@@ -30,7 +30,7 @@ def test_demo_streams_a_fleet_into_the_warehouse(
             "streams.cli",
             "demo",
             "--shipments",
-            "6",
+            "12",
             "--workdir",
             str(workdir),
             "--json",
@@ -58,6 +58,12 @@ def test_demo_streams_a_fleet_into_the_warehouse(
         shipments = conn.execute(sa.text("SELECT count(*) FROM shipments")).scalar()
     engine.dispose()
     assert stored == expected_readings
-    assert shipments == 6
+    assert shipments == 12
     assert summary["warehouse"]["readings"] == len(expected_readings)
     assert summary["produced"] == sum(1 for _ in read_recording(workdir / "recording.jsonl"))
+    # scored against the simulator's truth, with webhooks verified by the reference receiver
+    assert summary["score"]["overall"]["precision"] == 1.0
+    assert summary["alerts_by_type"]
+    assert summary["webhooks_received"] > 0
+    assert summary["warehouse"]["webhook_deliveries"] >= summary["webhooks_received"]
+    assert summary["dashboard"].startswith("cryotrace dashboard --warehouse ")
