@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from schemas.base import WireModel
 from schemas.timestamps import Timestamp
@@ -32,22 +32,35 @@ DEADLETTER_REASONS: frozenset[str] = frozenset(
 processor, the rest by decode; ``internal_error`` means a bug in cryotrace, never bad input."""
 
 
+def _printable(text: str) -> str:
+    """Text that encodes as UTF-8: unpaired surrogates (from ``\\ud800`` escapes) become ``?``."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+Text = Annotated[str, AfterValidator(_printable)]
+"""A string a dead letter can always serialise, whatever the bad input quoted."""
+
+
 class FieldError(WireModel):
     """One validation problem: where (dotted path), what and its machine-readable type."""
 
-    loc: str
-    msg: str
-    type: str
+    loc: Text
+    msg: Text
+    type: Text
 
 
 class DeadLetter(WireModel):
     """An input routed to the dead-letter topic instead of being processed."""
 
-    reason: Annotated[str, Field(min_length=1)]
+    reason: Annotated[Text, Field(min_length=1)]
     errors: list[FieldError] = Field(default_factory=list)
-    source_topic: str
+    source_topic: Text
     partition: int | None = None
     offset: int | None = None
-    key: str | None = None
-    raw: str
+    key: Text | None = None
+    raw: Text
     received_at: Timestamp

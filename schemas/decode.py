@@ -73,6 +73,11 @@ class _Rejected(Exception):
 _NOT_UTF8: Final = [FieldError(loc="", msg="payload is not valid UTF-8", type="not_utf8")]
 
 
+_SURROGATES: Final = [
+    FieldError(loc="", msg="payload escapes unpaired UTF-16 surrogates", type="not_utf8")
+]
+
+
 _TOO_LARGE: Final = [
     FieldError(loc="", msg=f"payload is over {MAX_PAYLOAD_BYTES} bytes", type="too_large")
 ]
@@ -110,8 +115,9 @@ def _parse_json(payload: bytes | str) -> Any:
     """Parse JSON with orjson, falling back to the standard library for what orjson refuses."""
     try:
         return orjson.loads(payload)
-    except orjson.JSONDecodeError:
-        pass
+    except orjson.JSONDecodeError as exc:
+        if "surrogate" in str(exc):  # "\ud800"-style escapes: no valid Unicode text
+            raise _Rejected("not_utf8", _SURROGATES) from None
     if isinstance(payload, bytes):
         try:
             text = payload.decode("utf-8")
