@@ -21,12 +21,35 @@ from streams.settings import Settings
 from streams.topics import Topic, topic_name
 from streams.wire import encode, shipment_key
 
-__all__ = ["OUTBOX_TABLE", "SITES_TABLE", "register_delivery"]
+__all__ = ["OUTBOX_TABLE", "SITES_TABLE", "register_delivery", "shorten_fetch_wait"]
 
 log = structlog.get_logger(__name__)
 
 OUTBOX_TABLE = "webhook-outbox"
 SITES_TABLE = "webhook-sites"
+FETCH_MAX_WAIT_MS = 100
+"""Faust hard-codes aiokafka's ``fetch_max_wait_ms`` at 1500: a partition whose records were
+just consumed waits for the fetch already in flight for the others, up to that long. For
+alert-to-webhook latency the delivery worker asks the broker to answer within 100 ms."""
+
+
+def shorten_fetch_wait(max_wait_ms: int = FETCH_MAX_WAIT_MS) -> None:
+    """Make Faust's worker consumers use ``max_wait_ms`` (idempotent; process-wide)."""
+    from faust.transport.drivers import aiokafka as driver
+
+    thread = driver.AIOKafkaConsumerThread
+    if getattr(thread, "_cryotrace_fetch_wait", None) == max_wait_ms:
+        return
+    original = getattr(thread, "_cryotrace_original_create", thread._create_worker_consumer)
+
+    def create(self: Any, transport: Any) -> Any:
+        consumer = original(self, transport)
+        consumer._fetch_max_wait_ms = max_wait_ms
+        return consumer
+
+    thread._cryotrace_original_create = original  # type: ignore[attr-defined]
+    thread._cryotrace_fetch_wait = max_wait_ms  # type: ignore[attr-defined]
+    thread._create_worker_consumer = create  # type: ignore[method-assign]
 
 
 def register_delivery(
@@ -44,6 +67,7 @@ def register_delivery(
     subscriptions = load_subscriptions(path)
     # httpx logs every request URL at INFO; an endpoint URL may carry a token
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    shorten_fetch_wait()
     secrets = resolve_secrets(subscriptions, os.environ if environ is None else environ)
 
     def table(name: str) -> Any:
@@ -99,8 +123,14 @@ def register_delivery(
                     service.ingest_alert(message.value, message.partition)
                 else:
                     service.ingest_manifest(message.value, message.partition)
+            await service.durable()
             for event in events:
                 await stream.ack(event)
+
+    @app.on_before_shutdown.connect  # type: ignore[arg-type]  # mode's signal API is untyped
+    async def stop_delivery(app: faust.App, **kwargs: Any) -> None:
+        """Before Faust flushes its producer: stop sending, write the outbox."""
+        await service.stop()
 
     @app.task  # type: ignore[untyped-decorator]  # faust's decorator is untyped
     async def dispatch() -> None:

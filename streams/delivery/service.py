@@ -27,7 +27,7 @@ from schemas.decode import Decoded, decode
 from schemas.manifest import ShipmentManifest
 from streams.delivery.lanes import Lane
 from streams.delivery.records import DeliveryAttempt
-from streams.delivery.sender import AttemptResult, WebhookSender
+from streams.delivery.sender import AttemptResult, make_sender
 from streams.delivery.store import OutboxStore, SitesStore, outbox_key
 from streams.settings import DeliverySettings
 
@@ -37,6 +37,8 @@ log = structlog.get_logger(__name__)
 
 MAX_PARKED_PER_SHIPMENT = 200
 HOUSEKEEPING_S = 5.0
+FLUSH_S = 0.2
+"""How often changed outbox entries reach the changelog (alerts are acked after that)."""
 UNDELIVERABLE = "webhook_undeliverable"
 
 
@@ -82,7 +84,8 @@ class DeliveryService:
         self.lanes = {
             s.id: Lane(
                 subscriber=s,
-                sender=WebhookSender(
+                sender=make_sender(
+                    settings.http_client,
                     s.url,
                     secrets[s.id],
                     timeout_s=s.timeout_s or settings.timeout_s,
@@ -103,6 +106,8 @@ class DeliveryService:
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._last_housekeeping = 0.0
+        self._flushed = asyncio.Event()
+        self._stopping = False
 
     # ---- intake (called from the agent, on the event loop, never awaits) ----
 
@@ -140,8 +145,8 @@ class DeliveryService:
         decided = route(self.subscribers, alert, sites)
         now = self._clock()
         for subscriber in decided.subscribers:
-            lane = self.lanes[subscriber.id]
-            if lane.disabled:
+            lane = self.lanes.get(subscriber.id)
+            if lane is None or lane.disabled:  # stopped, or the endpoint is gone
                 continue
             key = outbox_key(subscriber.id, alert.alert_id)
             before = self.store.get(key)
@@ -175,22 +180,50 @@ class DeliveryService:
     # ---- dispatch ----
 
     async def run(self) -> None:
-        """Work the lanes until cancelled."""
+        """Work the lanes and flush the outbox until :meth:`stop`."""
+        flusher = asyncio.create_task(self._flush_loop())
         try:
-            while True:
+            while not self._stopping:
                 delay = self._tick()
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=delay)
         finally:
-            await self.close()
+            flusher.cancel()
+            await self.stop()
 
-    async def close(self) -> None:
+    async def durable(self) -> None:
+        """Return once everything ingested so far is on the changelog (then ack it)."""
+        if self._stopping:
+            self.flush()
+            return
+        self._flushed.clear()
+        await self._flushed.wait()
+
+    async def _flush_loop(self) -> None:
+        while True:
+            await asyncio.sleep(FLUSH_S)
+            self.flush()
+
+    def flush(self) -> None:
+        """Changed outbox entries to the changelog; wakes :meth:`durable` waiters."""
+        self.store.flush()
+        self._flushed.set()
+
+    async def stop(self) -> None:
+        """Stop sending (attempts in flight are abandoned: their entries stay pending and
+        are retried by the next owner), write what changed, close the HTTP clients."""
+        if self._stopping and not self.lanes:
+            return
+        self._stopping = True
+        self._wake.set()
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
-        for lane in self.lanes.values():
+        self.flush()
+        lanes, self.lanes = self.lanes, {}
+        for lane in lanes.values():
             await lane.sender.aclose()
 
     def _tick(self) -> float:
@@ -231,6 +264,7 @@ class DeliveryService:
         """After start-up or a rebalance: the entries of the owned partitions, re-queued."""
         self._owned = owned
         self._generation += 1
+        self.store.flush()
         self.store.reload(owned)
         for lane in self.lanes.values():
             lane.clear()
@@ -274,6 +308,9 @@ class DeliveryService:
         started = self._clock()
         try:
             result = await lane.sender.send(msg_id, webhook_body(alert))
+        except asyncio.CancelledError:
+            lane.inflight.discard(key)
+            raise
         except Exception as exc:  # a bug, not the endpoint: count it as a failed attempt
             log.exception("webhooks.send_crashed", subscriber_id=subscriber_id)
             result = AttemptResult(None, f"internal: {type(exc).__name__}", 0.0)
@@ -306,24 +343,28 @@ class DeliveryService:
             error=result.error,
             duration_ms=result.duration_ms,
         )
-        (log.debug if outcome == "delivered" else log.info)(
-            "webhooks.attempt",
-            subscriber_id=subscriber_id,
-            webhook_id=msg_id,
-            attempt=attempt,
-            outcome=outcome,
-            status=result.status,
-            error=result.error,
-        )
+        if outcome != "delivered":  # every attempt is in the attempt records
+            (log.debug if outcome == "retrying" else log.warning)(
+                "webhooks.attempt",
+                subscriber_id=subscriber_id,
+                webhook_id=msg_id,
+                attempt=attempt,
+                outcome=outcome,
+                status=result.status,
+                error=result.error,
+            )
         if generation == self._generation:
             current = self.store.get(key)
             if current is not None:
                 self._settle(lane, key, current, alert.version, decision, now)
-        if decision.verdict in ("dead_letter", "gone"):
-            await self._dead_letter(alert, subscriber_id, attempt, result.error)
-        if decision.verdict == "gone":
-            await self._disable(lane)
-        await self.publisher.attempt(record)
+        try:
+            if decision.verdict in ("dead_letter", "gone"):
+                await self._dead_letter(alert, subscriber_id, attempt, result.error)
+            if decision.verdict == "gone":
+                await self._disable(lane)
+            await self.publisher.attempt(record)
+        except Exception:  # e.g. the producer stopping under us at shutdown
+            log.exception("webhooks.publish_failed", subscriber_id=subscriber_id)
         self._wake.set()
 
     def _settle(

@@ -29,18 +29,25 @@ def _key(kind: str, name: str) -> bytes:
 class OutboxStore:
     """Reads and writes the ``webhook-outbox`` Faust table (memory store, Kafka changelog).
 
-    Every write goes to the table and to its changelog partition, the partition of the
-    shipment the entry belongs to, so a restarted or rebalanced worker recovers exactly the
-    entries of the partitions it owns. Decoded entries are cached; :meth:`reload` rebuilds
-    the cache from the table after a recovery."""
+    Entries change in memory (:meth:`put`, :meth:`delete`) and reach the changelog on
+    :meth:`flush`, once per key however often it changed, in the partition of the shipment
+    the entry belongs to, so a restarted or rebalanced worker recovers exactly the entries of
+    the partitions it owns. An entry that became idle before it was ever written (delivered
+    between two flushes) is never written at all: the common healthy case costs no changelog
+    record. Offsets of alerts must be acknowledged only after the flush that follows their
+    intake. :meth:`reload` rebuilds the decoded entries from the table after a recovery."""
 
     def __init__(self, table: Any) -> None:
         self._table = table
         self._entries: dict[bytes, OutboxEntry] = {}
+        self._dirty: dict[bytes, int] = {}  # key -> partition
+        self._persisted: set[bytes] = set()
 
     def reload(self, partitions: set[int]) -> None:
         """Decode the entries of ``partitions`` (after start-up or a rebalance)."""
         self._entries = {}
+        self._dirty = {}
+        self._persisted = set()
         for key, raw in list(self._table.data.items()):
             if raw is None or not bytes(key).startswith(_OUTBOX.encode()):
                 continue
@@ -50,18 +57,36 @@ class OutboxStore:
                 continue
             if entry.partition in partitions:
                 self._entries[bytes(key)] = entry
+                self._persisted.add(bytes(key))
 
     def get(self, key: bytes) -> OutboxEntry | None:
         return self._entries.get(key)
 
     def put(self, key: bytes, entry: OutboxEntry) -> None:
         self._entries[key] = entry
-        self._write(entry.partition, key, entry.model_dump_json().encode())
+        self._dirty[key] = entry.partition
 
     def delete(self, key: bytes) -> None:
         entry = self._entries.pop(key, None)
         if entry is not None:
-            self._write(entry.partition, key, None)
+            self._dirty[key] = entry.partition
+
+    def flush(self) -> int:
+        """Write every changed entry to the changelog; returns the records written."""
+        written = 0
+        dirty, self._dirty = self._dirty, {}
+        for key, partition in dirty.items():
+            entry = self._entries.get(key)
+            if entry is None or (entry.alert is None and key not in self._persisted):
+                if key in self._persisted:
+                    self._write(partition, key, None)
+                    self._persisted.discard(key)
+                    written += 1
+                continue
+            self._write(entry.partition, key, entry.model_dump_json().encode())
+            self._persisted.add(key)
+            written += 1
+        return written
 
     def entries(self) -> Iterator[tuple[bytes, OutboxEntry]]:
         yield from list(self._entries.items())
