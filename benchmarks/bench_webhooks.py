@@ -1,14 +1,16 @@
 """Webhook delivery latency: alert produced to Kafka -> POST received, with one endpoint down.
 
     python benchmarks/bench_webhooks.py [--rate 1000] [--seconds 20] [--endpoints 20]
-        [--down hang|refuse] [--json]
+        [--down hang|refuse] [--down-scope site|all] [--json]
 
 A real delivery worker (``cryotrace worker --role deliver``) consumes the alerts topic of a
 fresh topic prefix on the local Kafka (``CRYOTRACE_KAFKA_BOOTSTRAP``, else the embedded
-broker). ``--endpoints`` healthy hospital endpoints (one site each, so every alert goes to
-exactly one of them) and one endpoint that subscribes to *every* alert but is down (``hang``:
+broker). ``--endpoints`` healthy hospital endpoints and one more that is down (``hang``:
 accepts the connection and never answers, so each attempt waits out the timeout; ``refuse``:
-nothing listens) run in a child process on 127.0.0.1. Each alert carries its send time in
+nothing listens) run in a child process on 127.0.0.1. Every endpoint is a hospital with one
+site and alerts are spread evenly over the sites, so the down one gets its share
+(``--down-scope site``) — or, with ``--down-scope all``, it subscribes to every alert (the
+worst case: each alert then also becomes a durable pending retry). Each alert carries its send time in
 ``details.sent_at``; the latency is the receiving endpoint's clock minus that (one machine,
 one clock). Prints p50/p90/p99/max over the healthy endpoints, the delivery rate and what the
 dead endpoint cost. Bounded: producing lasts ``--seconds``, draining at most 30 s more.
@@ -171,13 +173,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         {"id": name, "url": urls[name], "secret_env": "BENCH_SECRET", "sites": [f"SITE-{name}"]}
         for name in names
     ]
+    scope: dict[str, Any] = (
+        {"all_shipments": True} if args.down_scope == "all" else {"sites": ["SITE-down"]}
+    )
     subscribers.append(
         {
             "id": "down",
             "url": urls["down"],
             "secret_env": "BENCH_SECRET",
-            "all_shipments": True,
             "timeout_s": args.timeout_s,
+            **scope,
         }
     )
     subs = workdir / "subscriptions.yaml"
@@ -190,7 +195,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     producer = KafkaProducer(**kafka_python_config(settings.kafka), linger_ms=2, acks=1)
     shipments = [
-        (f"SHP-{name}-{k}", f"SITE-{name}") for name in names for k in range(SHIPMENTS_PER_SITE)
+        (f"SHP-{name}-{k}", f"SITE-{name}")
+        for name in [*names, "down"]
+        for k in range(SHIPMENTS_PER_SITE)
     ]
     for shipment, site in shipments:
         producer.send(
@@ -235,7 +242,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         produced_s = time.monotonic() - began
 
         deadline = time.monotonic() + 30
-        expected = total + len(names)
+        expected = sum(
+            1 for i in range(total) if not shipments[i % len(shipments)][0].startswith("SHP-down")
+        ) + len(names)
         while time.monotonic() < deadline and healthy_hits() < expected:
             time.sleep(0.5)
         parent.send("report")
@@ -253,7 +262,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "rate_produced_per_s": round(total / produced_s, 1),
         "healthy_endpoints": len(names),
         "down_endpoint": args.down,
+        "down_scope": args.down_scope,
         "down_requests": result["hits"]["down"],
+        "sent_to_healthy": expected - len(names),
         "delivered_to_healthy": received,
         "coalesce_s": args.coalesce_s,
         "partitions": args.partitions,
@@ -278,6 +289,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="how long to produce")
     parser.add_argument("--endpoints", type=int, default=20, help="healthy endpoints")
     parser.add_argument("--down", choices=["hang", "refuse"], default="hang")
+    parser.add_argument("--down-scope", choices=["site", "all"], default="site")
     parser.add_argument("--timeout-s", type=float, default=2.0, help="the down endpoint's timeout")
     parser.add_argument("--coalesce-s", type=float, default=0.2)
     parser.add_argument("--partitions", type=int, default=4)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
 import structlog
 from pydantic import ValidationError
 
@@ -12,7 +13,7 @@ from schemas.base import WireModel
 from schemas.timestamps import Timestamp
 from sinks.deliveries import DeliveryOutcome, WebhookDelivery
 
-__all__ = ["DeliveryAttempt", "delivery_records"]
+__all__ = ["AttemptBatch", "DeliveryAttempt", "delivery_records", "encode_attempts"]
 
 log = structlog.get_logger(__name__)
 
@@ -40,14 +41,33 @@ class DeliveryAttempt(WireModel):
         return WebhookDelivery(**self.model_dump())
 
 
+class AttemptBatch(WireModel):
+    """A deliveries-topic message: the attempts of one partition in one flush."""
+
+    attempts: list[DeliveryAttempt]
+
+
+def encode_attempts(records: list[DeliveryAttempt]) -> bytes:
+    """The message value of a batch of attempts."""
+    return orjson.dumps({"attempts": [r.model_dump(mode="json") for r in records]})
+
+
 def delivery_records(message: Any) -> Iterator[WebhookDelivery]:
-    """The ``webhook_deliveries`` row of one consumed deliveries-topic message."""
+    """The ``webhook_deliveries`` rows of one consumed deliveries-topic message (a batch
+    ``{"attempts": [...]}`` or a single attempt)."""
     try:
-        yield DeliveryAttempt.model_validate_json(message.value).to_row()
-    except ValidationError as exc:
+        raw = orjson.loads(message.value)
+        if isinstance(raw, dict) and "attempts" in raw:
+            batch = AttemptBatch.model_validate(raw).attempts
+        else:
+            batch = [DeliveryAttempt.model_validate(raw)]
+    except (orjson.JSONDecodeError, ValidationError) as exc:
         log.error(
             "sink.bad_delivery_record",
             topic=message.topic,
             offset=message.offset,
             error=str(exc)[:300],
         )
+        return
+    for attempt in batch:
+        yield attempt.to_row()

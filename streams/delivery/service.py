@@ -44,9 +44,10 @@ UNDELIVERABLE = "webhook_undeliverable"
 
 @dataclass(frozen=True)
 class Publisher:
-    """Where attempt records and dead letters go (Kafka topics in the worker)."""
+    """Where attempt records and dead letters go (Kafka topics in the worker). Attempt
+    records are published in batches, one per partition and flush."""
 
-    attempt: Callable[[DeliveryAttempt], Awaitable[None]]
+    attempts: Callable[[list[DeliveryAttempt]], Awaitable[None]]
     dead_letter: Callable[[DeadLetter], Awaitable[None]]
 
 
@@ -107,6 +108,7 @@ class DeliveryService:
         self._tasks: set[asyncio.Task[None]] = set()
         self._last_housekeeping = 0.0
         self._flushed = asyncio.Event()
+        self._records: dict[int, list[DeliveryAttempt]] = {}
         self._stopping = False
 
     # ---- intake (called from the agent, on the event loop, never awaits) ----
@@ -204,11 +206,20 @@ class DeliveryService:
         while True:
             await asyncio.sleep(FLUSH_S)
             self.flush()
+            await self._publish_records()
 
     def flush(self) -> None:
         """Changed outbox entries to the changelog; wakes :meth:`durable` waiters."""
         self.store.flush()
         self._flushed.set()
+
+    async def _publish_records(self) -> None:
+        records, self._records = self._records, {}
+        for batch in records.values():
+            try:
+                await self.publisher.attempts(batch)
+            except Exception:  # e.g. the producer stopping under us at shutdown
+                log.exception("webhooks.publish_failed", records=len(batch))
 
     async def stop(self) -> None:
         """Stop sending (attempts in flight are abandoned: their entries stay pending and
@@ -222,6 +233,7 @@ class DeliveryService:
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         self.flush()
+        await self._publish_records()
         lanes, self.lanes = self.lanes, {}
         for lane in lanes.values():
             await lane.sender.aclose()
@@ -343,8 +355,8 @@ class DeliveryService:
             error=result.error,
             duration_ms=result.duration_ms,
         )
-        if outcome != "delivered":  # every attempt is in the attempt records
-            (log.debug if outcome == "retrying" else log.warning)(
+        if outcome not in ("delivered", "retrying"):  # every attempt is in the records
+            log.warning(
                 "webhooks.attempt",
                 subscriber_id=subscriber_id,
                 webhook_id=msg_id,
@@ -353,6 +365,7 @@ class DeliveryService:
                 status=result.status,
                 error=result.error,
             )
+        self._records.setdefault(entry.partition, []).append(record)
         if generation == self._generation:
             current = self.store.get(key)
             if current is not None:
@@ -362,7 +375,6 @@ class DeliveryService:
                 await self._dead_letter(alert, subscriber_id, attempt, result.error)
             if decision.verdict == "gone":
                 await self._disable(lane)
-            await self.publisher.attempt(record)
         except Exception:  # e.g. the producer stopping under us at shutdown
             log.exception("webhooks.publish_failed", subscriber_id=subscriber_id)
         self._wake.set()

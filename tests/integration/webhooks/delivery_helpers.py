@@ -13,7 +13,7 @@ import yaml
 from alerts.webhooks.signing import WebhookSecret
 from schemas.alert import Alert
 from schemas.deadletter import DeadLetter
-from streams.delivery.records import DeliveryAttempt
+from streams.delivery.records import AttemptBatch, DeliveryAttempt
 from streams.delivery.testing import ScriptedEndpoint
 from streams.settings import Settings
 from streams.testing import WorkerProcess, read_topic
@@ -87,7 +87,12 @@ def alert_bytes(a: Alert) -> tuple[str, bytes]:
 
 
 def attempts(settings: Settings) -> list[DeliveryAttempt]:
-    return [DeliveryAttempt.model_validate_json(v) for v in read_topic(settings, Topic.DELIVERIES)]
+    """Every attempt record on the deliveries topic, in order per partition."""
+    return [
+        attempt
+        for value in read_topic(settings, Topic.DELIVERIES)
+        for attempt in AttemptBatch.model_validate_json(value).attempts
+    ]
 
 
 def dead_letters(settings: Settings) -> list[DeadLetter]:
