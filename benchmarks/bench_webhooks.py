@@ -208,7 +208,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     producer.flush()
     alerts_topic = topic_name(settings, Topic.ALERTS)
 
-    worker = WorkerProcess(settings, "deliver", workdir / "worker.log", env)
+    workers = [
+        WorkerProcess(settings, "deliver", workdir / f"worker-{n}.log", env)
+        for n in range(args.workers)
+    ]
     try:
         # warm-up: one alert per healthy endpoint, until each has one (the worker is ready)
         warm = [shipments[i * SHIPMENTS_PER_SITE] for i in range(len(names))]
@@ -217,8 +220,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         producer.flush()
 
         def healthy_hits() -> int:
-            if not worker.alive():
-                raise RuntimeError(f"worker exited; see {worker.log_path}")
+            for worker in workers:
+                if not worker.alive():
+                    raise RuntimeError(f"worker exited; see {worker.log_path}")
             parent.send("count")
             return int(parent.recv())
 
@@ -250,7 +254,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         parent.send("report")
         result = parent.recv()
     finally:
-        worker.stop(30)
+        for worker in workers:
+            worker.stop(30)
         producer.close()
         server.terminate()
 
@@ -268,6 +273,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "delivered_to_healthy": received,
         "coalesce_s": args.coalesce_s,
         "partitions": args.partitions,
+        "delivery_workers": args.workers,
     }
     if latencies:
         ms = [v * 1000 for v in latencies]
@@ -293,6 +299,7 @@ def main() -> int:
     parser.add_argument("--timeout-s", type=float, default=2.0, help="the down endpoint's timeout")
     parser.add_argument("--coalesce-s", type=float, default=0.2)
     parser.add_argument("--partitions", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=1, help="delivery worker processes")
     parser.add_argument("--json", action="store_true", help="one JSON object instead of text")
     args = parser.parse_args()
     figures = run(args)

@@ -116,8 +116,9 @@ def register_delivery(
 
     @app.agent(source, name="deliver")
     async def deliver(stream: faust.StreamT[bytes]) -> None:
-        """Alerts become outbox entries (on the changelog) before their offsets are acked;
-        the HTTP work happens in the dispatcher, so consuming never waits on an endpoint."""
+        """Alerts become outbox entries, acked once those are on the changelog (the next
+        flush); the HTTP work happens in the dispatcher: consuming never waits on an
+        endpoint, nor on the changelog."""
         async for events in stream.noack_take(  # type: ignore[attr-defined]
             settings.stream.batch_max, within=settings.stream.batch_seconds
         ):
@@ -129,9 +130,12 @@ def register_delivery(
                     service.ingest_alert(message.value, message.partition)
                 else:
                     service.ingest_manifest(message.value, message.partition)
-            await service.durable()
-            for event in events:
-                await stream.ack(event)
+
+            async def ack(events: list[Any] = events) -> None:
+                for event in events:
+                    await stream.ack(event)
+
+            service.after_flush(ack)
 
     @app.on_before_shutdown.connect  # type: ignore[arg-type]  # mode's signal API is untyped
     async def stop_delivery(app: faust.App, **kwargs: Any) -> None:

@@ -107,7 +107,7 @@ class DeliveryService:
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._last_housekeeping = 0.0
-        self._flushed = asyncio.Event()
+        self._after_flush: list[Callable[[], Awaitable[None]]] = []
         self._records: dict[int, list[DeliveryAttempt]] = {}
         self._stopping = False
 
@@ -194,24 +194,23 @@ class DeliveryService:
             flusher.cancel()
             await self.stop()
 
-    async def durable(self) -> None:
-        """Return once everything ingested so far is on the changelog (then ack it)."""
-        if self._stopping:
-            self.flush()
-            return
-        self._flushed.clear()
-        await self._flushed.wait()
+    def after_flush(self, callback: Callable[[], Awaitable[None]]) -> None:
+        """Run ``callback`` once what was ingested so far is on the changelog (the agent
+        acknowledges the alerts' offsets there, without ever waiting for it)."""
+        self._after_flush.append(callback)
 
     async def _flush_loop(self) -> None:
         while True:
             await asyncio.sleep(FLUSH_S)
-            self.flush()
+            await self.flush()
             await self._publish_records()
 
-    def flush(self) -> None:
-        """Changed outbox entries to the changelog; wakes :meth:`durable` waiters."""
+    async def flush(self) -> None:
+        """Changed outbox entries to the changelog, then the callbacks waiting for it."""
+        callbacks, self._after_flush = self._after_flush, []
         self.store.flush()
-        self._flushed.set()
+        for callback in callbacks:
+            await callback()
 
     async def _publish_records(self) -> None:
         records, self._records = self._records, {}
@@ -232,7 +231,7 @@ class DeliveryService:
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
-        self.flush()
+        await self.flush()
         await self._publish_records()
         lanes, self.lanes = self.lanes, {}
         for lane in lanes.values():
