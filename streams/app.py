@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 import faust
 
+from streams.consumer_tuning import shorten_fetch_wait
 from streams.kafka_clients import faust_broker_credentials
 from streams.settings import Settings
 from streams.topics import INPUT_TOPICS, Topic, topic_name
@@ -39,6 +40,7 @@ def app_id_for(settings: Settings, role: Role) -> str:
 
 def create_app(settings: Settings, role: Role = "all", *, web_port: int | None = None) -> faust.App:
     """A Faust app for one role, with raw-bytes topics (decoding is ours: schemas.decode)."""
+    shorten_fetch_wait()
     app = faust.App(
         app_id_for(settings, role),
         broker=[f"kafka://{host}" for host in settings.kafka.bootstrap.split(",")],
@@ -59,6 +61,8 @@ def create_app(settings: Settings, role: Role = "all", *, web_port: int | None =
         broker_session_timeout=settings.stream.session_timeout_seconds,
         broker_heartbeat_interval=min(3.0, settings.stream.session_timeout_seconds / 3),
         stream_buffer_maxsize=20_000,
+        broker_max_poll_records=5000,
+        consumer_max_fetch_size=4 * 1024 * 1024,
         producer_linger_ms=5,
         producer_max_batch_size=256 * 1024,
         table_cleanup_interval=3600.0,

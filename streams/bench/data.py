@@ -8,8 +8,14 @@ from datetime import UTC, datetime, timedelta
 
 import orjson
 
-START = datetime(2026, 12, 1, tzinfo=UTC)
 INTERVAL_S = 600
+
+
+def start_for(steps: int, now: datetime | None = None) -> datetime:
+    """A start ``steps`` reporting intervals before now (readings must not lie in the future:
+    the decoder dead-letters those more than 5 minutes ahead of the receiving clock)."""
+    now = now or datetime.now(tz=UTC)
+    return (now - timedelta(seconds=INTERVAL_S * steps)).replace(microsecond=0)
 
 
 def shipment_id(index: int) -> str:
@@ -39,10 +45,10 @@ def manifest(index: int) -> bytes:
     )
 
 
-def reading(index: int, seq: int, temperature: float) -> bytes:
-    """One telemetry reading of shipment ``index`` at step ``seq``."""
+def reading(index: int, seq: int, temperature: float, start: datetime) -> bytes:
+    """One telemetry reading of shipment ``index`` at step ``seq`` after ``start``."""
     sid = shipment_id(index)
-    at = START + timedelta(seconds=seq * INTERVAL_S)
+    at = start + timedelta(seconds=seq * INTERVAL_S)
     return orjson.dumps(
         {
             "event_id": f"LOG-{sid}:{seq}",
@@ -57,11 +63,13 @@ def reading(index: int, seq: int, temperature: float) -> bytes:
     )
 
 
-def readings(events: int, shipments: int, seed: int = 1) -> Iterator[tuple[str, bytes]]:
+def readings(
+    events: int, shipments: int, start: datetime, seed: int = 1
+) -> Iterator[tuple[str, bytes]]:
     """``events`` readings round-robin over ``shipments``; about 1 in 200 is an excursion."""
     rng = random.Random(seed)  # noqa: S311 - benchmark data, not security
     for n in range(events):
         index, seq = n % shipments, n // shipments
         hot = rng.random() < 0.005
         temperature = round(rng.uniform(-145.0, -140.0) if hot else rng.uniform(-190.0, -175.0), 1)
-        yield shipment_id(index), reading(index, seq, temperature)
+        yield shipment_id(index), reading(index, seq, temperature, start)

@@ -11,7 +11,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -106,13 +106,13 @@ def _bench_settings(base: Settings, workdir: Path) -> Settings:
     )
 
 
-def produce_backlog(settings: Settings, options: BenchOptions) -> float:
+def produce_backlog(settings: Settings, options: BenchOptions, start: datetime) -> float:
     """Manifests, then ``events`` readings; returns messages per second produced."""
     started = time.perf_counter()
     with TopicProducer(settings) as producer:
         for index in range(options.shipments):
             producer.send(Topic.SHIPMENTS, data.shipment_id(index), data.manifest(index))
-        for key, value in data.readings(options.events, options.shipments):
+        for key, value in data.readings(options.events, options.shipments, start):
             producer.send(Topic.TELEMETRY, key, value)
     return (options.events + options.shipments) / (time.perf_counter() - started)
 
@@ -192,7 +192,12 @@ def run_bench(base: Settings, options: BenchOptions, console: Console) -> BenchR
     total = options.events + options.shipments
 
     console.print(f"producing {options.shipments} manifests and {options.events} readings")
-    result.produce_eps = produce_backlog(settings, options)
+    steps = options.events // options.shipments
+    # the backlog ends a few hours ago; the latency phase's filler readings continue it
+    start = data.start_for(
+        steps + 2 + int(options.latency_s * options.latency_rate) // options.shipments
+    )
+    result.produce_eps = produce_backlog(settings, options, start)
 
     console.print("(a) raw aiokafka consumer, fetch + JSON decode")
     result.raw_eps = asyncio.run(_raw_ceiling(settings, options.events))
@@ -250,7 +255,7 @@ def run_bench(base: Settings, options: BenchOptions, console: Console) -> BenchR
         per_10k = options.shipments / 10_000
         result.rss_mb = (result.rss_peak_mb - result.rss_idle_mb) / per_10k
         console.print(f"latency at {options.latency_rate} readings/s for {options.latency_s:.0f} s")
-        samples = _latency(settings, options)
+        samples = _latency(settings, options, start)
         if samples:
             result.latency_samples = len(samples)
             result.latency_ms_p50 = round(statistics.median(samples), 1)
@@ -273,7 +278,7 @@ PROBES = 50
 """Probe shipments whose every reading flips an excursion, so every one yields an alert."""
 
 
-def _latency(settings: Settings, options: BenchOptions) -> list[float]:
+def _latency(settings: Settings, options: BenchOptions, start: datetime) -> list[float]:
     """Offer ``latency_rate`` readings/s; 10 % go to probe shipments (alternating -140 / -185 °C)
     and each probe reading's alert is matched to its send time by (shipment, reading time)."""
     sent_at: dict[tuple[str, str], float] = {}
@@ -291,7 +296,7 @@ def _latency(settings: Settings, options: BenchOptions) -> list[float]:
             for _ in range(per_tick):
                 if n % 10 == 0:
                     sid, seq = probe_ids[(n // 10) % PROBES], n // (10 * PROBES)
-                    value, recorded = _probe_reading(sid, seq)
+                    value, recorded = _probe_reading(sid, seq, datetime.now(tz=UTC))
                     sent_at[(sid, recorded)] = time.time()
                     producer.send(Topic.TELEMETRY, sid, value)
                 else:
@@ -299,7 +304,7 @@ def _latency(settings: Settings, options: BenchOptions) -> list[float]:
                     producer.send(
                         Topic.TELEMETRY,
                         data.shipment_id(index),
-                        data.reading(index, base_seq + n // options.shipments, -182.0),
+                        data.reading(index, base_seq + n // options.shipments, -182.0, start),
                     )
                 n += 1
             delay = started + (tick + 1) / 100 - time.monotonic()
@@ -311,7 +316,7 @@ def _latency(settings: Settings, options: BenchOptions) -> list[float]:
         samples = []
         for record in read_records(settings, Topic.ALERTS, timeout=120):
             alert = Alert.model_validate_json(record.value)
-            key = (alert.shipment_id, alert.updated_at.strftime("%Y-%m-%dT%H:%M:%SZ"))
+            key = (alert.shipment_id, _stamp(alert.updated_at))
             if key in sent_at:
                 samples.append(record.timestamp - sent_at.pop(key) * 1000)
         if not sent_at:
@@ -326,8 +331,13 @@ def _probe_manifest(sid: str, index: int) -> bytes:
     return orjson.dumps(value)
 
 
-def _probe_reading(sid: str, seq: int) -> tuple[bytes, str]:
-    recorded = (data.START + timedelta(days=40, seconds=10 * seq)).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _probe_reading(sid: str, seq: int, now: datetime) -> tuple[bytes, str]:
+    """A probe reading stamped now (to the microsecond), alternating outside and inside."""
+    recorded = _stamp(now)
     value = {
         "event_id": f"LOG-{sid}:{seq}",
         "shipment_id": sid,
