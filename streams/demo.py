@@ -249,7 +249,9 @@ def _start_webhooks(
     logs: Path,
     received: Path,
 ) -> list[WorkerProcess | subprocess.Popen[bytes]]:
-    secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+    secret = (
+        os.environ.get(SECRET_ENV) or "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+    )
     port = _free_port()
     path = _subscriptions(options, lines)
     path.write_text(path.read_text().replace("{port}", str(port)))

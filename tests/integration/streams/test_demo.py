@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -14,6 +15,7 @@ from schemas.decode import Decoded, decode
 from schemas.recording import read_recording
 from schemas.telemetry import TelemetryReading
 from sinks.engine import make_engine
+from streams.demo import SECRET_ENV
 from streams.settings import Settings
 from streams.supervise import settings_env
 
@@ -22,7 +24,8 @@ def test_demo_streams_a_fleet_into_the_warehouse(
     isolated_settings: Settings, tmp_path: Path
 ) -> None:
     workdir = tmp_path / "demo"
-    env = {**os.environ, **settings_env(isolated_settings)}
+    secret = "whsec_" + base64.b64encode(b"demo-test-secret-never-logged").decode()
+    env = {**os.environ, **settings_env(isolated_settings), SECRET_ENV: secret}
     result = subprocess.run(
         [
             sys.executable,
@@ -67,3 +70,13 @@ def test_demo_streams_a_fleet_into_the_warehouse(
     assert summary["webhooks_received"] > 0
     assert summary["warehouse"]["webhook_deliveries"] >= summary["webhooks_received"]
     assert summary["dashboard"].startswith("cryotrace dashboard --warehouse ")
+    # the webhook secret signed every delivery, yet appears in no output and no log
+    raw_secret = base64.b64decode(secret.removeprefix("whsec_"))
+    for text in (
+        result.stdout,
+        result.stderr,
+        *(p.read_text() for p in (workdir / "logs").iterdir()),
+    ):
+        assert secret not in text
+        assert secret.removeprefix("whsec_") not in text
+        assert raw_secret.decode() not in text
