@@ -25,14 +25,7 @@ from streams.topics import Topic
 RETRY_AFTER_S = 8
 
 
-@pytest.mark.parametrize(
-    "how",
-    [
-        "stop",
-        # SIGKILL: the group waits out the dead member's session (about a minute)
-        pytest.param("kill", marks=pytest.mark.slow),
-    ],
-)
+@pytest.mark.parametrize("how", ["stop", "kill"])
 def test_a_pending_retry_survives_a_restarted_worker(
     isolated_settings: Settings, tmp_path: Path, how: str
 ) -> None:
