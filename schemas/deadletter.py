@@ -33,12 +33,13 @@ processor, the rest by decode; ``internal_error`` means a bug in cryotrace, neve
 
 
 def _printable(text: str) -> str:
-    """Text that encodes as UTF-8: unpaired surrogates (from ``\\ud800`` escapes) become ``?``."""
+    """Text every sink can store: unpaired surrogates (from ``\\ud800`` escapes) become ``?``,
+    NUL becomes U+FFFD (PostgreSQL text cannot hold NUL)."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        return text.encode("utf-8", "replace").decode("utf-8")
-    return text
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
 
 
 Text = Annotated[str, AfterValidator(_printable)]

@@ -150,7 +150,7 @@ def _raw_text(payload: object) -> str:
             text = repr(payload)
     except Exception:
         text = "<unprintable payload>"
-    return text[:_MAX_RAW_CHARS]
+    return text[:_MAX_RAW_CHARS].replace("\x00", "\ufffd")
 
 
 def _load(payload: bytes | str | Mapping[str, Any]) -> dict[str, Any]:
@@ -251,13 +251,18 @@ def decode(
     """
     try:
         received = received_at if received_at.tzinfo is UTC else _as_utc(received_at)
-        if topic == "telemetry" and type(payload) is bytes and len(payload) <= MAX_PAYLOAD_BYTES:
-            reading = fast_telemetry(payload)
-            if reading is not None and (
-                not check_future or reading.recorded_at <= received + FUTURE_TOLERANCE
-            ):
-                return Decoded([reading])
         try:
+            _reject_nul(payload)
+            if (
+                topic == "telemetry"
+                and type(payload) is bytes
+                and len(payload) <= MAX_PAYLOAD_BYTES
+            ):
+                reading = fast_telemetry(payload)
+                if reading is not None and (
+                    not check_future or reading.recorded_at <= received + FUTURE_TOLERANCE
+                ):
+                    return Decoded([reading])
             events = _decode_events(topic, payload)
             if check_future:
                 _check_future(events, received)
@@ -275,6 +280,24 @@ def decode(
             )
     except Exception as exc:
         return _internal_error(topic, payload, received_at, key, partition, offset, exc)
+
+
+_NUL: Final = [FieldError(loc="", msg="text must not contain NUL (\\u0000)", type="nul_character")]
+
+
+def _reject_nul(payload: bytes | str | Mapping[str, Any]) -> None:
+    """NUL has no place in identifiers or text, and PostgreSQL text cannot store it."""
+    if isinstance(payload, bytes):
+        found = b"\\u0000" in payload or b"\x00" in payload
+    elif isinstance(payload, str):
+        found = "\\u0000" in payload or "\x00" in payload
+    else:
+        try:
+            found = b"\\u0000" in orjson.dumps(payload)
+        except (TypeError, orjson.JSONEncodeError):
+            return  # not serialisable: validation reports it
+    if found:
+        raise _Rejected("schema", _NUL)
 
 
 def _internal_error(
