@@ -11,7 +11,14 @@ from alerts.webhooks.outbox import (
     settled,
 )
 from alerts.webhooks.retry import Decision, RetryPolicy, backoff_s, decide, parse_retry_after
-from alerts.webhooks.routing import Route, ShipmentSites, filters_pass, matches, route
+from alerts.webhooks.routing import (
+    Route,
+    Router,
+    ShipmentSites,
+    filters_pass,
+    matches,
+    route,
+)
 from alerts.webhooks.signing import (
     DEFAULT_TOLERANCE_S,
     SignatureError,
@@ -33,6 +40,7 @@ __all__ = [
     "OutboxEntry",
     "RetryPolicy",
     "Route",
+    "Router",
     "ShipmentSites",
     "SignatureError",
     "Subscriber",

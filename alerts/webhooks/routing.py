@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from alerts.webhooks.subscriptions import Subscriber
 from schemas.alert import ALERT_SEVERITIES, Alert
 
-__all__ = ["Route", "ShipmentSites", "filters_pass", "matches", "route"]
+__all__ = ["Route", "Router", "ShipmentSites", "filters_pass", "matches", "route"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,3 +63,38 @@ def route(subscribers: tuple[Subscriber, ...], alert: Alert, sites: ShipmentSite
         s.sites and s not in chosen and filters_pass(s, alert) for s in subscribers
     )
     return Route(chosen, awaiting)
+
+
+class Router:
+    """The subscribers of one deployment indexed by site and party: :meth:`route` gives what
+    :func:`route` gives, looking only at the subscribers an alert can concern."""
+
+    def __init__(self, subscribers: tuple[Subscriber, ...]) -> None:
+        self.subscribers = subscribers
+        self._order = {s.id: i for i, s in enumerate(subscribers)}
+        self._everything = [s for s in subscribers if s.all_shipments]
+        self._by_party: dict[str, list[Subscriber]] = {}
+        self._by_site: dict[str, list[Subscriber]] = {}
+        for s in subscribers:
+            if s.party_id is not None:
+                self._by_party.setdefault(s.party_id, []).append(s)
+            for site in s.sites:
+                self._by_site.setdefault(site, []).append(s)
+        self._with_sites = [s for s in subscribers if s.sites]
+
+    def route(self, alert: Alert, sites: ShipmentSites | None) -> Route:
+        candidates = {s.id: s for s in self._everything}
+        if alert.custodian is not None:
+            candidates.update((s.id, s) for s in self._by_party.get(alert.custodian.party_id, ()))
+        if sites is not None:
+            for site in {sites.origin, sites.destination}:
+                candidates.update((s.id, s) for s in self._by_site.get(site, ()))
+        chosen = tuple(
+            s
+            for s in sorted(candidates.values(), key=lambda s: self._order[s.id])
+            if filters_pass(s, alert)
+        )
+        awaiting = sites is None and any(
+            s.id not in candidates and filters_pass(s, alert) for s in self._with_sites
+        )
+        return Route(chosen, awaiting)

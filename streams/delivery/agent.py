@@ -21,35 +21,12 @@ from streams.settings import Settings
 from streams.topics import Topic, topic_name
 from streams.wire import encode, shipment_key
 
-__all__ = ["OUTBOX_TABLE", "SITES_TABLE", "register_delivery", "shorten_fetch_wait"]
+__all__ = ["OUTBOX_TABLE", "SITES_TABLE", "register_delivery"]
 
 log = structlog.get_logger(__name__)
 
 OUTBOX_TABLE = "webhook-outbox"
 SITES_TABLE = "webhook-sites"
-FETCH_MAX_WAIT_MS = 100
-"""Faust hard-codes aiokafka's ``fetch_max_wait_ms`` at 1500: a partition whose records were
-just consumed waits for the fetch already in flight for the others, up to that long. For
-alert-to-webhook latency the delivery worker asks the broker to answer within 100 ms."""
-
-
-def shorten_fetch_wait(max_wait_ms: int = FETCH_MAX_WAIT_MS) -> None:
-    """Make Faust's worker consumers use ``max_wait_ms`` (idempotent; process-wide)."""
-    from faust.transport.drivers import aiokafka as driver
-
-    thread = driver.AIOKafkaConsumerThread
-    if getattr(thread, "_cryotrace_fetch_wait", None) == max_wait_ms:
-        return
-    original = getattr(thread, "_cryotrace_original_create", thread._create_worker_consumer)
-
-    def create(self: Any, transport: Any) -> Any:
-        consumer = original(self, transport)
-        consumer._fetch_max_wait_ms = max_wait_ms
-        return consumer
-
-    thread._cryotrace_original_create = original  # type: ignore[attr-defined]
-    thread._cryotrace_fetch_wait = max_wait_ms  # type: ignore[attr-defined]
-    thread._create_worker_consumer = create  # type: ignore[method-assign]
 
 
 def register_delivery(
@@ -70,7 +47,6 @@ def register_delivery(
     # aiokafka logs every produce at DEBUG; with the root logger at NOTSET each one becomes a
     # record before a handler drops it (a tenth of the delivery worker's CPU at 1,000/s)
     logging.getLogger("aiokafka").setLevel(logging.INFO)
-    shorten_fetch_wait()
     secrets = resolve_secrets(subscriptions, os.environ if environ is None else environ)
 
     def table(name: str) -> Any:

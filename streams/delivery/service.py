@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from alerts.webhooks import outbox
 from alerts.webhooks.messages import webhook_body, webhook_id
 from alerts.webhooks.retry import RetryPolicy, decide, parse_retry_after
-from alerts.webhooks.routing import ShipmentSites, route
+from alerts.webhooks.routing import Router, ShipmentSites
 from alerts.webhooks.signing import WebhookSecret
 from alerts.webhooks.subscriptions import Subscriptions
 from schemas.alert import Alert
@@ -73,6 +73,7 @@ class DeliveryService:
     ) -> None:
         self.settings = settings
         self.subscribers = subscriptions.subscribers
+        self.router = Router(subscriptions.subscribers)
         self.store = store
         self.sites = sites
         self.publisher = publisher
@@ -144,7 +145,7 @@ class DeliveryService:
 
     def _route(self, alert: Alert, partition: int, sites: ShipmentSites | None) -> bool:
         """Enqueue for every matching subscriber; True when site routing awaits a manifest."""
-        decided = route(self.subscribers, alert, sites)
+        decided = self.router.route(alert, sites)
         now = self._clock()
         for subscriber in decided.subscribers:
             lane = self.lanes.get(subscriber.id)

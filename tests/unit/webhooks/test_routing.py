@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
+
 from webhook_builders import alert, subscriber
 
-from alerts.webhooks.routing import ShipmentSites, matches, route
+from alerts.webhooks.routing import Router, ShipmentSites, matches, route
 
 BOS = ShipmentSites(origin="HUB-NE", destination="HOSP-BOS-01")
 
@@ -49,3 +51,24 @@ def test_route_waits_for_sites_only_when_a_site_subscriber_could_match() -> None
     assert not known.awaiting_sites
     picky = subscriber(id="bos", all_shipments=False, sites=["HOSP-BOS-01"], types=["lid_open"])
     assert not route((picky,), alert(), None).awaiting_sites
+
+
+def test_the_indexed_router_agrees_with_route_on_every_combination() -> None:
+    subscribers = (
+        subscriber(id="all", min_severity="critical"),
+        subscriber(id="bos", all_shipments=False, sites=["HOSP-BOS-01"]),
+        subscriber(id="hub", all_shipments=False, sites=["HUB-NE"], types=["lid_open"]),
+        subscriber(id="c77", all_shipments=False, party_id="CUR-77", min_severity="warning"),
+        subscriber(id="both", all_shipments=False, party_id="CUR-88", sites=["HOSP-NYC-01"]),
+    )
+    router = Router(subscribers)
+    custodians = [None, {"party_id": "CUR-77"}, {"party_id": "CUR-88"}, {"party_id": "X"}]
+    site_options = [None, BOS, ShipmentSites("HUB-NE", "HOSP-NYC-01"), ShipmentSites("A", "B")]
+    kinds = [
+        ("temperature_excursion", "critical"),
+        ("lid_open", "warning"),
+        ("sequence_gap", "info"),
+    ]
+    for custodian, sites, (kind, severity) in itertools.product(custodians, site_options, kinds):
+        a = alert(custodian=custodian, type=kind, severity=severity)
+        assert router.route(a, sites) == route(subscribers, a, sites)
