@@ -99,6 +99,12 @@ def serve_endpoints(names: list[str], down: str, conn: Connection) -> None:
     asyncio.run(main())
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its threads so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
@@ -155,9 +161,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         app_id=f"bench-wh-{run_id}",
         kafka_bootstrap=bootstrap,
         topic_prefix=f"benchwh{run_id}",
-        topics={"partitions": args.partitions},  # type: ignore[arg-type]
         log_level="WARNING",
     )
+    settings.topics = settings.topics.model_copy(update={"partitions": args.partitions})
     ensure_topics(settings)
     names = [f"hosp-{n:02d}" for n in range(args.endpoints)]
     parent, child = multiprocessing.Pipe()
@@ -227,6 +233,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             return int(parent.recv())
 
         wait_until(lambda: healthy_hits() >= len(names), 120, "the delivery worker to start")
+        cpu_before = sum(_cpu_seconds(w.pid) for w in workers)
 
         total = int(args.rate * args.seconds)
         tick = 0.01
@@ -251,6 +258,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         ) + len(names)
         while time.monotonic() < deadline and healthy_hits() < expected:
             time.sleep(0.5)
+        cpu_used = sum(_cpu_seconds(w.pid) for w in workers) - cpu_before
         parent.send("report")
         result = parent.recv()
     finally:
@@ -274,6 +282,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "coalesce_s": args.coalesce_s,
         "partitions": args.partitions,
         "delivery_workers": args.workers,
+        "worker_cpu_s": round(cpu_used, 1),
+        "worker_cpu_ms_per_alert": round(cpu_used * 1000 / total, 3),
     }
     if latencies:
         ms = [v * 1000 for v in latencies]
