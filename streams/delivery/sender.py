@@ -70,8 +70,10 @@ class WebhookSender:
                 status, retry_after = await self._post(headers, body)
         except (TimeoutError, httpx.TimeoutException):
             return AttemptResult(None, f"timeout after {self._timeout_s:g} s", _ms(started))
-        except (httpx.HTTPError, aiohttp.ClientError, OSError) as exc:
-            return AttemptResult(None, _describe(exc), _ms(started))
+        except (httpx.HTTPError, aiohttp.ClientError, OSError, ValueError) as exc:
+            # an endpoint URL may carry a token: it never goes into an error text
+            error = _describe(exc).replace(self.url, "<url>")
+            return AttemptResult(None, error, _ms(started))
         ok = 200 <= status < 300
         return AttemptResult(status, None if ok else f"HTTP {status}", _ms(started), retry_after)
 

@@ -79,3 +79,15 @@ async def test_a_refused_connection_is_an_error_without_a_status(client: HttpCli
     assert result.status is None
     assert result.error is not None and "onnect" in result.error
     assert str(SECRET) not in result.error
+
+
+async def test_errors_never_carry_the_endpoint_url(client: HttpClient) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/hook?token=s3cr3t-token"
+    sender = _sender(client, url)
+    result = await sender.send("msg_1", BODY)
+    await sender.aclose()
+    assert result.error is not None
+    assert "s3cr3t-token" not in result.error
