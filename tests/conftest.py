@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,6 +53,34 @@ def kafka_bootstrap() -> Iterator[str]:
         yield LocalKafka(port=local.kafka_port, controller_port=local.controller_port).up()
     except Exception as exc:
         unreachable("Kafka", exc)
+
+
+@pytest.fixture(scope="session")
+def sasl_broker() -> Iterator[Any]:
+    """A second local broker with a SASL_PLAINTEXT (PLAIN) listener and one user, ``cryotrace``."""
+    import secrets
+    import socket
+
+    from streams.infra.kafka import LocalKafka
+
+    def free_port() -> int:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            return int(sock.getsockname()[1])
+
+    kafka = LocalKafka(
+        port=free_port(),
+        controller_port=free_port(),
+        heap="512m",
+        sasl_port=free_port(),
+        sasl_users={"cryotrace": "sasl-" + secrets.token_hex(12)},
+    )
+    try:
+        kafka.up()
+    except Exception as exc:
+        unreachable("a SASL-enabled local Kafka", exc)
+    yield kafka
+    kafka.reset()
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import structlog
@@ -62,6 +62,9 @@ class LocalKafka:
     port: int = 9092
     controller_port: int = 9093
     heap: str = "1g"
+    sasl_port: int | None = None
+    """With a port, also a SASL_PLAINTEXT listener (mechanism PLAIN) for ``sasl_users``."""
+    sasl_users: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def bootstrap(self) -> str:
@@ -155,11 +158,8 @@ class LocalKafka:
         data_dir = self.home / "data"
         data_dir.mkdir(parents=True, exist_ok=True)
         properties = self.home / "server.properties"
-        properties.write_text(
-            SERVER_PROPERTIES.format(
-                port=self.port, controller_port=self.controller_port, data_dir=data_dir
-            )
-        )
+        properties.write_text(self._properties(data_dir))
+        properties.chmod(0o600)  # may hold the SASL users' passwords
         self._format_storage(properties, data_dir)
         log_file = self.home / "server.log"
         with (self.home / "stdout.log").open("ab") as out:
@@ -181,6 +181,33 @@ class LocalKafka:
             )
         log.info("kafka.up", bootstrap=self.bootstrap, pid=process.pid)
         return self.bootstrap
+
+    def _properties(self, data_dir: Path) -> str:
+        text = SERVER_PROPERTIES.format(
+            port=self.port, controller_port=self.controller_port, data_dir=data_dir
+        )
+        if self.sasl_port is None:
+            return text
+        sasl = f"SASL_PLAINTEXT://127.0.0.1:{self.sasl_port}"
+        users = " ".join(f'user_{name}="{password}"' for name, password in self.sasl_users.items())
+        text = text.replace(
+            f"CONTROLLER://127.0.0.1:{self.controller_port}\n",
+            f"CONTROLLER://127.0.0.1:{self.controller_port},{sasl}\n",
+            1,
+        )
+        text = text.replace(
+            f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port}",
+            f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port},{sasl}",
+        )
+        text = text.replace(
+            "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT",
+        )
+        return text + (
+            "sasl.enabled.mechanisms=PLAIN\n"
+            "listener.name.sasl_plaintext.plain.sasl.jaas.config="
+            f"org.apache.kafka.common.security.plain.PlainLoginModule required {users};\n"
+        )
 
     def _serves(self) -> bool:
         """True when the broker answers metadata requests (not just the TCP port)."""
