@@ -23,13 +23,19 @@ DEADLETTER_REASONS: frozenset[str] = frozenset(
         "too_large",
         "epcis_unsupported",
         "manifest_timeout",
+        "pending_overflow",
+        "too_late",
+        "custody_overflow",
         "misrouted",
+        "webhook_undeliverable",
         "internal_error",
     }
 )
-"""Reason codes. ``manifest_timeout`` (reading held too long without its manifest) and
-``misrouted`` (a message on the wrong partition for its shipment) are set by the stream
-processor, the rest by decode; ``internal_error`` means a bug in cryotrace, never bad input."""
+"""Reason codes. Decode sets the input ones; the rule engine sets ``manifest_timeout`` and
+``pending_overflow`` (held too long or too many without a manifest), ``too_late`` (past the
+lateness or history bound) and ``custody_overflow``; the processor sets ``misrouted`` (wrong
+partition for its shipment); webhook delivery sets ``webhook_undeliverable`` after its last
+attempt; ``internal_error`` means a bug in cryotrace, never bad input."""
 
 
 def _printable(text: str) -> str:
