@@ -7,7 +7,6 @@ import base64
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -29,7 +28,7 @@ from streams.lag import group_lag
 from streams.produce import produce_lines
 from streams.scoring.report import score_run
 from streams.settings import Settings
-from streams.supervise import WorkerProcess, wait_until
+from streams.supervise import WorkerProcess, free_port, wait_until
 from streams.testing import read_topic
 from streams.topics import INPUT_TOPICS, Topic, topic_name
 
@@ -74,12 +73,6 @@ def ensure_kafka(settings: Settings, console: Console) -> None:
         return
     console.print(f"starting local Kafka on {local.bootstrap} (first run downloads the jars)")
     local.up()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _cli(*args: str) -> list[str]:
@@ -189,7 +182,7 @@ def run_demo(settings: Settings, options: DemoOptions, console: Console) -> Demo
         ("warehouse sink", settings.app_id + SINK_SUFFIX, [topic_name(settings, t) for t in Topic]),
     ]
     try:
-        result.web_ports = [_free_port() for _ in range(options.workers)]
+        result.web_ports = [free_port() for _ in range(options.workers)]
         for index, port in enumerate(result.web_ports):
             children.append(
                 WorkerProcess(settings, "process", logs / f"worker-{index}.log", web_port=port)
@@ -252,7 +245,7 @@ def _start_webhooks(
     secret = (
         os.environ.get(SECRET_ENV) or "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
     )
-    port = _free_port()
+    port = free_port()
     path = _subscriptions(options, lines)
     path.write_text(path.read_text().replace("{port}", str(port)))
     env = {**os.environ, SECRET_ENV: secret}

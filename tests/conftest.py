@@ -59,14 +59,9 @@ def kafka_bootstrap() -> Iterator[str]:
 def sasl_broker() -> Iterator[Any]:
     """A second local broker with a SASL_PLAINTEXT (PLAIN) listener and one user, ``cryotrace``."""
     import secrets
-    import socket
 
     from streams.infra.kafka import LocalKafka
-
-    def free_port() -> int:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            return int(sock.getsockname()[1])
+    from streams.supervise import free_port
 
     kafka = LocalKafka(
         port=free_port(),

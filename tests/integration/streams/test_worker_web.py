@@ -3,7 +3,6 @@ shipment's live state answered by whichever worker owns its partition."""
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import httpx
@@ -13,13 +12,8 @@ from schemas.recording import RecordingLine
 from streams.kafka_clients import ensure_topics
 from streams.produce import produce_lines
 from streams.settings import Settings
+from streams.supervise import free_port
 from streams.testing import running_worker, wait_until
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _get(url: str) -> httpx.Response | None:
@@ -47,7 +41,7 @@ def test_health_ready_metrics_and_routed_shipment_state(
                 )
             )
     produce_lines(lines, settings=settings)
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     with (
         running_worker(settings, "process", tmp_path / "a.log", web_port=ports[0]),
         running_worker(settings, "process", tmp_path / "b.log", web_port=ports[1]),
