@@ -62,7 +62,11 @@ def register_delivery(
     shipments_name = topic_name(settings, Topic.SHIPMENTS)
 
     async def publish_attempts(records: list[DeliveryAttempt]) -> None:
-        """One message per partition and flush; keyed by a shipment of that partition."""
+        """One message per partition and flush; keyed by a shipment of that partition.
+
+        The outbox changelog written by the same flush reaches the broker first: an attempt
+        anyone can see is one a restarted worker remembers (attempt numbers never restart)."""
+        await app.producer.flush()
         await channels.deliveries.send(
             key=shipment_key(records[0].shipment_id), value=encode_attempts(records)
         )

@@ -203,8 +203,11 @@ class DeliveryService:
     async def _flush_loop(self) -> None:
         while True:
             await asyncio.sleep(FLUSH_S)
+            # Take the records first: every one of them has its outbox change already put,
+            # so the flush below makes it durable before anyone can see the record.
+            records, self._records = self._records, {}
             await self.flush()
-            await self._publish_records()
+            await self._publish_records(records)
 
     async def flush(self) -> None:
         """Changed outbox entries to the changelog, then the callbacks waiting for it."""
@@ -213,8 +216,11 @@ class DeliveryService:
         for callback in callbacks:
             await callback()
 
-    async def _publish_records(self) -> None:
-        records, self._records = self._records, {}
+    async def _publish_records(
+        self, records: dict[int, list[DeliveryAttempt]] | None = None
+    ) -> None:
+        if records is None:
+            records, self._records = self._records, {}
         for batch in records.values():
             try:
                 await self.publisher.attempts(batch)
