@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from alerts.findings import SEVERITIES, Finding
-from alerts.messages import message
+from alerts.messages import custodian_suffix, message
 from schemas.alert import Alert, GeoPoint
 from schemas.custody import Party
 
@@ -111,7 +111,33 @@ class AlertBook:
             del self.anchors[key]
             self._last.pop(aid, None)
             self._emit(aid, self._retired(aid, key, derived), coi_id, out)
+        if complete:
+            self._reenrich_retired(custodian, coi_id, skip, out)
         return out
+
+    def _reenrich_retired(
+        self, custodian: Custodian, coi_id: str | None, skip: frozenset[str], out: list[Alert]
+    ) -> None:
+        """Withdrawn and superseded alerts keep naming the custodian at their opening time:
+        custody that arrives after an alert was retired still corrects it, as it would have
+        had it arrived before (the final alerts must not depend on arrival order)."""
+        anchored = set(self.anchors.values())
+        for aid in sorted(self.emitted, key=lambda a: (a.rsplit(":", 1)[0], _number(a))):
+            content = self.emitted[aid][1]
+            if aid in anchored or content["type"] in skip:
+                continue
+            holder = custodian(content["opened_t"])
+            wanted = None if holder is None else list(holder)
+            if content["custodian"] == wanted:
+                continue
+            note = content.get("note", "")
+            text = content["message"].removeprefix(note)
+            old = content["custodian"]
+            if old is not None:
+                text = text.removesuffix(custodian_suffix((old[0], old[1])))
+            updated = dict(content)
+            updated.update(custodian=wanted, message=note + text + custodian_suffix(holder))
+            self._emit(aid, updated, coi_id, out)
 
     def _new_id(self, kind: str) -> str:
         n = self.counters.get(kind, 0) + 1

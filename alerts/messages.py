@@ -80,8 +80,12 @@ def _text(f: Finding) -> str:
 
 def message(finding: Finding, custodian: tuple[str, str | None] | None) -> str:
     """The message of an alert, naming the custodian at the time it opened."""
-    text = _text(finding)
-    if custodian is not None:
-        party, role = custodian
-        text += f" while with {role} {party}" if role else f" while with {party}"
-    return text
+    return _text(finding) + custodian_suffix(custodian)
+
+
+def custodian_suffix(custodian: tuple[str, str | None] | None) -> str:
+    """`` while with courier CUR-77`` (empty without a custodian)."""
+    if custodian is None:
+        return ""
+    party, role = custodian
+    return f" while with {role} {party}" if role else f" while with {party}"
