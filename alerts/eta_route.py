@@ -264,8 +264,8 @@ class _Estimator:
         else:
             phase, remaining_km, speed = ("origin" if k == 0 else "transfer"), None, None
             expected = self._expected_departure(k, since)
-            norm = expected + c.dwell_grace_s
-            dwell = Dwell(k, site_id, since, norm)
+            if k > 0 or self._fixed_at_origin():
+                dwell = Dwell(k, site_id, since, expected + c.dwell_grace_s)
             t = self._wait(expected)
             t = self._after_departure(k, t, anchor)
         for j in range(k + 1, len(self.legs)):
@@ -284,6 +284,16 @@ class _Estimator:
             dwell=dwell,
             departures=departures,
             details={"mode": leg.mode, "legs_left": len(self.legs) - k},
+        )
+
+    def _fixed_at_origin(self) -> bool:
+        """Whether the newest fix places the shipment at its origin (a dwell there needs that
+        evidence; a transfer site has its arrival scan)."""
+        newest = self.track.newest
+        origin = self.coords[self.m.origin.site_id]
+        return (
+            newest is not None
+            and haversine_km(newest[1], newest[2], *origin) <= self.c.site_radius_km
         )
 
     def _origin_since(self) -> float:

@@ -254,3 +254,13 @@ def test_a_stop_mid_road_is_not_a_dwell_at_a_site() -> None:
     assert d.alerts("dwell_exceeded") == []
     assert d.results[-1].estimate.phase == "stopped"
     assert timedelta(0) < d.updates[-1].eta_p90 - d.updates[-1].eta_p50
+
+
+def test_no_dwell_at_the_origin_without_a_fix_there() -> None:
+    d = Drive(road_manifest())
+    d.fix(0, None)
+    d.fix(200, None)  # readings without location: where the shipment waits is unknown
+    assert d.alerts("dwell_exceeded") == []
+    d.fix(210, along(0.0))  # a fix at the origin: now it is known to wait there
+    ((_, opened_at, _, _),) = d.alerts("dwell_exceeded")
+    assert opened_at == ts(0)
