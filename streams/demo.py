@@ -24,7 +24,7 @@ from schemas.recording import RecordingLine, read_recording
 from streams.app import DELIVER_SUFFIX, SINK_SUFFIX
 from streams.infra.kafka import LocalKafka
 from streams.kafka_clients import ensure_topics
-from streams.lag import group_lag
+from streams.lag import end_offsets, group_lag
 from streams.produce import produce_lines
 from streams.scoring.report import score_run
 from streams.settings import Settings
@@ -162,11 +162,18 @@ def run_demo(settings: Settings, options: DemoOptions, console: Console) -> Demo
     result = DemoResult()
     # A recorded week replays far faster than the wall clock: the live silence timer is off,
     # and the timer settles alerts held back by late bursts every second.
+    # Each run streams into topics and consumer groups of its own, so its summary is its own;
+    # the warehouse is shared and idempotent, so a second run leaves the same rows.
+    run = time.strftime("%Y%m%d-%H%M%S")
     settings = settings.model_copy(
         update={
+            "app_id": f"{settings.app_id}-demo-{run}",
+            "topics": settings.topics.model_copy(
+                update={"prefix": f"{settings.topics.prefix}-demo-{run}"}
+            ),
             "stream": settings.stream.model_copy(
                 update={"silence_timer": False, "tick_seconds": 1.0}
-            )
+            ),
         }
     )
     ensure_kafka(settings, console)
@@ -215,6 +222,12 @@ def run_demo(settings: Settings, options: DemoOptions, console: Console) -> Demo
             )
             progress.update(task, completed=result.produced)
             _wait_for(settings, children, groups, options.timeout_s, progress)
+            # the timer settles alerts held back by late bursts: wait until none come any more
+            _wait_quiet(
+                settings,
+                Topic.ALERTS,
+                quiet_s=settings.stream.settle_quiet_seconds + 3 * settings.stream.tick_seconds,
+            )
         _score(settings, options, truth, result)
         if options.webhooks:
             wait_until(
@@ -303,6 +316,23 @@ def _wait_for(
 
         wait_until(caught_up, timeout, f"{label} to catch up", interval=0.5)
         progress.update(task, total=1, completed=1, description=f"{label} caught up")
+
+
+def _wait_quiet(settings: Settings, logical: Topic, quiet_s: float, timeout: float = 120) -> None:
+    """Wait until ``logical`` has had no new message for ``quiet_s`` seconds."""
+    name = topic_name(settings, logical)
+    seen: dict[Any, int] = {}
+    changed = [time.monotonic()]
+
+    def quiet() -> bool:
+        ends = end_offsets(settings, [name])
+        if ends != seen:
+            seen.clear()
+            seen.update(ends)
+            changed[0] = time.monotonic()
+        return time.monotonic() - changed[0] >= quiet_s
+
+    wait_until(quiet, timeout, f"{name} to go quiet", interval=0.5)
 
 
 def _score(

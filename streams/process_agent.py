@@ -125,9 +125,13 @@ def register_processor(
         if not owned:
             return
         async with lock:
-            out = clock_step(settings, states.owned(owned), datetime.now(tz=UTC))
+            # a shipment still receiving (a late burst in flight) is settled once it is quiet
+            quiet_since = time.monotonic() - settings.stream.settle_quiet_seconds
+            out = clock_step(
+                settings, states.owned(owned, quiet_since=quiet_since), datetime.now(tz=UTC)
+            )
             await publish(out)
-            states.update(out.states)
+            states.update(out.states, touched=False)
 
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # mode types the handler narrower than its docs
     async def on_revoked(sender: Any, revoked: Any, **kwargs: Any) -> None:

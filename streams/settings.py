@@ -62,6 +62,11 @@ class StreamSettings(BaseModel):
         default=20_000, ge=1, description="checkpoint sooner once this many events wait"
     )
     tick_seconds: float = Field(default=5.0, gt=0, description="how often the live timer runs")
+    settle_quiet_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="the timer settles a shipment only after this long without events",
+    )
     session_timeout_seconds: float = Field(
         default=10.0, ge=6.0, description="a worker silent this long loses its partitions"
     )

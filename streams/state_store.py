@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, MutableMapping
 
 from alerts.state import ShipmentState
@@ -25,6 +26,7 @@ class ShipmentStates:
         self._partitions = partitions
         self._cache: dict[str, ShipmentState] = {}
         self._dirty: set[str] = set()
+        self._touched: dict[str, float] = {}
 
     def load(self, shipment_id: str) -> ShipmentState | None:
         """The current state of one shipment (None if never seen)."""
@@ -36,10 +38,14 @@ class ShipmentStates:
                 self._cache[shipment_id] = state
         return state
 
-    def update(self, states: dict[str, ShipmentState]) -> None:
-        """Take states changed by a batch or the clock."""
+    def update(self, states: dict[str, ShipmentState], *, touched: bool = True) -> None:
+        """Take states changed by a batch (``touched``: events arrived now) or by the clock."""
         self._cache.update(states)
         self._dirty.update(states)
+        if touched:
+            now = time.monotonic()
+            for shipment_id in states:
+                self._touched[shipment_id] = now
 
     @property
     def cached(self) -> int:
@@ -64,10 +70,15 @@ class ShipmentStates:
         self._dirty.clear()
         return written
 
-    def owned(self, partitions: set[int]) -> Iterator[tuple[str, ShipmentState]]:
-        """Every stored or cached state whose shipment lives on one of ``partitions``."""
+    def owned(
+        self, partitions: set[int], *, quiet_since: float | None = None
+    ) -> Iterator[tuple[str, ShipmentState]]:
+        """Every stored or cached state whose shipment lives on one of ``partitions`` (and,
+        with ``quiet_since``, got no event after that ``time.monotonic()`` moment)."""
         ids = {key.decode("utf-8") for key in list(self._data)} | set(self._cache)
         for shipment_id in sorted(ids):
+            if quiet_since is not None and self._touched.get(shipment_id, 0.0) > quiet_since:
+                continue
             if partition_for(shipment_id, self._partitions) in partitions:
                 state = self.load(shipment_id)
                 if state is not None:
@@ -77,3 +88,4 @@ class ShipmentStates:
         """Drop the cache (after a rebalance another worker may have moved a state on)."""
         self._cache.clear()
         self._dirty.clear()
+        self._touched.clear()

@@ -29,6 +29,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "CRYOTRACE_LOG_LEVEL": settings.log_level,
         "CRYOTRACE_STREAM__TICK_SECONDS": str(settings.stream.tick_seconds),
         "CRYOTRACE_STREAM__SILENCE_TIMER": str(settings.stream.silence_timer).lower(),
+        "CRYOTRACE_STREAM__SETTLE_QUIET_SECONDS": str(settings.stream.settle_quiet_seconds),
     }
     kafka = settings.kafka
     env["CRYOTRACE_KAFKA__SECURITY_PROTOCOL"] = kafka.security_protocol

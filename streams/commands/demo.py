@@ -104,6 +104,5 @@ def _print(console: Console, settings: Settings, result: DemoResult, dashboard: 
         f"{result.seconds:.1f} s; {result.dead_letters} dead letters; "
         f"{result.webhooks_received} webhooks received and verified by the reference receiver"
     )
-    console.print(
-    )
+    console.print()
     console.print(f"dashboard: {dashboard}   (or `cryotrace demo --serve`)")

@@ -11,13 +11,16 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from schemas.alert import Alert
 from schemas.decode import Decoded, decode
 from schemas.recording import read_recording
 from schemas.telemetry import TelemetryReading
 from sinks.engine import make_engine
 from streams.demo import SECRET_ENV
+from streams.offline import OfflineRunner
 from streams.settings import Settings
 from streams.supervise import settings_env
+from streams.testing import alert_diff, final_alerts
 
 
 def test_demo_streams_a_fleet_into_the_warehouse(
@@ -70,6 +73,14 @@ def test_demo_streams_a_fleet_into_the_warehouse(
     assert summary["webhooks_received"] > 0
     assert summary["warehouse"]["webhook_deliveries"] >= summary["webhooks_received"]
     assert summary["dashboard"].startswith("cryotrace dashboard --warehouse ")
+    # the live run's final alerts are exactly what offline replay derives from the recording
+    runner = OfflineRunner()
+    runner.run(read_recording(workdir / "recording.jsonl"))
+    live = (workdir / "live" / "alerts.jsonl").read_text().splitlines()
+    expected = final_alerts(runner.alerts)
+    assert final_alerts(Alert.model_validate_json(v) for v in live) == expected, alert_diff(
+        expected, final_alerts(Alert.model_validate_json(v) for v in live)
+    )
     # the webhook secret signed every delivery, yet appears in no output and no log
     raw_secret = base64.b64decode(secret.removeprefix("whsec_"))
     for text in (
