@@ -10,11 +10,6 @@ from datetime import datetime
 from alerts.config import RuleConfig
 from alerts.custody_checks import compact_custody, custodian_at, custody_findings
 from alerts.device import ongoing_silence
-from alerts.eta import fold_evicted as eta_fold_evicted
-from alerts.eta import mark_late as eta_mark_late
-from alerts.eta import observe as eta_observe
-from alerts.eta import rederive as eta_rederive
-from alerts.eta import refresh as eta_refresh
 from alerts.findings import Finding
 from alerts.lifecycle import Custodian
 from alerts.readings import compact
@@ -24,7 +19,6 @@ from alerts.transit import departure_and_delivery, transit_finding
 from schemas.alert import Alert
 from schemas.custody import CustodyEvent
 from schemas.deadletter import DeadLetter, FieldError
-from schemas.eta import EtaUpdate
 from schemas.manifest import ShipmentManifest
 from schemas.telemetry import TelemetryReading
 
@@ -50,22 +44,17 @@ always reconciled at once."""
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    """The result of one ``apply`` or ``tick``: the new state and what to publish.
-
-    ``eta``: ETA updates for the eta topic (only on a meaningful change; see ``alerts.eta``).
-    """
+    """The result of one ``apply`` or ``tick``: the new state and what to publish."""
 
     state: ShipmentState | None
     alerts: list[Alert] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
-    eta: list[EtaUpdate] = field(default_factory=list)
 
 
 @dataclass(slots=True)
 class _Out:
     alerts: list[Alert] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
-    eta: list[EtaUpdate] = field(default_factory=list)
 
 
 def apply(
@@ -92,7 +81,7 @@ def apply(
         _apply_reading(state, event, config, out, received_at)
     else:
         _apply_custody(state, event, config, out, received_at)
-    return Step(state, out.alerts, out.dead_letters, out.eta)
+    return Step(state, out.alerts, out.dead_letters)
 
 
 def settle(state: ShipmentState | None, config: RuleConfig) -> Step:
@@ -100,13 +89,11 @@ def settle(state: ShipmentState | None, config: RuleConfig) -> Step:
 
     The offline runner calls it at the end of a recording; ``tick`` does it live.
     """
-    if state is None or state.manifest is None or not (state.deferred or state.eta.dirty):
+    if state is None or state.manifest is None or not state.deferred:
         return Step(state)
     out = _Out()
-    if state.eta.dirty:
-        _eta(state, config, out)
     _full_reconcile(state, rules_for(state.manifest, config), out, settle=True)
-    return Step(state, out.alerts, out.dead_letters, out.eta)
+    return Step(state, out.alerts, out.dead_letters)
 
 
 def tick(state: ShipmentState | None, now: datetime, config: RuleConfig) -> Step:
@@ -125,11 +112,9 @@ def tick(state: ShipmentState | None, now: datetime, config: RuleConfig) -> Step
         _expire_pending(state, lambda item: item[1] < limit, "manifest_timeout", out, now)
         return Step(state, out.alerts, out.dead_letters)
     rules = rules_for(state.manifest, config)
-    if state.deferred or state.eta.dirty:
-        if state.eta.dirty:
-            _eta(state, config, out)
+    if state.deferred:
         _full_reconcile(state, rules, out, settle=True)
-        return Step(state, out.alerts, out.dead_letters, out.eta)
+        return Step(state, out.alerts, out.dead_letters)
     changed = [f for f in (_ongoing_silence(state, rules), _transit(state, rules)) if f]
     if changed:
         _reconcile(state, changed, complete=False, out=out)
@@ -149,7 +134,6 @@ def _apply_manifest(
     if previous is not None:
         _refold(state, rules_for(manifest, config))
         _recheck_custody(state)
-        _eta(state, config, out, replay=True)
         _full_reconcile(state, rules_for(manifest, config), out, settle=True)
         return
     held, state.pending = state.pending, []
@@ -158,8 +142,6 @@ def _apply_manifest(
             _apply_reading(state, TelemetryReading.model_validate_json(text), config, out, None)
         else:
             _apply_custody(state, CustodyEvent.model_validate_json(text), config, out, None)
-    _eta(state, config, out, replay=True)
-    _full_reconcile(state, rules_for(manifest, config), out, settle=False)
 
 
 def _hold(
@@ -252,9 +234,6 @@ def _apply_reading(
         )
         return
     _remember(state, reading.event_id, config)
-    eta_observe(
-        state.eta, r.t, r.lat, r.lon, r.tilt_deg, config.eta, tilt_limit_deg=config.tilt_deg
-    )
     if state.latest_t is None or r.t > state.latest_t:
         state.latest_t = r.t
     if not history or r.sort_key > history[-1].sort_key:
@@ -268,7 +247,6 @@ def _apply_reading(
         found = _transit(state, rules)
         if found is not None:
             changed.append(found)
-        _eta(state, config, out)
         if state.deferred:
             _full_reconcile(state, rules, out, settle=True)
         elif changed:
@@ -278,7 +256,6 @@ def _apply_reading(
     _refold(state, rules, r.sort_key)  # first: drops the checkpoints the reading made stale
     _evict(state, rules, config)
     state.deferred = True
-    _eta(state, config, out, late=r.t)
     _full_reconcile(state, rules, out, settle=False)
 
 
@@ -308,16 +285,6 @@ def _evict(state: ShipmentState, rules: RuleSet, config: RuleConfig) -> None:
     for r in history[start:excess]:
         state.base.step(r, rules)
     state.floor = floor
-    if state.manifest is not None:
-        state.eta_base, state.eta_base_t = eta_fold_evicted(
-            state.eta_base,
-            state.eta_base_t,
-            state.manifest,
-            history[:excess],
-            state.custody,
-            config.eta,
-            tilt_limit_deg=config.tilt_deg,
-        )
     del history[:excess]
 
 
@@ -381,12 +348,10 @@ def _apply_custody(
     _remember(state, event.event_id, config)
     c = compact_custody(event)
     insort(state.custody, c, key=lambda item: item.sort_key)
-    late = state.latest_t is not None and c.t < state.latest_t
     if state.latest_t is None or c.t > state.latest_t:
         state.latest_t = c.t
     _recheck_custody(state)
     assert state.manifest is not None
-    _eta(state, config, out, late=c.t if late else None)
     _full_reconcile(state, rules_for(state.manifest, config), out, settle=False)
 
 
@@ -431,7 +396,6 @@ def _full_reconcile(state: ShipmentState, rules: RuleSet, out: _Out, *, settle: 
     assert state.manifest is not None
     findings = list(state.fold.findings.values())
     findings += custody_findings(state.custody, state.manifest.coi_id)
-    findings += state.eta.findings()
     state.transit = None
     for extra in (_transit(state, rules), _ongoing_silence(state, rules)):
         if extra is not None:
@@ -462,54 +426,6 @@ def _reconcile(
             skip=skip,
         )
     )
-
-
-def _eta(
-    state: ShipmentState,
-    config: RuleConfig,
-    out: _Out,
-    *,
-    late: float | None = None,
-    replay: bool = False,
-) -> None:
-    """Bring the ETA up to date with the newest event; publish its update and ETA alerts.
-
-    In order, one ``refresh`` at the newest event time. A late event (reading or custody)
-    only marks the ETA ``dirty``; the next in-order reading, ``tick`` or ``settle`` (or a
-    manifest) replays the history in event-time order from ``eta_base`` (``rederive``) and
-    reconciles completely, so ETA alerts, like the others, do not depend on arrival order.
-    ETAs move only with events (``tick`` does not advance them), so live and offline runs
-    publish the same ETAs.
-    """
-    manifest = state.manifest
-    assert manifest is not None
-    eta = state.eta
-    if late is not None:
-        eta_mark_late(eta, late)
-        return
-    if replay or eta.dirty:
-        state.eta, result = eta_rederive(
-            eta,
-            manifest,
-            state.history,
-            state.custody,
-            config.eta,
-            tilt_limit_deg=config.tilt_deg,
-            base=state.eta_base,
-            base_t=state.eta_base_t,
-        )
-        if result.update is not None:
-            out.eta.append(result.update)
-        _full_reconcile(state, rules_for(manifest, config), out, settle=False)
-        return
-    now = manifest.created_at.timestamp()
-    if state.latest_t is not None:
-        now = max(now, state.latest_t)
-    result = eta_refresh(eta, manifest, state.custody, config.eta, now)
-    if result.update is not None:
-        out.eta.append(result.update)
-    if result.changed:
-        _reconcile(state, result.changed, complete=False, out=out)
 
 
 def _custodian(state: ShipmentState) -> Custodian:
