@@ -68,6 +68,12 @@ def test_a_pending_retry_survives_a_restarted_worker(
                 120,
                 "the retry from the recovered state",
             )
+            # attempt records are published in batches (every 0.2 s): wait for the second one
+            wait_until(
+                while_alive(second, lambda: len(attempts(settings)) >= 2),
+                60,
+                "the second attempt record",
+            )
     first_request, retry = endpoint.snapshot()
     assert retry.webhook_id == first_request.webhook_id  # the same delivery, deduplicable
     assert retry.received_at - first_request.received_at >= RETRY_AFTER_S  # Retry-After kept
