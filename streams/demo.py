@@ -29,7 +29,7 @@ from streams.produce import produce_lines
 from streams.scoring.report import score_run
 from streams.settings import Settings
 from streams.supervise import WorkerProcess, free_port, wait_until
-from streams.testing import read_topic
+from streams.topic_reader import read_topic
 from streams.topics import INPUT_TOPICS, Topic, topic_name
 
 SECRET_ENV = "CRYOTRACE_DEMO_WEBHOOK_SECRET"  # noqa: S105 - the variable name, not a secret

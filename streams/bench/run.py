@@ -26,7 +26,7 @@ from streams.lag import group_lag
 from streams.produce import TopicProducer
 from streams.settings import Settings
 from streams.supervise import WorkerProcess, settings_env, wait_until
-from streams.testing import read_records
+from streams.topic_reader import read_records
 from streams.topics import Topic, topic_name
 
 
