@@ -81,6 +81,7 @@ def register_processor(
     unacked: list[Any] = []
     streams: list[Any] = []
     last_checkpoint = [time.monotonic()]
+    lost: set[Any] = set()  # input partitions revoked from this worker and not given back
 
     async def checkpoint() -> None:
         """Changed states to the changelog, then ack what they cover. Caller holds the lock."""
@@ -101,6 +102,13 @@ def register_processor(
             for event in events:
                 EVENTS_IN.labels(event.message.topic).inc()
             async with lock:
+                # A batch gathered across a rebalance may hold events of partitions this
+                # worker no longer owns: their new owner reads them again from the last
+                # committed offset, so they are acked here (a revoked commit is discarded)
+                # and never applied to a state this worker no longer keeps.
+                if lost:
+                    unacked.extend(event for event in events if event.message.tp in lost)
+                    events = [event for event in events if event.message.tp not in lost]
                 out = process_batch(settings, (event.message for event in events), states.load)
                 await publish(out)
                 states.update(out.states)
@@ -121,10 +129,15 @@ def register_processor(
     async def live_clock() -> None:
         """Settle alerts held back during late bursts; with the silence timer, tick the wall
         clock into every owned shipment (ongoing logger silence, transit time, timeouts)."""
-        owned = owned_partitions(app, settings)
-        if not owned:
-            return
         async with lock:
+            # During a rebalance and until table recovery has finished, the table holds
+            # partly recovered states: settling or ticking one would publish from, and
+            # checkpoint, a state older than the changelog's.
+            if app.rebalancing or not app.tables.actives_ready:
+                return
+            owned = owned_partitions(app, settings)
+            if not owned:
+                return
             # a shipment still receiving (a late burst in flight) is settled once it is quiet
             quiet_since = time.monotonic() - settings.stream.settle_quiet_seconds
             out = clock_step(
@@ -139,6 +152,17 @@ def register_processor(
         async with lock:
             await checkpoint()
             states.forget()
+            lost.update(revoked)
+            # Faust flushed its producer before this signal; flush the states just written
+            # too, so that table recovery (this worker's for the partitions it keeps, the new
+            # owner's for the others) reads them and not the previous value of each key.
+            await app.producer.flush()
+
+    @app.on_partitions_assigned.connect  # type: ignore[arg-type]  # as above
+    async def on_assigned(sender: Any, assigned: Any, **kwargs: Any) -> None:
+        """Partitions given (back) to this worker are processed again."""
+        async with lock:
+            lost.difference_update(assigned)
 
     return process
 
