@@ -197,6 +197,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "BENCH_SECRET": str(secret),
         "CRYOTRACE_SUBSCRIPTIONS": str(subs),
         "CRYOTRACE_DELIVERY__COALESCE_S": str(args.coalesce_s),
+        "CRYOTRACE_DELIVERY__HTTP_CLIENT": args.http_client,
     }
 
     producer = KafkaProducer(**kafka_python_config(settings.kafka), linger_ms=2, acks=1)
@@ -280,6 +281,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "sent_to_healthy": expected - len(names),
         "delivered_to_healthy": received,
         "coalesce_s": args.coalesce_s,
+        "http_client": args.http_client,
         "partitions": args.partitions,
         "delivery_workers": args.workers,
         "worker_cpu_s": round(cpu_used, 1),
@@ -309,6 +311,7 @@ def main() -> int:
     parser.add_argument("--timeout-s", type=float, default=2.0, help="the down endpoint's timeout")
     parser.add_argument("--coalesce-s", type=float, default=0.2)
     parser.add_argument("--partitions", type=int, default=4)
+    parser.add_argument("--http-client", choices=["http1", "aiohttp", "httpx"], default="http1")
     parser.add_argument("--workers", type=int, default=1, help="delivery worker processes")
     parser.add_argument("--json", action="store_true", help="one JSON object instead of text")
     args = parser.parse_args()

@@ -84,8 +84,8 @@ class DeliverySettings(BaseModel):
         default=None, description="YAML or JSON file of webhook subscribers"
     )
     coalesce_s: float = Field(default=0.2, ge=0, description="updates within this window merge")
-    http_client: Literal["aiohttp", "httpx"] = Field(
-        default="aiohttp", description="HTTP client library of the sender"
+    http_client: Literal["http1", "aiohttp", "httpx"] = Field(
+        default="http1", description="HTTP client of the sender (http1: asyncio's own)"
     )
     timeout_s: float = Field(default=5.0, gt=0, description="per request, connect to last byte")
     concurrency: int = Field(default=8, ge=1, description="requests in flight per endpoint")

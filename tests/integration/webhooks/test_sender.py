@@ -15,7 +15,7 @@ SECRET = WebhookSecret.generate()
 BODY = json.dumps({"alert_id": "A:1", "version": 1}).encode()
 
 
-@pytest.fixture(params=["aiohttp", "httpx"])
+@pytest.fixture(params=["http1", "aiohttp", "httpx"])
 def client(request: pytest.FixtureRequest) -> HttpClient:
     return request.param  # type: ignore[no-any-return]
 
