@@ -61,6 +61,10 @@ def create_app(settings: Settings, role: Role = "all", *, web_port: int | None =
         broker_session_timeout=settings.stream.session_timeout_seconds,
         broker_heartbeat_interval=min(3.0, settings.stream.session_timeout_seconds / 3),
         stream_buffer_maxsize=20_000,
+        # Agents ack in batches from their own checkpoints (timers that stop first at
+        # shutdown): Faust must not wait for acks on stop or revocation, or it waits forever.
+        # Unacked events are read again by the next owner; every write is idempotent.
+        stream_wait_empty=False,
         broker_max_poll_records=5000,
         consumer_max_fetch_size=4 * 1024 * 1024,
         producer_linger_ms=5,

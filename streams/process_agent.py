@@ -158,6 +158,12 @@ def register_processor(
             # owner's for the others) reads them and not the previous value of each key.
             await app.producer.flush()
 
+    @app.on_before_shutdown.connect  # type: ignore[arg-type]  # as above
+    async def on_shutdown(sender: Any, **kwargs: Any) -> None:
+        """A clean stop checkpoints what was processed, so the consumer commits it."""
+        async with lock:
+            await checkpoint()
+
     @app.on_partitions_assigned.connect  # type: ignore[arg-type]  # as above
     async def on_assigned(sender: Any, assigned: Any, **kwargs: Any) -> None:
         """Partitions given (back) to this worker are processed again."""
