@@ -65,9 +65,15 @@ def route(subscribers: tuple[Subscriber, ...], alert: Alert, sites: ShipmentSite
     return Route(chosen, awaiting)
 
 
+ROUTE_MEMO_SIZE = 65_536
+"""Routes remembered by :class:`Router` (per type, severity, custodian and sites)."""
+
+
 class Router:
     """The subscribers of one deployment indexed by site and party: :meth:`route` gives what
-    :func:`route` gives, looking only at the subscribers an alert can concern."""
+    :func:`route` gives, looking only at the subscribers an alert can concern. A route
+    depends only on the alert's type, severity and custodian and the shipment's sites, so
+    it is remembered per combination (alerts of one shipment repeat them)."""
 
     def __init__(self, subscribers: tuple[Subscriber, ...]) -> None:
         self.subscribers = subscribers
@@ -81,8 +87,19 @@ class Router:
             for site in s.sites:
                 self._by_site.setdefault(site, []).append(s)
         self._with_sites = [s for s in subscribers if s.sites]
+        self._memo: dict[tuple[str, str, str | None, ShipmentSites | None], Route] = {}
 
     def route(self, alert: Alert, sites: ShipmentSites | None) -> Route:
+        party = alert.custodian.party_id if alert.custodian is not None else None
+        memo_key = (alert.type, alert.severity, party, sites)
+        known = self._memo.get(memo_key)
+        if known is None:
+            if len(self._memo) >= ROUTE_MEMO_SIZE:
+                self._memo.clear()
+            known = self._memo[memo_key] = self._route(alert, sites)
+        return known
+
+    def _route(self, alert: Alert, sites: ShipmentSites | None) -> Route:
         candidates = {s.id: s for s in self._everything}
         if alert.custodian is not None:
             candidates.update((s.id, s) for s in self._by_party.get(alert.custodian.party_id, ()))

@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import random
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,6 +40,9 @@ MAX_PARKED_PER_SHIPMENT = 200
 HOUSEKEEPING_S = 5.0
 FLUSH_S = 0.2
 """How often changed outbox entries reach the changelog (alerts are acked after that)."""
+DEFER_S = 1.0
+"""A new outbox entry is written only once it waited this long for its first attempt (most
+are delivered sooner and never written); the alerts behind it are acked only then."""
 UNDELIVERABLE = "webhook_undeliverable"
 
 
@@ -108,8 +112,9 @@ class DeliveryService:
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._last_housekeeping = 0.0
-        self._after_flush: list[Callable[[], Awaitable[None]]] = []
+        self._after_flush: deque[tuple[int, Callable[[], Awaitable[None]]]] = deque()
         self._records: dict[int, list[DeliveryAttempt]] = {}
+        self._idle: deque[tuple[float, bytes]] = deque()  # (settled_at, key), oldest first
         self._stopping = False
 
     # ---- intake (called from the agent, on the event loop, never awaits) ----
@@ -196,9 +201,10 @@ class DeliveryService:
             await self.stop()
 
     def after_flush(self, callback: Callable[[], Awaitable[None]]) -> None:
-        """Run ``callback`` once what was ingested so far is on the changelog (the agent
-        acknowledges the alerts' offsets there, without ever waiting for it)."""
-        self._after_flush.append(callback)
+        """Run ``callback`` once every outbox change made so far is on the changelog or moot
+        (delivered before it was written); the agent acknowledges the alerts' offsets there,
+        without ever waiting for it."""
+        self._after_flush.append((self.store.changes, callback))
 
     async def _flush_loop(self) -> None:
         while True:
@@ -209,11 +215,14 @@ class DeliveryService:
             await self.flush()
             await self._publish_records(records)
 
-    async def flush(self) -> None:
-        """Changed outbox entries to the changelog, then the callbacks waiting for it."""
-        callbacks, self._after_flush = self._after_flush, []
-        self.store.flush()
-        for callback in callbacks:
+    async def flush(self, *, defer: bool = True) -> None:
+        """Changed outbox entries to the changelog (new ones waiting for less than
+        ``DEFER_S`` may wait for the next flush), then the callbacks whose changes are all
+        written or moot."""
+        self.store.flush(DEFER_S if defer else 0.0)
+        unwritten = self.store.unwritten_since()
+        while self._after_flush and (unwritten is None or self._after_flush[0][0] < unwritten):
+            _, callback = self._after_flush.popleft()
             await callback()
 
     async def _publish_records(
@@ -238,7 +247,7 @@ class DeliveryService:
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self.flush()
+        await self.flush(defer=False)
         await self._publish_records()
         lanes, self.lanes = self.lanes, {}
         for lane in lanes.values():
@@ -290,18 +299,27 @@ class DeliveryService:
             lane.disabled = marker is not None and marker.get("url_sha256") == _url_hash(
                 lane.subscriber.url
             )
+        idle = []
         for key, entry in self.store.entries():
             owner = self.lanes.get(entry.subscriber_id)
             if owner is None:  # a subscriber removed from the file: nothing left to do
                 self.store.delete(key)
             elif entry.alert is not None and key not in owner.inflight:
                 owner.push(entry.due_at, key)
+            elif entry.alert is None and entry.settled_at is not None:
+                idle.append((entry.settled_at, key))
+        self._idle = deque(sorted(idle))
         log.info("webhooks.resync", partitions=sorted(owned), generation=self._generation)
 
     def _housekeeping(self, now: float) -> None:
+        """Forget idle entries older than ``remember_s`` (oldest first: only those are
+        looked at) and give up waiting for manifests after ``manifest_wait_s``."""
         self._last_housekeeping = now
-        for key, entry in self.store.entries():
-            if outbox.forgettable(entry, now, self.settings.remember_s):
+        remember_s = self.settings.remember_s
+        while self._idle and now - self._idle[0][0] > remember_s:
+            _, key = self._idle.popleft()
+            entry = self.store.get(key)  # settled again since, or busy: not forgettable
+            if entry is not None and outbox.forgettable(entry, now, remember_s):
                 self.store.delete(key)
         owned = self._owned or set()
         for shipment_id, parked in list(self.store.all_parked()):
@@ -400,9 +418,14 @@ class DeliveryService:
             after = outbox.failed(current, decision.delay_s, now)
         else:
             after = outbox.settled(current, version, now, self.settings.coalesce_s)
-        self.store.put(key, after)
+        self._put_settled(key, after)
         if after.alert is not None and not lane.disabled:
             lane.push(after.due_at, key)
+
+    def _put_settled(self, key: bytes, entry: outbox.OutboxEntry) -> None:
+        self.store.put(key, entry)
+        if entry.alert is None and entry.settled_at is not None:
+            self._idle.append((entry.settled_at, key))
 
     async def _disable(self, lane: Lane) -> None:
         """HTTP 410: the endpoint is gone; stop sending and dead-letter what it still had."""
@@ -427,7 +450,7 @@ class DeliveryService:
                 await self._dead_letter(
                     pending, subscriber_id, entry.attempt, "endpoint disabled after HTTP 410"
                 )
-            self.store.put(key, outbox.dropped(entry, now))
+            self._put_settled(key, outbox.dropped(entry, now))
 
     async def _dead_letter(
         self, alert: Alert, subscriber_id: str, attempts: int, error: str | None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -14,6 +16,8 @@ from alerts.webhooks.routing import ShipmentSites
 __all__ = ["OutboxStore", "SitesStore", "outbox_key"]
 
 _SEP = "\x1f"
+DECODED_SITES_MAX = 65_536
+"""Decoded site pairs kept (keyed by the stored JSON: shipments share few pairs)."""
 _OUTBOX, _PARKED, _GONE = "o", "p", "g"
 
 
@@ -26,6 +30,13 @@ def _key(kind: str, name: str) -> bytes:
     return f"{kind}{_SEP}{name}".encode()
 
 
+@dataclass(frozen=True, slots=True)
+class _Dirty:
+    partition: int
+    change: int  # the change number (:attr:`OutboxStore.changes`) that first dirtied the key
+    since: float  # when
+
+
 class OutboxStore:
     """Reads and writes the ``webhook-outbox`` Faust table (memory store, Kafka changelog).
 
@@ -33,15 +44,20 @@ class OutboxStore:
     :meth:`flush`, once per key however often it changed, in the partition of the shipment
     the entry belongs to, so a restarted or rebalanced worker recovers exactly the entries of
     the partitions it owns. An entry that became idle before it was ever written (delivered
-    between two flushes) is never written at all: the common healthy case costs no changelog
-    record. Offsets of alerts must be acknowledged only after the flush that follows their
-    intake. :meth:`reload` rebuilds the decoded entries from the table after a recovery."""
+    between two flushes) is never written at all, and neither is a new entry still waiting
+    for its first attempt for less than ``defer_s`` (the healthy case, even when busy, costs
+    no changelog record). Offsets of alerts must be acknowledged only once every change
+    made up to their intake is written or moot: :meth:`unwritten_since` says which.
+    :meth:`reload` rebuilds the decoded entries from the table after a recovery."""
 
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Any, *, clock: Callable[[], float] = time.time) -> None:
         self._table = table
+        self._clock = clock
         self._entries: dict[bytes, OutboxEntry] = {}
-        self._dirty: dict[bytes, int] = {}  # key -> partition
+        self._dirty: dict[bytes, _Dirty] = {}  # in the order keys were first dirtied
         self._persisted: set[bytes] = set()
+        self.changes = 0
+        """Changes made so far (:meth:`put` and :meth:`delete` calls)."""
 
     def reload(self, partitions: set[int]) -> None:
         """Decode the entries of ``partitions`` (after start-up or a rebalance)."""
@@ -64,29 +80,56 @@ class OutboxStore:
 
     def put(self, key: bytes, entry: OutboxEntry) -> None:
         self._entries[key] = entry
-        self._dirty[key] = entry.partition
+        self._mark(key, entry.partition)
 
     def delete(self, key: bytes) -> None:
         entry = self._entries.pop(key, None)
         if entry is not None:
-            self._dirty[key] = entry.partition
+            self._mark(key, entry.partition)
 
-    def flush(self) -> int:
-        """Write every changed entry to the changelog; returns the records written."""
+    def _mark(self, key: bytes, partition: int) -> None:
+        self.changes += 1
+        if key not in self._dirty:
+            self._dirty[key] = _Dirty(partition, self.changes, self._clock())
+
+    def flush(self, defer_s: float = 0.0) -> int:
+        """Write changed entries to the changelog; returns the records written.
+
+        A new entry (never written) still waiting for its first attempt stays unwritten
+        while it changed less than ``defer_s`` ago: it is likely delivered before the next
+        flush, and then never written at all. An entry with a failed attempt is always
+        written (its attempt record must not be seen before it is durable)."""
         written = 0
+        now = self._clock()
         dirty, self._dirty = self._dirty, {}
-        for key, partition in dirty.items():
+        for key, mark in dirty.items():
             entry = self._entries.get(key)
             if entry is None or (entry.alert is None and key not in self._persisted):
                 if key in self._persisted:
-                    self._write(partition, key, None)
+                    self._write(mark.partition, key, None)
                     self._persisted.discard(key)
                     written += 1
+                continue
+            if (
+                defer_s > 0
+                and entry.alert is not None
+                and entry.attempt == 0
+                and key not in self._persisted
+                and now - mark.since < defer_s
+            ):
+                self._dirty[key] = mark  # order kept: the oldest change stays first
                 continue
             self._write(entry.partition, key, entry.model_dump_json().encode())
             self._persisted.add(key)
             written += 1
         return written
+
+    def unwritten_since(self) -> int | None:
+        """The change number of the oldest change not on the changelog yet (None: none);
+        alerts taken in before that change may be acknowledged."""
+        for mark in self._dirty.values():
+            return mark.change
+        return None
 
     def entries(self) -> Iterator[tuple[bytes, OutboxEntry]]:
         yield from list(self._entries.items())
@@ -132,13 +175,20 @@ class SitesStore:
 
     def __init__(self, table: Any) -> None:
         self._table = table
+        self._decoded: dict[bytes, ShipmentSites] = {}  # stored value -> sites
 
     def get(self, shipment_id: str) -> ShipmentSites | None:
         raw = self._table.data.get(shipment_id.encode())
         if not raw:
             return None
-        value = orjson.loads(raw)
-        return ShipmentSites(origin=value["origin"], destination=value["destination"])
+        sites = self._decoded.get(raw)
+        if sites is None:
+            if len(self._decoded) >= DECODED_SITES_MAX:
+                self._decoded.clear()
+            value = orjson.loads(raw)
+            sites = ShipmentSites(origin=value["origin"], destination=value["destination"])
+            self._decoded[bytes(raw)] = sites
+        return sites
 
     def put(self, shipment_id: str, sites: ShipmentSites, partition: int) -> bool:
         """Store; False when nothing changed (no changelog write)."""

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
 from webhook_builders import alert, subscriber
 
+from alerts.webhooks import routing
 from alerts.webhooks.routing import Router, ShipmentSites, matches, route
 
 BOS = ShipmentSites(origin="HUB-NE", destination="HOSP-BOS-01")
@@ -69,6 +71,20 @@ def test_the_indexed_router_agrees_with_route_on_every_combination() -> None:
         ("lid_open", "warning"),
         ("sequence_gap", "info"),
     ]
-    for custodian, sites, (kind, severity) in itertools.product(custodians, site_options, kinds):
+    combinations = list(itertools.product(custodians, site_options, kinds))
+    for custodian, sites, (kind, severity) in [*combinations, *reversed(combinations)]:
         a = alert(custodian=custodian, type=kind, severity=severity)
-        assert router.route(a, sites) == route(subscribers, a, sites)
+        assert router.route(a, sites) == route(subscribers, a, sites)  # fresh, then remembered
+
+
+def test_the_router_stays_right_when_its_memo_is_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(routing, "ROUTE_MEMO_SIZE", 2)
+    subscribers = (
+        subscriber(id="bos", all_shipments=False, sites=["HOSP-BOS-01"]),
+        subscriber(id="c77", all_shipments=False, party_id="CUR-77"),
+    )
+    router = Router(subscribers)
+    site_options = [None, BOS, ShipmentSites("A", "B"), BOS, None]
+    for sites in site_options:
+        assert router.route(alert(), sites) == route(subscribers, alert(), sites)
+    assert len(router._memo) <= 2
