@@ -6,6 +6,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from alerts.eta_config import EtaConfig
+
 __all__ = ["RuleConfig"]
 
 _Positive = Annotated[float, Field(gt=0.0)]
@@ -44,6 +46,8 @@ class RuleConfig(BaseModel):
     """Custody events kept per shipment; more are dead-lettered ``custody_overflow``."""
     max_pending_per_shipment: _Count = 500
     """Events held while the manifest has not arrived; more are ``pending_overflow``."""
+    eta: EtaConfig = Field(default_factory=EtaConfig)
+    """ETA rules: route, pace, dwell, spread and risk thresholds (``alerts.eta_config``)."""
     pending_max_age_s: _Positive = 24 * 3600.0
     """Held events older (by their own time) than the newest held event, or than the live
     clock given to ``tick``, by more than this are dead-lettered ``manifest_timeout``."""

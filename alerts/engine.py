@@ -10,6 +10,12 @@ from datetime import datetime
 from alerts.config import RuleConfig
 from alerts.custody_checks import compact_custody, custodian_at, custody_findings
 from alerts.device import ongoing_silence
+from alerts.eta import ETA_ALERT_SEVERITIES
+from alerts.eta import fold_evicted as eta_fold_evicted
+from alerts.eta import mark_late as eta_mark_late
+from alerts.eta import observe as eta_observe
+from alerts.eta import rederive as eta_rederive
+from alerts.eta import refresh as eta_refresh
 from alerts.findings import Finding
 from alerts.lifecycle import Custodian
 from alerts.readings import compact
@@ -19,6 +25,7 @@ from alerts.transit import departure_and_delivery, transit_finding
 from schemas.alert import Alert
 from schemas.custody import CustodyEvent
 from schemas.deadletter import DeadLetter, FieldError
+from schemas.eta import EtaUpdate
 from schemas.manifest import ShipmentManifest
 from schemas.telemetry import TelemetryReading
 
@@ -41,20 +48,28 @@ arrive late these types are not reconciled; the next in-order reading, ``tick`` 
 ``settle`` brings them up to date in one step. Temperature, device and custody alerts are
 always reconciled at once."""
 
+ETA_TYPES = frozenset(ETA_ALERT_SEVERITIES)
+"""ETA alert types: reconciled only when the shipment settles, from an event-time replay."""
+
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    """The result of one ``apply`` or ``tick``: the new state and what to publish."""
+    """The result of one ``apply`` or ``tick``: the new state and what to publish.
+
+    ``eta``: ETA updates for the eta topic (only on a meaningful change; see ``alerts.eta``).
+    """
 
     state: ShipmentState | None
     alerts: list[Alert] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
+    eta: list[EtaUpdate] = field(default_factory=list)
 
 
 @dataclass(slots=True)
 class _Out:
     alerts: list[Alert] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
+    eta: list[EtaUpdate] = field(default_factory=list)
 
 
 def apply(
@@ -81,7 +96,7 @@ def apply(
         _apply_reading(state, event, config, out, received_at)
     else:
         _apply_custody(state, event, config, out, received_at)
-    return Step(state, out.alerts, out.dead_letters)
+    return Step(state, out.alerts, out.dead_letters, out.eta)
 
 
 def settle(state: ShipmentState | None, config: RuleConfig) -> Step:
@@ -89,11 +104,16 @@ def settle(state: ShipmentState | None, config: RuleConfig) -> Step:
 
     The offline runner calls it at the end of a recording; ``tick`` does it live.
     """
-    if state is None or state.manifest is None or not state.deferred:
+    if state is None or state.manifest is None or not _unsettled(state):
         return Step(state)
     out = _Out()
-    _full_reconcile(state, rules_for(state.manifest, config), out, settle=True)
-    return Step(state, out.alerts, out.dead_letters)
+    _full_reconcile(state, rules_for(state.manifest, config), out, settle=True, config=config)
+    return Step(state, out.alerts, out.dead_letters, out.eta)
+
+
+def _unsettled(state: ShipmentState) -> bool:
+    """Alerts wait for ``settle``: deferred types during late bursts, or the ETA alerts."""
+    return state.deferred or state.eta.dirty or state.eta.unsettled
 
 
 def tick(state: ShipmentState | None, now: datetime, config: RuleConfig) -> Step:
@@ -112,9 +132,9 @@ def tick(state: ShipmentState | None, now: datetime, config: RuleConfig) -> Step
         _expire_pending(state, lambda item: item[1] < limit, "manifest_timeout", out, now)
         return Step(state, out.alerts, out.dead_letters)
     rules = rules_for(state.manifest, config)
-    if state.deferred:
-        _full_reconcile(state, rules, out, settle=True)
-        return Step(state, out.alerts, out.dead_letters)
+    if _unsettled(state):
+        _full_reconcile(state, rules, out, settle=True, config=config)
+        return Step(state, out.alerts, out.dead_letters, out.eta)
     changed = [f for f in (_ongoing_silence(state, rules), _transit(state, rules)) if f]
     if changed:
         _reconcile(state, changed, complete=False, out=out)
@@ -134,7 +154,9 @@ def _apply_manifest(
     if previous is not None:
         _refold(state, rules_for(manifest, config))
         _recheck_custody(state)
-        _full_reconcile(state, rules_for(manifest, config), out, settle=True)
+        state.eta.marks = []  # derived under the previous manifest
+        state.eta.unsettled = True
+        _full_reconcile(state, rules_for(manifest, config), out, settle=True, config=config)
         return
     held, state.pending = state.pending, []
     for topic, _, _, text in held:
@@ -142,6 +164,8 @@ def _apply_manifest(
             _apply_reading(state, TelemetryReading.model_validate_json(text), config, out, None)
         else:
             _apply_custody(state, CustodyEvent.model_validate_json(text), config, out, None)
+    _eta(state, config, out)
+    _full_reconcile(state, rules_for(manifest, config), out, settle=False)
 
 
 def _hold(
@@ -234,6 +258,9 @@ def _apply_reading(
         )
         return
     _remember(state, reading.event_id, config)
+    eta_observe(
+        state.eta, r.t, r.lat, r.lon, r.tilt_deg, config.eta, tilt_limit_deg=config.tilt_deg
+    )
     if state.latest_t is None or r.t > state.latest_t:
         state.latest_t = r.t
     if not history or r.sort_key > history[-1].sort_key:
@@ -247,6 +274,7 @@ def _apply_reading(
         found = _transit(state, rules)
         if found is not None:
             changed.append(found)
+        _eta(state, config, out)
         if state.deferred:
             _full_reconcile(state, rules, out, settle=True)
         elif changed:
@@ -256,6 +284,7 @@ def _apply_reading(
     _refold(state, rules, r.sort_key)  # first: drops the checkpoints the reading made stale
     _evict(state, rules, config)
     state.deferred = True
+    _eta(state, config, out, late=r.t)
     _full_reconcile(state, rules, out, settle=False)
 
 
@@ -285,6 +314,16 @@ def _evict(state: ShipmentState, rules: RuleSet, config: RuleConfig) -> None:
     for r in history[start:excess]:
         state.base.step(r, rules)
     state.floor = floor
+    if state.manifest is not None:
+        state.eta_base, state.eta_base_t = eta_fold_evicted(
+            state.eta_base,
+            state.eta_base_t,
+            state.manifest,
+            history[:excess],
+            state.custody,
+            config.eta,
+            tilt_limit_deg=config.tilt_deg,
+        )
     del history[:excess]
 
 
@@ -348,10 +387,12 @@ def _apply_custody(
     _remember(state, event.event_id, config)
     c = compact_custody(event)
     insort(state.custody, c, key=lambda item: item.sort_key)
+    late = state.latest_t is not None and c.t < state.latest_t
     if state.latest_t is None or c.t > state.latest_t:
         state.latest_t = c.t
     _recheck_custody(state)
     assert state.manifest is not None
+    _eta(state, config, out, late=c.t if late else None)
     _full_reconcile(state, rules_for(state.manifest, config), out, settle=False)
 
 
@@ -387,15 +428,26 @@ def _transit(state: ShipmentState, rules: RuleSet) -> Finding | None:
     return found
 
 
-def _full_reconcile(state: ShipmentState, rules: RuleSet, out: _Out, *, settle: bool) -> None:
+def _full_reconcile(
+    state: ShipmentState,
+    rules: RuleSet,
+    out: _Out,
+    *,
+    settle: bool,
+    config: RuleConfig | None = None,
+) -> None:
     """Reconcile the whole derivation.
 
     ``settle`` ends a wait for late readings; otherwise, while one is on (``deferred``), the
-    ``DEFERRED_TYPES`` are left as they are.
+    ``DEFERRED_TYPES`` are left as they are. With ``config`` an unsettled ETA is first
+    rederived in event time; ETA alerts are reconciled only from such a derivation.
     """
     assert state.manifest is not None
+    if settle and config is not None and (state.eta.dirty or state.eta.unsettled):
+        _rederive_eta(state, config, out)
     findings = list(state.fold.findings.values())
     findings += custody_findings(state.custody, state.manifest.coi_id)
+    findings += state.eta.findings()
     state.transit = None
     for extra in (_transit(state, rules), _ongoing_silence(state, rules)):
         if extra is not None:
@@ -405,6 +457,8 @@ def _full_reconcile(state: ShipmentState, rules: RuleSet, out: _Out, *, settle: 
         state.deferred = False
     elif state.deferred:
         skip = DEFERRED_TYPES
+    if state.eta.dirty or state.eta.unsettled:
+        skip |= ETA_TYPES
     _reconcile(state, findings, complete=True, out=out, skip=skip)
 
 
@@ -426,6 +480,51 @@ def _reconcile(
             skip=skip,
         )
     )
+
+
+def _eta(state: ShipmentState, config: RuleConfig, out: _Out, *, late: float | None = None) -> None:
+    """Bring the ETA up to date with the newest event and publish its update.
+
+    In order, one ``refresh`` at the newest event time; a late event (reading or custody)
+    only marks the ETA ``dirty``. Either way the ETA alerts wait for the shipment to settle
+    (``unsettled``): they are reconciled from ``_rederive_eta`` alone, so that they, like
+    the others, do not depend on how the two input topics interleaved. ETAs move only with
+    events (``tick`` does not advance them).
+    """
+    manifest = state.manifest
+    assert manifest is not None
+    eta = state.eta
+    eta.unsettled = True
+    if late is not None:
+        eta_mark_late(eta, late)
+        return
+    if eta.dirty:
+        return  # the refresh would start from a state the late events made stale
+    now = manifest.created_at.timestamp()
+    if state.latest_t is not None:
+        now = max(now, state.latest_t)
+    result = eta_refresh(eta, manifest, state.custody, config.eta, now)
+    if result.update is not None:
+        out.eta.append(result.update)
+
+
+def _rederive_eta(state: ShipmentState, config: RuleConfig, out: _Out) -> None:
+    """Replace the ETA state by its event-time derivation (``alerts.eta.rederive``)."""
+    manifest = state.manifest
+    assert manifest is not None
+    state.eta, result = eta_rederive(
+        state.eta,
+        manifest,
+        state.history,
+        state.custody,
+        config.eta,
+        tilt_limit_deg=config.tilt_deg,
+        base=state.eta_base,
+        base_t=state.eta_base_t,
+    )
+    state.eta.dirty = state.eta.unsettled = False
+    if result.update is not None:
+        out.eta.append(result.update)
 
 
 def _custodian(state: ShipmentState) -> Custodian:

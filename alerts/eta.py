@@ -58,6 +58,10 @@ class EtaState:
       ``EtaConfig.max_episodes`` ever open);
     - ``dirty``: late events arrived (``mark_late``); the next ``rederive`` (by the engine,
       once the late readings stop coming) brings the episodes up to date.
+    - ``unsettled``: events arrived since the last ``rederive``. Readings and custody come
+      on two topics whose interleaving differs from run to run, so the ETA alerts are
+      reconciled only from a ``rederive`` (event-time order, independent of arrival order)
+      when the shipment settles; ``refresh`` between settles only publishes ETA updates.
     - ``episodes``: episodes opened so far. Anchors are ``eta@<opened_at>``, so when a
       replay (``rederive``) moves an episode's start the lifecycle keeps its alert id.
     """
@@ -68,9 +72,11 @@ class EtaState:
     closed: list[Finding] = field(default_factory=list)
     episodes: int = 0
     dirty: bool = False
+    unsettled: bool = False
     marks: list[tuple[float, EtaState]] = field(default_factory=list, repr=False, compare=False)
-    """Runtime cache, not serialised: ``(now, copy)`` every ``MARK_EVERY`` refreshes in
-    order, where a replay can start instead of at the beginning."""
+    """Runtime cache, not serialised: ``(now, copy)`` every ``MARK_EVERY`` steps of a
+    ``rederive``, where the next replay can start instead of at the beginning (only replays
+    leave marks: a state built in arrival order is no place to start an event-time replay)."""
     since_mark: int = field(default=0, repr=False, compare=False)
 
     def copy(self) -> EtaState:
@@ -84,6 +90,7 @@ class EtaState:
             [replace(f, details=dict(f.details)) for f in self.closed],
             self.episodes,
             self.dirty,
+            self.unsettled,
         )
 
     def findings(self) -> list[Finding]:
@@ -100,6 +107,7 @@ class EtaState:
             "closed": [f.to_list() for f in self.closed],
             "episodes": self.episodes,
             "dirty": self.dirty,
+            "unsettled": self.unsettled,
         }
 
     @classmethod
@@ -112,6 +120,7 @@ class EtaState:
             [Finding.from_list(v) for v in data["closed"]],
             int(data["episodes"]),
             bool(data.get("dirty", False)),
+            bool(data.get("unsettled", False)),
         )
 
 
@@ -179,8 +188,6 @@ def refresh(
     """Recompute the ETA at ``now`` (newest event time); the update to publish and the
     ETA findings that changed."""
     est, changed, hold = _derive(eta, manifest, custody, config, now)
-    if not eta.dirty:
-        _checkpoint(eta, now)
     return EtaResult(_publish(eta, manifest, est, hold, config, now), changed, est)
 
 

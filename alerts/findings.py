@@ -21,11 +21,16 @@ SEVERITIES: dict[str, str] = {
     "logger_silent": "warning",
     "sequence_gap": "info",
     "max_transit_exceeded": "critical",
+    "late_delivery_risk": "warning",
+    "hold_time_risk": "critical",
+    "dwell_exceeded": "warning",
     "coi_mismatch": "critical",
     "custody_gap": "critical",
     "non_conformant_receipt": "critical",
 }
-"""Severity of every alert type the rules raise (design.md "Alerts")."""
+"""Severity of every alert type the rules raise (design.md "Alerts"); a finding whose
+``details`` carry a ``severity`` (``late_delivery_risk``: critical once the median ETA is
+late) overrides it."""
 
 
 @dataclass(slots=True)

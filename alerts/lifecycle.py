@@ -237,7 +237,7 @@ class AlertBook:
             version=version,
             status=status,
             type=c["type"],
-            severity=SEVERITIES.get(c["type"], "warning"),
+            severity=c["details"].get("severity") or SEVERITIES.get(c["type"], "warning"),
             shipment_id=self.shipment_id,
             coi_id=c["coi_id"],
             opened_at=to_datetime(c["opened_t"]),

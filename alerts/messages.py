@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from alerts.eta_messages import ETA_MESSAGE_TYPES, eta_text
 from alerts.findings import Finding
 
 __all__ = ["format_duration", "message"]
@@ -61,6 +62,8 @@ def _text(f: Finding) -> str:
             f"Logger {d['logger_id']} skipped {d['missing']} reading(s) "
             f"(seq {d['expected_seq']} to {d['received_seq'] - 1})"
         )
+    if kind in ETA_MESSAGE_TYPES:
+        return eta_text(f)
     if kind == "max_transit_exceeded":
         return f"Transit longer than {d['max_transit_h']:g} h since departure"
     if kind == "coi_mismatch":

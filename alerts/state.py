@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 
 from alerts.custody_checks import CompactCustody
+from alerts.eta import EtaState
 from alerts.findings import Finding
 from alerts.fold import ReadingFold
 from alerts.lifecycle import AlertBook, to_datetime
@@ -38,6 +39,9 @@ class ShipmentState:
     - ``book``: emitted alert snapshots and episode counters.
     - ``pending``: events that arrived before the manifest, in arrival order.
     - ``latest_t``: the latest event time seen; ``clock``: the latest live clock from ``tick``.
+    - ``eta``: the ETA rules' track, last published window and ETA alert episodes;
+      ``eta_base`` the ETA state after every event up to ``eta_base_t`` (the evicted
+      readings), where a replay of the history starts (``alerts.eta.rederive``).
     - ``deferred``: late readings were placed and the ``engine.DEFERRED_TYPES`` wait for
       the next in-order reading, ``tick`` or ``settle``.
     """
@@ -56,6 +60,9 @@ class ShipmentState:
     latest_t: float | None = None
     clock: float | None = None
     deferred: bool = False
+    eta: EtaState = field(default_factory=EtaState)
+    eta_base: EtaState | None = None
+    eta_base_t: float | None = None
     book: AlertBook = field(init=False)
     pending: list[PendingEvent] = field(default_factory=list)
     marks: list[tuple[tuple[float, str], ReadingFold]] = field(
@@ -106,6 +113,9 @@ class ShipmentState:
             "latest_t": self.latest_t,
             "clock": self.clock,
             "deferred": self.deferred,
+            "eta": self.eta.to_dict(),
+            "eta_base": None if self.eta_base is None else self.eta_base.to_dict(),
+            "eta_base_t": self.eta_base_t,
             "book": self.book.to_dict(),
             "pending": self.pending,
         }
@@ -132,6 +142,9 @@ class ShipmentState:
             latest_t=data["latest_t"],
             clock=data["clock"],
             deferred=data["deferred"],
+            eta=EtaState.from_dict(data["eta"]) if "eta" in data else EtaState(),
+            eta_base=EtaState.from_dict(data["eta_base"]) if data.get("eta_base") else None,
+            eta_base_t=data.get("eta_base_t"),
             pending=[list(p) for p in data["pending"]],
         )
         state.book = AlertBook.from_dict(state.shipment_id, data["book"])

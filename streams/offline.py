@@ -45,7 +45,7 @@ class OfflineRunner:
     manifest as ``manifest_timeout``.
 
     ``listener`` (e.g. a warehouse sink's ``add``) receives every decoded event, alert
-    version and dead letter in order.
+    version, ETA update and dead letter in order.
     """
 
     config: RuleConfig = field(default_factory=RuleConfig)
@@ -106,6 +106,10 @@ class OfflineRunner:
             step = settle(state, self.config)
             for alert in step.alerts:
                 self._alert(alert)
+            for update in step.eta:
+                self.eta.append(update)
+                if self.listener is not None:
+                    self.listener(update)
             for topic, _, _, text in state.pending:
                 self._dead_letter(
                     DeadLetter(
@@ -143,6 +147,10 @@ class OfflineRunner:
             self.states[event.shipment_id] = step.state
         for alert in step.alerts:
             self._alert(alert)
+        for update in step.eta:
+            self.eta.append(update)
+            if self.listener is not None:
+                self.listener(update)
         for letter in step.dead_letters:
             self._dead_letter(letter)
 

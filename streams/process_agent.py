@@ -57,6 +57,10 @@ def register_processor(
             for a in out.alerts
         ]
         pending += [
+            await channels.eta.send(key=shipment_key(e.shipment_id), value=encode(e))
+            for e in out.eta
+        ]
+        pending += [
             await channels.deadletter.send(key=shipment_key(d.key), value=encode(d))
             for d in out.dead_letters
         ]

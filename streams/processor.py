@@ -15,6 +15,7 @@ from schemas.alert import Alert
 from schemas.custody import CustodyEvent
 from schemas.deadletter import DeadLetter, FieldError
 from schemas.decode import Decoded, Event
+from schemas.eta import EtaUpdate
 from schemas.telemetry import TelemetryReading
 from streams.partitioning import partition_for
 from streams.settings import Settings
@@ -42,6 +43,7 @@ class BatchOutput:
     """What one batch produced, in input order; ``states`` holds the states it changed."""
 
     alerts: list[Alert] = field(default_factory=list)
+    eta: list[EtaUpdate] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
     forwards: list[Forward] = field(default_factory=list)
     states: dict[str, ShipmentState] = field(default_factory=dict)
@@ -103,6 +105,7 @@ def process_batch(settings: Settings, messages: Iterable[Any], load: StateLoader
                 if step.state is not None:
                     out.states[shipment_id] = step.state
                 out.alerts.extend(step.alerts)
+                out.eta.extend(step.eta)
                 out.dead_letters.extend(step.dead_letters)
         except Exception as exc:
             log.exception("process.internal_error", topic=message.topic, offset=message.offset)
@@ -138,15 +141,16 @@ def clock_step(
     emitted something or was settled (the clock itself need not reach the changelog)."""
     out = BatchOutput()
     for shipment_id, state in states:
-        was_deferred = state.deferred
+        was = (state.deferred, state.eta.dirty, state.eta.unsettled)
         steps = [settle(state, settings.rules)]
         if settings.stream.silence_timer:
             steps.append(tick(state, now, settings.rules))
         emitted = False
         for step in steps:
             out.alerts.extend(step.alerts)
+            out.eta.extend(step.eta)
             out.dead_letters.extend(step.dead_letters)
-            emitted = emitted or bool(step.alerts or step.dead_letters)
-        if emitted or was_deferred != state.deferred:
+            emitted = emitted or bool(step.alerts or step.eta or step.dead_letters)
+        if emitted or was != (state.deferred, state.eta.dirty, state.eta.unsettled):
             out.states[shipment_id] = state
     return out

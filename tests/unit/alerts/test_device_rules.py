@@ -128,7 +128,7 @@ def test_sequence_is_tracked_per_logger() -> None:
 
 
 def test_device_rules_ignore_readings_without_the_field() -> None:
-    result = run([CRYO, reading(0, -180), reading(10, -180, location=(1.0, 2.0))])
+    result = run([CRYO, reading(0, -180), reading(10, -180, location=(40.44, -79.99))])
     assert result.final() == {}
 
 

@@ -96,20 +96,27 @@ def test_replay_publishes_only_a_meaningful_change_from_the_last_update() -> Non
     assert again.last == first.last
 
 
+def test_in_order_refreshes_leave_no_checkpoints() -> None:
+    d = Drive(road_manifest(end_minute=330))
+    d.scan(58, "departing", ORIGIN[0])
+    for r in sorted(EVENTS, key=lambda r: r.t):
+        d.fix((r.t - ts(0)) / 60, None if r.lat is None else (r.lat, r.lon))  # type: ignore[arg-type]
+    assert d.eta.marks == []  # a state built in arrival order is no replay start
+
+
 def test_a_replay_from_checkpoints_equals_one_from_the_start() -> None:
     manifest = road_manifest(end_minute=330)
     d = Drive(manifest)
     d.scan(58, "departing", ORIGIN[0])
     ordered = sorted(EVENTS, key=lambda r: r.t)
-    for r in ordered:
-        d.fix((r.t - ts(0)) / 60, None if r.lat is None else (r.lat, r.lon))  # type: ignore[arg-type]
-    assert len(d.eta.marks) >= 1
+    replayed, _ = rederive(EtaState(), manifest, ordered, d.custody, CONFIG, tilt_limit_deg=45)
+    assert len(replayed.marks) >= 1
     late = _reading(225, along(50 / 150))
-    mark_late(d.eta, late.t)
-    assert all(t < late.t for t, _ in d.eta.marks)
-    assert d.eta.dirty
+    mark_late(replayed, late.t)
+    assert all(t < late.t for t, _ in replayed.marks)
+    assert replayed.dirty
     events = sorted([*ordered, late], key=lambda r: r.t)
-    from_marks, _ = rederive(d.eta, manifest, events, d.custody, CONFIG, tilt_limit_deg=45)
+    from_marks, _ = rederive(replayed, manifest, events, d.custody, CONFIG, tilt_limit_deg=45)
     from_start, _ = rederive(EtaState(), manifest, events, d.custody, CONFIG, tilt_limit_deg=45)
     assert _key(from_marks) == _key(from_start)
     assert from_marks.track.to_dict() == from_start.track.to_dict()

@@ -12,6 +12,7 @@ from alerts.testing import custody, manifest, reading
 from schemas.alert import Alert
 from schemas.deadletter import DeadLetter
 from schemas.errors import ConfigError
+from schemas.eta import EtaUpdate
 from schemas.recording import write_recording
 from streams.cli import main
 from streams.commands import replay
@@ -51,8 +52,10 @@ def test_replay_writes_every_output_file(tmp_path: Path) -> None:
         for x in (out / "deadletter.jsonl").read_text().splitlines()
     ]
     assert [d.reason for d in letters] == ["invalid_json", "invalid_json"]
-    assert (out / "eta.jsonl").read_text() == ""
+    etas = [EtaUpdate.model_validate_json(x) for x in (out / "eta.jsonl").read_text().splitlines()]
+    assert etas and all(u.shipment_id == "SHP-T1" and u.eta_p90 >= u.eta_p50 for u in etas)
     summary = json.loads((out / "summary.json").read_text())
+    assert summary["eta_updates"] == len(etas)
     assert summary["lines"] == 7
     assert summary["alert_versions"] == len(alerts)
     assert summary["alerts_by_type"]["temperature_excursion"] == 1

@@ -134,8 +134,12 @@ def test_clock_step_ticks_silence_and_returns_only_changed_states() -> None:
         ],
         no_state,
     )
-    stored = out.states[SHIPMENT].to_json()
+    fresh = out.states[SHIPMENT]
+    assert fresh.eta.unsettled  # ETA alerts wait for the shipment to settle
     soon = at(10) + timedelta(minutes=5)
+    settled = clock_step(SETTINGS, [(SHIPMENT, fresh)], soon)
+    assert set(settled.states) == {SHIPMENT} and not fresh.eta.unsettled
+    stored = fresh.to_json()
     quiet_so_far = clock_step(SETTINGS, [(SHIPMENT, ShipmentState.from_json(stored))], soon)
     assert quiet_so_far.alerts == [] and quiet_so_far.states == {}
     later = at(10) + timedelta(hours=2)
