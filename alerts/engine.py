@@ -486,7 +486,8 @@ def _eta(state: ShipmentState, config: RuleConfig, out: _Out, *, late: float | N
     """Bring the ETA up to date with the newest event and publish its update.
 
     In order, one ``refresh`` at the newest event time; a late event (reading or custody)
-    only marks the ETA ``dirty``. Either way the ETA alerts wait for the shipment to settle
+    only marks the ETA ``dirty``, and the next in-order event replays the history in event
+    time (``rederive``) instead of refreshing. Either way the ETA alerts wait for the shipment to settle
     (``unsettled``): they are reconciled from ``_rederive_eta`` alone, so that they, like
     the others, do not depend on how the two input topics interleaved. ETAs move only with
     events (``tick`` does not advance them).
@@ -498,8 +499,10 @@ def _eta(state: ShipmentState, config: RuleConfig, out: _Out, *, late: float | N
     if late is not None:
         eta_mark_late(eta, late)
         return
-    if eta.dirty:
-        return  # the refresh would start from a state the late events made stale
+    if eta.dirty:  # late events made the state stale: replay in event time, alerts wait
+        _rederive_eta(state, config, out)
+        state.eta.unsettled = True
+        return
     now = manifest.created_at.timestamp()
     if state.latest_t is not None:
         now = max(now, state.latest_t)
