@@ -99,10 +99,16 @@ class _Runtime:
         logging.getLogger("great_expectations").setLevel(logging.WARNING)
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
+        from great_expectations.validator.v1_validator import Validator
 
         from sinks.gx_checks import expectation_for, first_failures
 
         self._first_failures = first_failures
+        self._validator_class = Validator
+        self._columns = {
+            table: list(dict.fromkeys(check.column for check in checks))
+            for table, checks in SUITES.items()
+        }
         context = gx.get_context(mode="ephemeral")
         context.variables.progress_bars = ProgressBarsConfig(globally=False)
         source = context.data_sources.add_pandas("cryotrace_sink")
@@ -116,9 +122,8 @@ class _Runtime:
             self._suites[table] = context.suites.add(suite)
         self.lock = threading.Lock()
 
-    def _validate(self, table: str, frame: Any, result_format: str) -> Any:
-        batch = self._batches[table].get_batch(batch_parameters={"dataframe": frame})
-        result = batch.validate(self._suites[table], result_format=result_format)
+    def _validate(self, validator: Any, table: str) -> Any:
+        result = validator.validate_expectation_suite(self._suites[table])
         (outcome,) = result.results
         if outcome.exception_info and outcome.exception_info.get("raised_exception"):
             message = outcome.exception_info.get("exception_message")
@@ -126,13 +131,21 @@ class _Runtime:
         return outcome
 
     def failed_rows(self, table: str, frame: Any) -> dict[int, str]:
-        # GX fingerprints every frame it gets (a hash of all cells): hand it only the
-        # checked columns. A clean batch (the usual case) needs only the verdict; failing
-        # rows are then listed by a second, complete pass.
-        frame = frame[list(dict.fromkeys(check.column for check in SUITES[table]))]
-        if self._validate(table, frame, "BOOLEAN_ONLY").success:
+        # GX fingerprints every frame it loads (a hash of all cells): hand it only the
+        # checked columns, and load it once: ``Batch.validate`` would load the batch a
+        # second time, so the validator is built from the batch definition directly. A
+        # clean batch (the usual case) needs only the verdict; failing rows are then
+        # listed by a second, complete pass over the same loaded batch.
+        frame = frame[self._columns[table]]
+        validator = self._validator_class(
+            batch_definition=self._batches[table],
+            result_format="BOOLEAN_ONLY",
+            batch_parameters={"dataframe": frame},
+        )
+        if self._validate(validator, table).success:
             return {}
-        outcome = self._validate(table, frame, "COMPLETE")
+        validator.result_format = "COMPLETE"
+        outcome = self._validate(validator, table)
         rows = [int(index) for index in outcome.result.get("unexpected_index_list") or ()]
         names = self._first_failures(SUITES[table], frame, rows)
         return dict(zip(rows, names, strict=True))

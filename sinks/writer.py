@@ -26,7 +26,7 @@ from sinks.deliveries import WebhookDelivery
 from sinks.engine import make_engine
 from sinks.errors import SinkUnavailable
 from sinks.models import CUSTODY_EVENTS, QUARANTINE
-from sinks.upsert import write_batch
+from sinks.upsert import CONFLICTS, write_batch
 
 __all__ = ["FlushReport", "SinkRecord", "WarehouseSink"]
 
@@ -73,6 +73,8 @@ class FlushReport:
     duration_s: float = 0.0
     validate_s: float = 0.0
     write_s: float = 0.0
+    checked_conflicts: bool = False
+    """The rows went in with ``ON CONFLICT`` (a key was stored already, now or lately)."""
 
     @property
     def records(self) -> int:
@@ -128,6 +130,7 @@ class WarehouseSink:
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
         self._buffer: list[SinkRecord] = []
+        self._check_conflicts = False  # plain inserts until a stored key shows up
         if migrate:
             from sinks.migrate import upgrade
 
@@ -168,7 +171,7 @@ class WarehouseSink:
         try:
             prepared = self._prepare(batch)
             written = time.perf_counter()
-            attempts = self._write_with_retry(prepared)
+            attempts, checked = self._write_with_retry(prepared)
             write_s = time.perf_counter() - written
         except BaseException:
             with self._lock:
@@ -186,6 +189,7 @@ class WarehouseSink:
             duration_s=time.perf_counter() - started,
             validate_s=prepared.validate_s,
             write_s=write_s,
+            checked_conflicts=checked,
         )
         log.debug("warehouse.flush", records=report.records, attempts=attempts)
         return report
@@ -285,16 +289,28 @@ class WarehouseSink:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def _write_with_retry(self, prepared: _Prepared) -> int:
+    def _write_with_retry(self, prepared: _Prepared) -> tuple[int, bool]:
+        """Write ``prepared`` in one transaction; returns the attempts and the conflict mode.
+
+        Rows go in with plain bulk inserts while no stored key is expected. A stored key
+        fails such a transaction (``IntegrityError``); it is then written again at once with
+        ``ON CONFLICT``, and so are the next batches until one meets no stored key.
+        """
         deadline = time.monotonic() + self.retry_deadline_s
         delay = 0.05
         attempt = 0
         while True:
             attempt += 1
+            check = self._check_conflicts
             try:
                 with self.engine.begin() as connection:
-                    self._write(connection, prepared)
-                return attempt
+                    skipped = self._write(connection, prepared, check_conflicts=check)
+            except sa.exc.IntegrityError:
+                if check:
+                    raise
+                self._check_conflicts = True
+                log.debug("warehouse.stored_key", attempt=attempt)
+                continue
             except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
                 if time.monotonic() + delay > deadline:
                     raise SinkUnavailable(
@@ -303,8 +319,15 @@ class WarehouseSink:
                 log.warning("warehouse.retry", attempt=attempt, delay_s=delay, error=str(exc.orig))
                 time.sleep(delay)
                 delay = min(delay * 2, 5.0)
+                continue
+            if check and not skipped:
+                self._check_conflicts = False
+            return attempt, check
 
-    def _write(self, connection: sa.Connection, prepared: _Prepared) -> None:
+    def _write(
+        self, connection: sa.Connection, prepared: _Prepared, *, check_conflicts: bool
+    ) -> int:
+        """Write every table; returns how many rows ``ON CONFLICT DO NOTHING`` skipped."""
         tables = dict(prepared.tables)
         frames = dict(prepared.frames)
         quarantine = list(prepared.quarantine)
@@ -315,9 +338,16 @@ class WarehouseSink:
             quarantine += rewrites
         if quarantine:
             tables["quarantine"] = rows.to_columns(quarantine, [c.name for c in QUARANTINE.columns])
+        skipped = 0
         for table in _WRITE_ORDER:
             if table in tables:
-                write_batch(connection, table, tables[table], frames.get(table))
+                columns = tables[table]
+                written = write_batch(
+                    connection, table, columns, frames.get(table), check_conflicts=check_conflicts
+                )
+                if CONFLICTS[table].keeps_stored:
+                    skipped += len(next(iter(columns.values()), ())) - written
+        return skipped
 
 
 _ACCEPTED = (
