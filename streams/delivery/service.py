@@ -26,6 +26,7 @@ from schemas.alert import Alert
 from schemas.deadletter import DeadLetter, FieldError
 from schemas.decode import Decoded, decode
 from schemas.manifest import ShipmentManifest
+from sinks.deliveries import DeliveryOutcome
 from streams.delivery.lanes import Lane
 from streams.delivery.records import DeliveryAttempt
 from streams.delivery.sender import AttemptResult, make_sender
@@ -44,6 +45,13 @@ DEFER_S = 1.0
 """A new outbox entry is written only once it waited this long for its first attempt (most
 are delivered sooner and never written); the alerts behind it are acked only then."""
 UNDELIVERABLE = "webhook_undeliverable"
+_OUTCOMES: dict[str, DeliveryOutcome] = {
+    "delivered": "delivered",
+    "retry": "retrying",
+    "dead_letter": "dead_lettered",
+    "gone": "failed",
+}
+"""The attempt record's outcome of each retry verdict."""
 
 
 @dataclass(frozen=True)
@@ -353,19 +361,11 @@ class DeliveryService:
         finally:
             lane.inflight.discard(key)
         now = self._clock()
-        decision = decide(
-            self.policy,
-            attempt,
-            result.status,
-            parse_retry_after(result.retry_after, datetime.fromtimestamp(now, tz=UTC)),
-            self._rng.random(),
-        )
-        outcome: Any = {
-            "delivered": "delivered",
-            "retry": "retrying",
-            "dead_letter": "dead_lettered",
-            "gone": "failed",
-        }[decision.verdict]
+        retry_after = None
+        if result.retry_after is not None:
+            retry_after = parse_retry_after(result.retry_after, datetime.fromtimestamp(now, tz=UTC))
+        decision = decide(self.policy, attempt, result.status, retry_after, self._rng.random())
+        outcome = _OUTCOMES[decision.verdict]
         record = DeliveryAttempt(
             delivery_id=msg_id,
             attempt=attempt,

@@ -30,7 +30,7 @@ def _key(kind: str, name: str) -> bytes:
     return f"{kind}{_SEP}{name}".encode()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass is slow to make, one per change
 class _Dirty:
     partition: int
     change: int  # the change number (:attr:`OutboxStore.changes`) that first dirtied the key
