@@ -69,6 +69,39 @@ def test_the_same_data_twice_writes_every_row_once(sink: WarehouseSink) -> None:
     assert sink.pending == 0
 
 
+def test_a_replay_among_new_rows_is_written_again_with_conflict_checks(
+    sink: WarehouseSink,
+) -> None:
+    def flush(readings: range) -> Any:
+        for i in readings:
+            sink.add(build.reading(i))
+        return sink.flush()
+
+    first = flush(range(10))
+    assert (first.attempts, first.checked_conflicts) == (1, False)  # plain bulk insert
+    replayed = flush(range(5, 15))  # 5 stored, 5 new: the plain insert fails, then ON CONFLICT
+    assert (replayed.attempts, replayed.checked_conflicts) == (2, True)
+    assert _count(sink, "readings") == 15
+    clean = flush(range(15, 20))  # still checked: the previous batch met stored keys
+    assert (clean.attempts, clean.checked_conflicts) == (1, True)
+    fresh = flush(range(20, 25))  # the checked batch met none: plain inserts again
+    assert (fresh.attempts, fresh.checked_conflicts) == (1, False)
+    assert _count(sink, "readings") == 25
+    assert _all(sink, "SELECT COUNT(DISTINCT event_id) FROM readings") == [(25,)]
+
+
+def test_a_stored_quarantined_row_does_not_fail_the_batch(sink: WarehouseSink) -> None:
+    bad = build.reading(0).model_copy(update={"temperature_c": 412.0})  # the warehouse's gate
+    for batch in ([bad, build.reading(1)], [bad, build.reading(2)]):
+        for record in batch:
+            sink.add(record)
+        report = sink.flush()
+        assert report.quarantined == {"readings": 1}
+    assert report.checked_conflicts  # its quarantine_id was stored by the first flush
+    assert _count(sink, "quarantine") == 1
+    assert _count(sink, "readings") == 2
+
+
 def test_alerts_keep_the_highest_version_whatever_the_arrival_order(sink: WarehouseSink) -> None:
     sink.add(build.alert(2))
     sink.flush()

@@ -44,3 +44,25 @@ def test_alerts_replace_only_older_versions(dialect: sa.Dialect) -> None:
 def test_shipments_take_the_latest_manifest(dialect: sa.Dialect) -> None:
     sql = merge_statement(dialect, TABLES["shipments"], "stage_shipments", _names("shipments"))
     assert sql.endswith("WHERE EXCLUDED.created_at >= shipments.created_at")
+
+
+@pytest.mark.parametrize("dialect", DIALECTS, ids=lambda d: d.name)
+def test_without_conflict_checks_kept_rows_get_a_plain_insert(dialect: sa.Dialect) -> None:
+    names = _names("readings")
+    sql = merge_statement(
+        dialect, TABLES["readings"], "stage_readings", names, check_conflicts=False
+    )
+    assert "ON CONFLICT" not in sql
+    assert sql.endswith("FROM stage_readings")
+    assert CONFLICTS["readings"].keeps_stored
+
+
+@pytest.mark.parametrize("dialect", DIALECTS, ids=lambda d: d.name)
+def test_replacing_tables_keep_their_conflict_rule_without_checks(dialect: sa.Dialect) -> None:
+    for table, newer in (("alerts", "version"), ("shipments", "created_at")):
+        sql = merge_statement(
+            dialect, TABLES[table], f"stage_{table}", _names(table), check_conflicts=False
+        )
+        assert "DO UPDATE SET" in sql
+        assert f"WHERE EXCLUDED.{newer}" in sql
+        assert not CONFLICTS[table].keeps_stored
