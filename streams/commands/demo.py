@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -75,6 +76,31 @@ def _summary(result: DemoResult, dashboard: str) -> dict[str, object]:
     }
 
 
+def _eta_accuracy(eta: dict[str, Any] | None) -> Table | str:
+    """ETA accuracy against the truth, with the naive baseline beside it."""
+    if not eta or not eta.get("points"):
+        return "ETA accuracy: no ETA updates were published"
+    table = Table(title="ETA accuracy: p50 error / time left (mean over trips)")
+    table.add_column("trip done")
+    table.add_column("cryotrace", justify="right")
+    table.add_column("naive baseline", justify="right")
+    naive = (eta.get("baseline") or {}).get("p50_mae_ratio", {})
+    for label, ours in eta["p50_mae_ratio"].items():
+        theirs = naive.get(label)
+        table.add_row(
+            f"{float(label):.0%}",
+            "-" if ours is None else f"{ours:.3f}",
+            "-" if theirs is None else f"{theirs:.3f}",
+        )
+    coverage = eta.get("p90_coverage")
+    table.caption = (
+        f"arrivals at or before the p90 ETA: {coverage:.1%} of {eta['points']} checkpoints"
+        if coverage is not None
+        else None
+    )
+    return table
+
+
 def _print(console: Console, settings: Settings, result: DemoResult, dashboard: str) -> None:
     alerts = Table(title="alerts against the simulator's ground truth")
     for column in ("type", "alerts", "recall", "precision", "tp", "fp", "fn"):
@@ -89,10 +115,8 @@ def _print(console: Console, settings: Settings, result: DemoResult, dashboard: 
         )
     console.print(alerts)
     overall = result.score.get("overall", {})
-    console.print(
-        f"overall recall {overall.get('recall')}, precision {overall.get('precision')}; "
-        f"ETA: {json.dumps(result.score.get('eta')) if result.score.get('eta') else 'no ETA updates yet'}"
-    )
+    console.print(f"overall recall {overall.get('recall')}, precision {overall.get('precision')}")
+    console.print(_eta_accuracy(result.score.get("eta")))
     rows = Table(title=f"warehouse {settings.warehouse.url}")
     rows.add_column("table")
     rows.add_column("rows", justify="right")
