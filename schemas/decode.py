@@ -251,18 +251,15 @@ def decode(
     """
     try:
         received = received_at if received_at.tzinfo is UTC else _as_utc(received_at)
+        if topic == "telemetry" and type(payload) is bytes and len(payload) <= MAX_PAYLOAD_BYTES:
+            # Valid JSON holds no raw NUL, and the fast path declines "\\u0000": _reject_nul passes.
+            reading = fast_telemetry(payload)
+            if reading is not None and (
+                not check_future or reading.recorded_at <= received + FUTURE_TOLERANCE
+            ):
+                return Decoded([reading])
         try:
             _reject_nul(payload)
-            if (
-                topic == "telemetry"
-                and type(payload) is bytes
-                and len(payload) <= MAX_PAYLOAD_BYTES
-            ):
-                reading = fast_telemetry(payload)
-                if reading is not None and (
-                    not check_future or reading.recorded_at <= received + FUTURE_TOLERANCE
-                ):
-                    return Decoded([reading])
             events = _decode_events(topic, payload)
             if check_future:
                 _check_future(events, received)

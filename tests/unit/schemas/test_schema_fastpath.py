@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from unittest.mock import patch
 
 import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
-from schema_samples import telemetry
+from schema_samples import RECEIVED_AT, telemetry
 
+from schemas.deadletter import DeadLetter
+from schemas.decode import Decoded, decode
 from schemas.fastpath import fast_telemetry
 from schemas.telemetry import TelemetryReading
 
@@ -84,6 +87,18 @@ def _full_validation(payload: bytes) -> TelemetryReading | None:
         return None
 
 
+def _assert_same_reading(fast: TelemetryReading, full: TelemetryReading) -> None:
+    """Same values of the same types in the same order, same fields set, same dump."""
+    assert fast == full
+    assert repr(fast) == repr(full)  # field order and int-versus-float show here
+    assert fast.model_fields_set == full.model_fields_set
+    if full.location is not None:
+        assert fast.location is not None
+        assert fast.location.model_fields_set == full.location.model_fields_set
+    assert fast.model_dump_json() == full.model_dump_json()
+    assert fast.model_dump(mode="json") == full.model_dump(mode="json")
+
+
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     base=readings,
@@ -104,12 +119,7 @@ def test_fast_path_equals_full_validation_or_declines(
         return
     full = _full_validation(payload)
     assert full is not None, payload
-    assert fast == full
-    assert fast.model_fields_set == full.model_fields_set
-    if full.location is not None:
-        assert fast.location is not None
-        assert fast.location.model_fields_set == full.location.model_fields_set
-    assert fast.model_dump(mode="json") == full.model_dump(mode="json")
+    _assert_same_reading(fast, full)
 
 
 @pytest.mark.parametrize(
@@ -126,9 +136,124 @@ def test_plain_readings_take_the_fast_path(overrides: dict[str, Any]) -> None:
     wire = telemetry(**overrides)
     fast = fast_telemetry(orjson.dumps(wire))
     assert fast is not None
-    assert fast == TelemetryReading.model_validate(wire)
+    _assert_same_reading(fast, TelemetryReading.model_validate(wire))
 
 
 def test_fast_path_declines_invalid_readings() -> None:
     assert fast_telemetry(orjson.dumps(telemetry(battery_pct=101))) is None
     assert fast_telemetry(b"\xff") is None
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        orjson.dumps(telemetry(event_id="LOG-42:\u0000")),  # escaped NUL: decode rejects it
+        orjson.dumps(telemetry(temperature_c=None, temperature={"value": 1.0, "unit": "X"})),
+        orjson.dumps(telemetry(temperature_min_c=-150.0, temperature_max_c=-190.0)),
+        orjson.dumps(telemetry(recorded_at=253_402_300_800_000)),  # one ms after 9999
+        orjson.dumps(telemetry(recorded_at="2026-11-29T21:10:00")),
+        b'{"x":"\xff",' + orjson.dumps(telemetry())[1:],  # bad UTF-8 in a field msgspec skips
+        b'{"\xc3":1,' + orjson.dumps(telemetry())[1:],  # ... or in a key
+    ],
+)
+def test_fast_path_declines_what_full_decoding_treats_otherwise(payload: bytes) -> None:
+    assert fast_telemetry(payload) is None
+
+
+def test_last_representable_epoch_millisecond_takes_the_fast_path() -> None:
+    wire = telemetry(recorded_at=253_402_300_799_999)
+    fast = fast_telemetry(orjson.dumps(wire))
+    assert fast is not None
+    _assert_same_reading(fast, TelemetryReading.model_validate(wire))
+
+
+# -- decode itself: the same outcome with the fast path as without it -------------------------
+
+FRAGMENTS = [
+    b'"x":"\xff",',  # invalid UTF-8 where msgspec skips the text
+    b'"\xe2\x82":1,',  # a cut multi-byte sequence in a key
+    b'"x":"\xc3\xa9",',  # valid UTF-8
+    b'"\\u0000":1,',  # escaped NUL in a key
+    b'"x":"\\u0000",',  # ... in a skipped value
+    b'"x":"\\\\u0000",',  # an escaped backslash then "u0000": still rejected as NUL
+    b'"x":"\\ud800",',  # lone surrogate
+    b'"x":"\\u00e9\\/",',  # harmless escapes
+    b'"x":"\x00",',  # raw NUL in a string
+    b'"x":"\x01",',  # raw control character
+    b'"x":[[[]]],',
+    b"\x00",
+    b"\\",
+    b"\xff",
+    b" ",
+    b",",
+]
+
+
+@settings(max_examples=700, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    base=readings,
+    required=st.fixed_dictionaries(
+        {
+            "event_id": st.text(min_size=1, max_size=8),
+            "shipment_id": st.text(min_size=1, max_size=8),
+            "recorded_at": timestamps,
+        }
+    ),
+    ascii_only=st.booleans(),
+    fragment=st.one_of(st.none(), st.sampled_from(FRAGMENTS), st.binary(min_size=1, max_size=3)),
+    where=st.integers(min_value=0, max_value=2**16),
+    check_future=st.booleans(),
+)
+def test_decode_is_the_same_with_or_without_the_fast_path(
+    base: dict[str, Any],
+    required: dict[str, Any],
+    ascii_only: bool,
+    fragment: bytes | None,
+    where: int,
+    check_future: bool,
+) -> None:
+    payload = json.dumps({**required, **base}, ensure_ascii=ascii_only).encode(
+        "utf-8", errors="surrogatepass"
+    )
+    if fragment is not None:  # after the opening brace mostly, else anywhere
+        position = 1 if where % 2 else where % (len(payload) + 1)
+        payload = payload[:position] + fragment + payload[position:]
+
+    def outcome() -> Decoded | DeadLetter:
+        return decode(
+            "telemetry",
+            payload,
+            received_at=RECEIVED_AT,
+            key="k",
+            partition=0,
+            offset=7,
+            check_future=check_future,
+        )
+
+    with_fast_path = outcome()
+    with patch("schemas.decode.fast_telemetry", return_value=None):
+        without = outcome()
+    assert type(with_fast_path) is type(without)
+    if isinstance(without, DeadLetter):
+        assert with_fast_path == without
+    else:
+        assert isinstance(with_fast_path, Decoded)
+        assert len(with_fast_path.events) == len(without.events) == 1
+        fast, full = with_fast_path.events[0], without.events[0]
+        assert isinstance(fast, TelemetryReading)
+        assert isinstance(full, TelemetryReading)
+        _assert_same_reading(fast, full)
+
+
+def test_bad_utf8_in_an_unknown_field_is_not_utf8_on_the_bytes_path() -> None:
+    payload = b'{"x":"\xff",' + orjson.dumps(telemetry())[1:]
+    letter = decode("telemetry", payload, received_at=RECEIVED_AT)
+    assert isinstance(letter, DeadLetter)
+    assert letter.reason == "not_utf8"
+
+
+def test_escaped_nul_in_an_unknown_key_is_rejected_on_the_bytes_path() -> None:
+    payload = b'{"\\u0000":1,' + orjson.dumps(telemetry())[1:]
+    letter = decode("telemetry", payload, received_at=RECEIVED_AT)
+    assert isinstance(letter, DeadLetter)
+    assert (letter.reason, letter.errors[0].type) == ("schema", "nul_character")
