@@ -22,7 +22,7 @@ from alerts.readings import compact
 from alerts.rules import RuleSet, rules_for
 from alerts.state import PendingEvent, ShipmentState
 from alerts.transit import departure_and_delivery, transit_finding
-from schemas.alert import Alert
+from schemas.alert import ALERT_TYPES, Alert
 from schemas.custody import CustodyEvent
 from schemas.deadletter import DeadLetter, FieldError
 from schemas.eta import EtaUpdate
@@ -50,6 +50,8 @@ always reconciled at once."""
 
 ETA_TYPES = frozenset(ETA_ALERT_SEVERITIES)
 """ETA alert types: reconciled only when the shipment settles, from an event-time replay."""
+
+_NOT_ETA = frozenset(ALERT_TYPES) - ETA_TYPES
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,8 +109,18 @@ def settle(state: ShipmentState | None, config: RuleConfig) -> Step:
     if state is None or state.manifest is None or not _unsettled(state):
         return Step(state)
     out = _Out()
-    _full_reconcile(state, rules_for(state.manifest, config), out, settle=True, config=config)
+    _settle(state, config, out)
     return Step(state, out.alerts, out.dead_letters, out.eta)
+
+
+def _settle(state: ShipmentState, config: RuleConfig, out: _Out) -> None:
+    """End a wait for late readings (everything reconciled), or settle only the ETA."""
+    assert state.manifest is not None
+    if state.deferred:
+        _full_reconcile(state, rules_for(state.manifest, config), out, settle=True, config=config)
+        return
+    _rederive_eta(state, config, out)
+    _reconcile(state, state.eta.findings(), complete=True, out=out, skip=_NOT_ETA)
 
 
 def _unsettled(state: ShipmentState) -> bool:
@@ -133,7 +145,7 @@ def tick(state: ShipmentState | None, now: datetime, config: RuleConfig) -> Step
         return Step(state, out.alerts, out.dead_letters)
     rules = rules_for(state.manifest, config)
     if _unsettled(state):
-        _full_reconcile(state, rules, out, settle=True, config=config)
+        _settle(state, config, out)
         return Step(state, out.alerts, out.dead_letters, out.eta)
     changed = [f for f in (_ongoing_silence(state, rules), _transit(state, rules)) if f]
     if changed:
