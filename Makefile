@@ -55,3 +55,8 @@ clean: infra-down ## stop infrastructure and delete local state (.cryotrace, dat
 bench: setup ## the benchmark (raw Kafka, textbook Faust, cryotrace); writes docs/benchmarks.md
 	$(VENV)/cryotrace infra up --no-topics
 	$(VENV)/cryotrace bench --json --markdown docs/benchmarks.md
+
+.PHONY: faults
+faults: ## the fault suite at full length (minutes-long outages); rewrites docs/reliability.md
+	$(VENV)/cryotrace infra up --postgres --no-topics
+	CRYOTRACE_FAULTS_FULL=1 $(VENV)/pytest -q -p no:cacheprovider tests/integration/faults $(PYTEST_ARGS)

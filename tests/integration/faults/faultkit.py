@@ -25,7 +25,7 @@ from streams.scoring.report import score_run
 from streams.settings import Settings
 from streams.simulator.run import SimulationConfig, simulate
 from streams.supervise import WorkerProcess
-from streams.testing import final_alerts, read_topic, wait_until
+from streams.testing import alert_diff, final_alerts, read_topic, wait_until
 from streams.topics import INPUT_TOPICS, Topic, topic_name
 
 FULL = os.environ.get("CRYOTRACE_FAULTS_FULL", "") not in ("", "0", "false")
@@ -33,6 +33,16 @@ FULL = os.environ.get("CRYOTRACE_FAULTS_FULL", "") not in ("", "0", "false")
 
 SHIPMENTS = 60 if FULL else 16
 SEED = 23
+
+
+def unreachable(what: str, exc: BaseException) -> None:
+    """As tests/conftest.py: a missing service fails under CI and skips on a laptop."""
+    import pytest
+
+    message = f"{what} unreachable: {type(exc).__name__}: {exc}"
+    if os.environ.get("CI"):
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
 
 
 def full_or_ci(full: float, ci: float) -> float:
@@ -100,6 +110,43 @@ def fault_settings(
     )
 
 
+def produce_in_order(lines: Iterable[RecordingLine], settings: Settings) -> int:
+    """Produce like ``cryotrace produce`` but one request in flight per connection: a retry
+    (e.g. right after a broker restart) can never reorder a partition, so live input order
+    stays the recording's order, which replay follows."""
+    from kafka import KafkaProducer
+
+    from streams.kafka_clients import kafka_python_config
+    from streams.produce import line_bytes
+    from streams.wire import received_at_headers
+
+    producer = KafkaProducer(
+        **kafka_python_config(settings.kafka),
+        acks="all",
+        linger_ms=20,
+        retries=20,
+        max_in_flight_requests_per_connection=1,
+    )
+    try:
+        futures = [
+            producer.send(
+                topic_name(settings, Topic(line.topic)),
+                key=line.key.encode(),
+                value=line_bytes(line),
+                headers=list(received_at_headers(line.received_at).items())
+                if line.received_at
+                else [],
+            )
+            for line in lines
+        ]
+        producer.flush(120)
+        for future in futures:
+            future.get(30)
+        return len(futures)
+    finally:
+        producer.close()
+
+
 def live_alerts(settings: Settings) -> list[Alert]:
     return [Alert.model_validate_json(v) for v in read_topic(settings, Topic.ALERTS)]
 
@@ -159,6 +206,22 @@ def wait_alive(workers: Sequence[WorkerProcess], probe: Any, timeout: float, wha
         return probe()
 
     return wait_until(check, timeout, what, interval=0.5)
+
+
+def wait_alerts_equal(
+    settings: Settings, fleet: Fleet, workers: Sequence[WorkerProcess], timeout: float
+) -> None:
+    """Wait until the live final alerts equal replay's; on timeout fail with the difference."""
+    try:
+        wait_alive(
+            workers,
+            lambda: final_alerts(live_alerts(settings)) == fleet.expected_alerts,
+            timeout,
+            "live alerts to equal replay's",
+        )
+    except AssertionError as exc:
+        actual = final_alerts(live_alerts(settings))
+        raise AssertionError(f"{exc}\n{alert_diff(fleet.expected_alerts, actual)}") from None
 
 
 # -- the warehouse ---------------------------------------------------------------------------

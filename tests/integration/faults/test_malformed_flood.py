@@ -21,6 +21,7 @@ from faultkit import (
     simulated_lines,
     sink_lag,
     stored_readings,
+    wait_alerts_equal,
     wait_alive,
     warehouse,
     warehouse_diff,
@@ -81,12 +82,7 @@ def test_malformed_messages_are_dead_lettered_and_valid_results_unchanged(
         warehouse(fresh_postgres_url) as engine,
     ):
         workers = [processor, sink]
-        wait_alive(
-            workers,
-            lambda: final_alerts(live_alerts(settings)) == fleet.expected_alerts,
-            300,
-            "live alerts to equal replay's",
-        )
+        wait_alerts_equal(settings, fleet, workers, 300)
         try:
             wait_alive(workers, lambda: warehouse_matches(engine, fleet), 180, "the warehouse")
         except AssertionError as exc:
