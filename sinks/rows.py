@@ -24,6 +24,7 @@ __all__ = [
     "deadletter_id",
     "delivery_columns",
     "eta_columns",
+    "first_of_each",
     "json_text",
     "reading_columns",
     "row_at",
@@ -56,6 +57,17 @@ def row_at(columns: Columns, index: int) -> dict[str, Any]:
 def take_rows(columns: Columns, keep: Sequence[int]) -> Columns:
     """Only the rows at positions ``keep``, in that order."""
     return {name: [values[i] for i in keep] for name, values in columns.items()}
+
+
+def first_of_each(columns: Columns, key: str) -> Columns:
+    """``columns`` with only the first row of each ``key`` value (the same lists when unique)."""
+    values = columns[key]
+    if len(set(values)) == len(values):
+        return columns
+    first: dict[Any, int] = {}
+    for index, value in enumerate(values):
+        first.setdefault(value, index)
+    return take_rows(columns, sorted(first.values()))
 
 
 def reading_columns(readings: Sequence[TelemetryReading]) -> Columns:

@@ -148,7 +148,7 @@ class WarehouseSink:
 
     def add(self, record: SinkRecord) -> None:
         """Buffer one record (no I/O)."""
-        if not isinstance(record, _ACCEPTED):
+        if type(record) not in _ACCEPTED_TYPES and not isinstance(record, _ACCEPTED):
             raise TypeError(f"WarehouseSink cannot store {type(record).__name__}")
         with self._lock:
             self._buffer.append(record)
@@ -217,7 +217,10 @@ class WarehouseSink:
         prepared = _Prepared()
         now = self._clock()
 
-        readings = _first_by(by_type.get(TelemetryReading, []), attrgetter("event_id"))
+        readings = by_type.get(TelemetryReading, [])
+        reading_columns = rows.reading_columns(readings) if readings else {}
+        if readings:
+            reading_columns = rows.first_of_each(reading_columns, "event_id")
         manifests = _latest_manifests(by_type.get(ShipmentManifest, []))
         custody = _first_by(by_type.get(CustodyEvent, []), attrgetter("event_id"))
         alerts = _first_by(by_type.get(Alert, []), lambda a: (a.alert_id, a.version))
@@ -227,14 +230,14 @@ class WarehouseSink:
         )
         letters = _first_by(by_type.get(DeadLetter, []), rows.deadletter_id)
         kept = (
-            len(readings) + len(manifests) + len(custody) + len(alerts) + len(etas)
-            + len(deliveries) + len(letters)
+            len(reading_columns.get("event_id", ())) + len(manifests) + len(custody)
+            + len(alerts) + len(etas) + len(deliveries) + len(letters)
         )  # fmt: skip
         prepared.duplicates = len(batch) - kept
 
         for table, columns in (
             ("shipments", rows.shipment_columns(manifests)),
-            ("readings", rows.reading_columns(readings) if readings else {}),
+            ("readings", reading_columns),
             ("alert_history", rows.alert_columns(alerts)),
             ("eta_updates", rows.eta_columns(etas)),
             ("webhook_deliveries", rows.delivery_columns(deliveries)),
@@ -359,6 +362,8 @@ _ACCEPTED = (
     DeadLetter,
     WebhookDelivery,
 )
+
+_ACCEPTED_TYPES = frozenset(_ACCEPTED)  # exact types: one set lookup per add on the hot path
 
 _CUSTODY_INPUT = [
     column.name

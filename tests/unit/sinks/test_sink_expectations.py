@@ -68,3 +68,14 @@ def test_nulls_pass_every_check_but_not_null() -> None:
     assert check_passes(Check("unique", "k"), frame).tolist() == [False, True, False, True]
     in_set = check_passes(Check("in_set", "k", value_set=("a",)), frame)
     assert in_set.tolist() == [True, True, True, False]
+
+
+def test_the_gx_configuration_is_built_once_and_follows_field_changes() -> None:
+    from sinks.gx_checks import expectation_for
+
+    expectation = expectation_for("readings")
+    first = expectation.configuration
+    assert expectation.configuration is first
+    assert first.kwargs["table_name"] == "readings"
+    expectation.table_name = "alerts"
+    assert expectation.configuration.kwargs["table_name"] == "alerts"

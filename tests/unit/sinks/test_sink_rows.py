@@ -43,3 +43,10 @@ def test_deadletter_key_without_position_hashes_raw_and_reason() -> None:
 def test_take_rows_keeps_the_named_positions_in_order() -> None:
     columns: rows.Columns = {"a": [1, 2, 3], "b": ["x", "y", "z"]}
     assert rows.take_rows(columns, [2, 0]) == {"a": [3, 1], "b": ["z", "x"]}
+
+
+def test_first_of_each_keeps_the_first_row_per_key_in_order() -> None:
+    columns: rows.Columns = {"k": ["a", "b", "a", "c", "b"], "v": [1, 2, 3, 4, 5]}
+    assert rows.first_of_each(columns, "k") == {"k": ["a", "b", "c"], "v": [1, 2, 4]}
+    unique: rows.Columns = {"k": ["a", "b"], "v": [1, 2]}
+    assert rows.first_of_each(unique, "k") == unique
