@@ -48,8 +48,9 @@ class AttemptBatch(WireModel):
 
 
 def encode_attempts(records: list[DeliveryAttempt]) -> bytes:
-    """The message value of a batch of attempts."""
-    return orjson.dumps({"attempts": [r.model_dump(mode="json") for r in records]})
+    """The message value of a batch of attempts (serialised by pydantic-core in one go)."""
+    batch = AttemptBatch.model_construct(attempts=records)
+    return AttemptBatch.__pydantic_serializer__.to_json(batch)
 
 
 def delivery_records(message: Any) -> Iterator[WebhookDelivery]:
