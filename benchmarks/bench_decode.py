@@ -1,7 +1,10 @@
 """Benchmark: telemetry readings decoded and validated per second on one core.
 
 Timed with the process CPU clock (``time.process_time``), so that other work on a shared
-machine does not count against the figures; the best of several rounds is reported.
+machine does not count against the figures; the best of several rounds is reported. The
+headline is ``schemas.decode`` on bytes, one message per call, each result dropped at once;
+the stream keeps a batch's results alive together, which costs garbage-collector time on top:
+the "kept per batch" line measures that.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from schemas.decode import Decoded, decode
 from schemas.telemetry import TelemetryReading
 
 _START = datetime(2026, 11, 29, 20, 0, tzinfo=UTC)
+TARGET = 200_000
+"""Readings per second per core that issue #3 asks of ``schemas.decode``."""
 
 
 def _payloads(count: int, seed: int) -> list[bytes]:
@@ -57,14 +62,15 @@ def main() -> None:
     """Run the benchmark and print the figures (best of the rounds, one core)."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=50_000, help="messages per round")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds; the best is reported")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds; the best is reported")
+    parser.add_argument("--batch", type=int, default=2000, help="messages kept alive together")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
 
     payloads = _payloads(args.count, args.seed)
     received_at = _START + timedelta(seconds=600 * args.count)
     texts = [payload.decode() for payload in payloads]  # text skips the bytes-only fast path
-    best_parse = best_full = best_text = best_decode = float("inf")
+    best_parse = best_full = best_text = best_decode = best_kept = float("inf")
     for _ in range(args.rounds):
         began = time.process_time()
         for payload in payloads:
@@ -89,12 +95,27 @@ def main() -> None:
         best_decode = min(best_decode, time.process_time() - began)
         assert decoded == len(payloads), f"only {decoded} of {len(payloads)} decoded"
 
+        began = time.process_time()
+        for start in range(0, len(payloads), args.batch):
+            kept = [
+                decode("telemetry", payload, received_at=received_at)
+                for payload in payloads[start : start + args.batch]
+            ]
+        best_kept = min(best_kept, time.process_time() - began)
+        del kept
+
     print(f"messages per round             {args.count}")
     print(f"json parse only (orjson)       {args.count / best_parse:>10,.0f} messages/s")
     print(f"parse + pydantic model_validate{args.count / best_full:>10,.0f} readings/s")
     print(f"schemas.decode, full path      {args.count / best_text:>10,.0f} readings/s")
     print(f"schemas.decode, fast path      {args.count / best_decode:>10,.0f} readings/s")
     print(f"per reading, schemas.decode    {best_decode / args.count * 1e6:>10.2f} µs")
+    print(
+        f"  same, kept per batch of {args.batch:<5} {args.count / best_kept:>9,.0f} readings/s"
+        " (results of a batch alive together, as in the stream)"
+    )
+    verdict = "met" if args.count / best_decode >= TARGET else "NOT met"
+    print(f"target {TARGET:,} readings/s (schemas.decode, fast path): {verdict}")
 
 
 if __name__ == "__main__":
