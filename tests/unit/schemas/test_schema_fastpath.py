@@ -154,6 +154,8 @@ def test_fast_path_declines_invalid_readings() -> None:
         orjson.dumps(telemetry(recorded_at="2026-11-29T21:10:00")),
         b'{"x":"\xff",' + orjson.dumps(telemetry())[1:],  # bad UTF-8 in a field msgspec skips
         b'{"\xc3":1,' + orjson.dumps(telemetry())[1:],  # ... or in a key
+        orjson.dumps(telemetry()) + b"\x00",  # a raw NUL after the object: decode rejects it
+        b"\x00" + orjson.dumps(telemetry()),
     ],
 )
 def test_fast_path_declines_what_full_decoding_treats_otherwise(payload: bytes) -> None:
