@@ -3,7 +3,9 @@
     python benchmarks/bench_sink.py [--readings 200000] [--batch 5000] [--backends duckdb,postgresql]
 
 PostgreSQL comes from CRYOTRACE_POSTGRES_URL, else the project's local cluster
-(``streams.infra.postgres.ensure_postgres``); each run writes into a fresh database.
+(``streams.infra.postgres.ensure_postgres``); each run writes into a fresh database. When
+that server runs on this machine, the CPU time of the sink's server process is printed too
+(PostgreSQL does the insert work there, outside this process's CPU figure).
 """
 
 from __future__ import annotations
@@ -80,6 +82,24 @@ def warehouse(backend: str) -> Iterator[str]:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def _server_pid(sink: WarehouseSink) -> int | None:
+    """The PostgreSQL backend serving the sink's pooled connection, when it is local."""
+    if sink.engine.dialect.name != "postgresql":
+        return None
+    with sink.engine.connect() as connection:
+        pid = int(connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+    return pid if _process_cpu_s(pid) is not None else None
+
+
+def _process_cpu_s(pid: int) -> float | None:
+    """User + system CPU seconds of process ``pid`` (Linux ``/proc``), None if not visible."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run(
     backend: str,
     warm_up: list[TelemetryReading],
@@ -94,6 +114,8 @@ def run(
             for reading in warm_up:  # GX import and context, connections, first inserts
                 sink.add(reading)
             sink.flush()
+            server = _server_pid(sink)  # one pooled connection: the same backend throughout
+            server_started = _process_cpu_s(server) if server else None
             add_s = validate_s = write_s = 0.0
             cpu_started = time.process_time()
             started = time.perf_counter()
@@ -107,6 +129,7 @@ def run(
                 write_s += report.write_s
             elapsed = time.perf_counter() - started
             cpu = time.process_time() - cpu_started
+            server_ended = _process_cpu_s(server) if server else None
         finally:
             sink.close(flush=False)
     per_second = len(readings) / elapsed
@@ -120,6 +143,11 @@ def run(
         "validate_s": round(validate_s, 3),
         "write_s": round(write_s, 3),
         "convert_s": round(elapsed - add_s - validate_s - write_s, 3),
+        "server_cpu_s": (
+            None
+            if server_started is None or server_ended is None
+            else round(server_ended - server_started, 2)
+        ),
     }
 
 
@@ -148,13 +176,16 @@ def main() -> None:
         print(json.dumps(results))
         return
     for backend, figures in results.items():
+        server = figures["server_cpu_s"]
         print(
             f"{backend:>10}: {figures['readings_per_s']:>8,} readings/s "
             f"[{figures['readings_per_cpu_s']:,}/CPU-s of this process; runs "
             f"{figures['runs_readings_per_s']}] "
             f"({figures['readings']:,} in {figures['seconds']} s, batches of {figures['batch']:,}; "
             f"validate {figures['validate_s']} s, write {figures['write_s']} s, "
-            f"convert+dedupe {figures['convert_s']} s, add {figures['add_s']} s)"
+            f"convert+dedupe {figures['convert_s']} s, add {figures['add_s']} s"
+            + ("" if server is None else f"; server CPU {server} s")
+            + ")"
         )
 
 
