@@ -1,7 +1,8 @@
 """Webhook delivery latency: alert produced to Kafka -> POST received, with one endpoint down.
 
-    python benchmarks/bench_webhooks.py [--rate 1000] [--seconds 20] [--endpoints 20]
-        [--down hang|refuse] [--down-scope site|all] [--json]
+    python benchmarks/bench_webhooks.py [--rate 1000 | --rates 100,300,1000] [--seconds 20]
+        [--endpoints 20] [--workers 1] [--down hang|refuse] [--down-scope site|all]
+        [--http-client http1|aiohttp|httpx] [--json]
 
 A real delivery worker (``cryotrace worker --role deliver``) consumes the alerts topic of a
 fresh topic prefix on the local Kafka (``CRYOTRACE_KAFKA_BOOTSTRAP``, else the embedded
@@ -313,14 +314,33 @@ def main() -> int:
     parser.add_argument("--partitions", type=int, default=4)
     parser.add_argument("--http-client", choices=["http1", "aiohttp", "httpx"], default="http1")
     parser.add_argument("--workers", type=int, default=1, help="delivery worker processes")
+    parser.add_argument(
+        "--rates",
+        help="comma-separated rates (e.g. 100,300,1000): one run each, then a p50/p99 table",
+    )
     parser.add_argument("--json", action="store_true", help="one JSON object instead of text")
     args = parser.parse_args()
-    figures = run(args)
-    if args.json:
-        print(json.dumps(figures))
-    else:
-        for key, value in figures.items():
-            print(f"{key:>22}: {value}")
+    rates = [float(r) for r in args.rates.split(",")] if args.rates else [args.rate]
+    runs = []
+    for rate in rates:
+        args.rate = rate
+        figures = run(args)
+        runs.append(figures)
+        if args.json:
+            print(json.dumps(figures), flush=True)
+        else:
+            for key, value in figures.items():
+                print(f"{key:>22}: {value}")
+            print(flush=True)
+    if len(runs) > 1 and not args.json:
+        print(f"{'alerts/s':>9} {'p50 ms':>9} {'p99 ms':>9} {'delivered':>11} {'cpu ms/alert':>13}")
+        for figures in runs:
+            print(
+                f"{figures['rate_target_per_s']:>9g} {figures.get('p50_ms', '-'):>9} "
+                f"{figures.get('p99_ms', '-'):>9} "
+                f"{figures['delivered_to_healthy']:>5}/{figures['sent_to_healthy']:<5} "
+                f"{figures['worker_cpu_ms_per_alert']:>13}"
+            )
     return 0
 
 
