@@ -12,10 +12,11 @@ import faust
 
 from streams.app import Channels
 from streams.metrics import ALERTS_OUT, DEAD_LETTERS, EVENTS_IN, OWNED_SHIPMENTS
+from streams.positions import unread
 from streams.processor import BatchOutput, clock_step, process_batch
 from streams.settings import Settings
 from streams.state_store import ShipmentStates
-from streams.topics import Topic, topic_name
+from streams.topics import INPUT_TOPICS, Topic, topic_name
 from streams.web import register_web
 from streams.wire import encode, received_at_headers, shipment_key
 
@@ -86,6 +87,7 @@ def register_processor(
     streams: list[Any] = []
     last_checkpoint = [time.monotonic()]
     lost: set[Any] = set()  # input partitions revoked from this worker and not given back
+    inputs = {topic_name(settings, logical) for logical in INPUT_TOPICS}
 
     async def checkpoint() -> None:
         """Changed states to the changelog, then ack what they cover. Caller holds the lock."""
@@ -140,6 +142,12 @@ def register_processor(
             if app.rebalancing or not app.tables.actives_ready:
                 return
             owned = owned_partitions(app, settings)
+            # A shipment is settled only once everything on its partitions has been read:
+            # one that only looks quiet because a backlog is still being worked through
+            # (after a restart or rebalance) keeps waiting, as replay would.
+            owned -= {
+                tp.partition for tp, behind in unread(app).items() if behind and tp.topic in inputs
+            }
             if not owned:
                 return
             # a shipment still receiving (a late burst in flight) is settled once it is quiet

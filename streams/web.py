@@ -10,6 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from alerts.lifecycle import to_datetime
 from alerts.state import ShipmentState
 from streams.metrics import CONSUMER_LAG, REGISTRY
+from streams.positions import unread
 from streams.state_store import ShipmentStates
 
 
@@ -55,12 +56,7 @@ def register_web(app: faust.App, table: Any, states: ShipmentStates) -> None:
 
     @app.page("/metrics")
     async def metrics(web: Any, request: Any) -> Any:
-        lag = 0
-        for tp in app.consumer.assignment():
-            # Faust keeps no public read position; its consumer tracks it in _read_offset
-            read = app.consumer._read_offset.get(tp)  # type: ignore[attr-defined]
-            lag += max(0, app.consumer.highwater(tp) - (read + 1 if read is not None else 0))
-        CONSUMER_LAG.set(lag)
+        CONSUMER_LAG.set(sum(unread(app).values()))
         # aiohttp wants the charset apart from the media type
         media_type = CONTENT_TYPE_LATEST.split(";")[0]
         return web.bytes(generate_latest(REGISTRY), content_type=f"{media_type}; version=0.0.4")

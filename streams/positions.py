@@ -1,0 +1,18 @@
+"""Where this worker's consumer stands: messages not yet read on each assigned partition."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import faust
+
+
+def unread(app: faust.App) -> dict[Any, int]:
+    """Messages between the consumer's read position and the log end, per assigned partition."""
+    consumer: Any = app.consumer
+    behind: dict[Any, int] = {}
+    for tp in consumer.assignment():
+        # Faust keeps no public read position; its consumer tracks it in _read_offset
+        read = consumer._read_offset.get(tp)
+        behind[tp] = max(0, consumer.highwater(tp) - (read + 1 if read is not None else 0))
+    return behind
