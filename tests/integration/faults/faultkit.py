@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +132,7 @@ def produce_in_order(lines: Iterable[RecordingLine], settings: Settings) -> int:
         futures = [
             producer.send(
                 topic_name(settings, Topic(line.topic)),
-                key=line.key.encode(),
+                key=line.key.encode() if line.key is not None else None,
                 value=line_bytes(line),
                 headers=list(received_at_headers(line.received_at).items())
                 if line.received_at
@@ -289,12 +290,10 @@ def expected_stored_alerts(alerts: dict[str, dict[str, Any]]) -> dict[str, dict[
 
 
 def _alert_fields(row: dict[str, Any]) -> dict[str, Any]:
-    def instant(value: Any) -> float | None:
+    def instant(value: datetime | None) -> float | None:
         if value is None:
             return None
         if value.tzinfo is None:  # a driver returning naive UTC
-            from datetime import UTC
-
             value = value.replace(tzinfo=UTC)
         return round(value.timestamp(), 3)
 

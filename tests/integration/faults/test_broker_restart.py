@@ -3,6 +3,7 @@ alerts equal replay, every reading in the warehouse exactly once, lag back to ze
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -52,6 +53,7 @@ def private_broker() -> Iterator[LocalKafka]:
         unreachable("a private local Kafka", exc)
     yield kafka
     kafka.reset()
+    shutil.rmtree(kafka.home, ignore_errors=True)  # this port's folder: logs and config
 
 
 def test_broker_stopped_and_started_mid_stream(

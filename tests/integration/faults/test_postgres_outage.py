@@ -19,6 +19,7 @@ from faultkit import (
     processing_lag,
     replay_fleet,
     scalar,
+    score_overall,
     simulated_lines,
     sink_lag,
     stored_readings,
@@ -130,7 +131,10 @@ def test_postgres_down_while_the_sink_writes(
         finally:
             if sink is not first_sink:
                 sink.stop()
-        assert final_alerts(live_alerts(settings)) == fleet.expected_alerts
+        alerts = live_alerts(settings)
+        assert final_alerts(alerts) == fleet.expected_alerts
+    live_score = score_overall(truth, alerts, tmp_path / "live")
+    assert live_score == score_overall(truth, fleet.replay.alerts, tmp_path / "replay")
 
     row.figures.update(
         {
@@ -141,6 +145,7 @@ def test_postgres_down_while_the_sink_writes(
             "readings stored / expected": f"{len(readings)} / {len(fleet.readings)}",
             "duplicate rows": sum(n - 1 for n in readings.values()),
             "alerts table = replay": len(fleet.expected_alerts),
+            "truth recall": live_score["recall"],
             "lag after": 0,
             "worker restarts": f"{restarts} (deliberate SIGKILL)" if killed else 0,
         }
