@@ -29,7 +29,7 @@ from schemas.eta import EtaUpdate
 from schemas.manifest import ShipmentManifest
 from schemas.telemetry import TelemetryReading
 
-__all__ = ["DEFERRED_TYPES", "Event", "Step", "apply", "settle", "tick"]
+__all__ = ["DEFERRED_TYPES", "Event", "Step", "apply", "refresh_eta", "settle", "tick"]
 
 Event = ShipmentManifest | TelemetryReading | CustodyEvent
 """What the engine consumes (``schemas.decode`` output)."""
@@ -72,6 +72,7 @@ class _Out:
     alerts: list[Alert] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
     eta: list[EtaUpdate] = field(default_factory=list)
+    eta_now: bool = True
 
 
 def apply(
@@ -80,16 +81,20 @@ def apply(
     config: RuleConfig,
     *,
     received_at: datetime | None = None,
+    eta_now: bool = True,
 ) -> Step:
     """Fold one decoded event into its shipment's state.
 
     ``state`` is the shipment's state or None for a shipment not seen yet; it is updated in
     place and returned. ``received_at`` only stamps engine dead letters (default: the
     event's own time). The result depends only on the state and the event: no clock, no I/O.
+    With ``eta_now`` false the ETA is not refreshed after an in-order event: the caller
+    calls ``refresh_eta`` once for the shipment after a batch of events (one estimate per
+    batch instead of one per reading; ETA alerts are unaffected, see ``settle``).
     """
     if state is None:
         state = ShipmentState(event.shipment_id)
-    out = _Out()
+    out = _Out(eta_now=eta_now)
     if isinstance(event, ShipmentManifest):
         _apply_manifest(state, event, config, out)
     elif state.manifest is None:
@@ -121,6 +126,15 @@ def _settle(state: ShipmentState, config: RuleConfig, out: _Out) -> None:
         return
     _rederive_eta(state, config, out)
     _reconcile(state, state.eta.findings(), complete=True, out=out, skip=_NOT_ETA)
+
+
+def refresh_eta(state: ShipmentState | None, config: RuleConfig) -> Step:
+    """The ETA refresh that ``apply(..., eta_now=False)`` left for after the batch."""
+    if state is None or state.manifest is None or not state.eta.stale:
+        return Step(state)
+    out = _Out()
+    _eta(state, config, out)
+    return Step(state, out.alerts, out.dead_letters, out.eta)
 
 
 def _unsettled(state: ShipmentState) -> bool:
@@ -511,6 +525,10 @@ def _eta(state: ShipmentState, config: RuleConfig, out: _Out, *, late: float | N
     if late is not None:
         eta_mark_late(eta, late)
         return
+    if not out.eta_now:
+        eta.stale = True
+        return
+    eta.stale = False
     if eta.dirty:  # late events made the state stale: replay in event time, alerts wait
         _rederive_eta(state, config, out)
         state.eta.unsettled = True

@@ -78,6 +78,8 @@ class EtaState:
     ``rederive``, where the next replay can start instead of at the beginning (only replays
     leave marks: a state built in arrival order is no place to start an event-time replay)."""
     since_mark: int = field(default=0, repr=False, compare=False)
+    stale: bool = field(default=False, repr=False, compare=False)
+    """Runtime: an in-order refresh is owed (``alerts.engine.apply(..., eta_now=False)``)."""
 
     def copy(self) -> EtaState:
         """An independent copy (without the checkpoints)."""

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+
 from kafka.partitioner.default import murmur2
 
 
+@functools.lru_cache(maxsize=65_536)
 def partition_for(shipment_id: str, partitions: int) -> int:
-    """The partition the Java client, kafka-python and aiokafka all pick for this key."""
+    """The partition the Java client, kafka-python and aiokafka all pick for this key
+    (cached: every event of a shipment asks again)."""
     return int(murmur2(shipment_id.encode("utf-8")) & 0x7FFFFFFF) % partitions

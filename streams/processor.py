@@ -9,7 +9,7 @@ from typing import Any
 
 import structlog
 
-from alerts.engine import apply, settle, tick
+from alerts.engine import apply, refresh_eta, settle, tick
 from alerts.state import ShipmentState
 from schemas.alert import Alert
 from schemas.custody import CustodyEvent
@@ -101,7 +101,7 @@ def process_batch(settings: Settings, messages: Iterable[Any], load: StateLoader
                         out.forwards.append(Forward(target, event, arrived))  # type: ignore[arg-type]
                     continue
                 state = out.states.get(shipment_id) or load(shipment_id)
-                step = apply(state, event, settings.rules, received_at=arrived)
+                step = apply(state, event, settings.rules, received_at=arrived, eta_now=False)
                 if step.state is not None:
                     out.states[shipment_id] = step.state
                 out.alerts.extend(step.alerts)
@@ -110,6 +110,11 @@ def process_batch(settings: Settings, messages: Iterable[Any], load: StateLoader
         except Exception as exc:
             log.exception("process.internal_error", topic=message.topic, offset=message.offset)
             out.dead_letters.append(internal_error(message, exc))
+    for shipment_id, state in out.states.items():  # one ETA estimate per shipment and batch
+        try:
+            out.eta.extend(refresh_eta(state, settings.rules).eta)
+        except Exception:
+            log.exception("process.eta_error", shipment_id=shipment_id)
     return out
 
 

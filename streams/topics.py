@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -44,10 +45,13 @@ def topic_name(settings: Settings, logical: Topic | str) -> str:
 
 def logical_name(settings: Settings, name: str) -> Topic | None:
     """The logical topic behind a full topic name, or None if it is not one of ours."""
-    for logical in Topic:
-        if topic_name(settings, logical) == name:
-            return logical
-    return None
+    return _logical_names(settings.topics.prefix).get(name)
+
+
+@functools.cache
+def _logical_names(prefix: str) -> dict[str, Topic]:
+    """Full name -> logical topic for one prefix (looked up once per consumed message)."""
+    return {f"{prefix}.{logical.value}.v1": logical for logical in Topic}
 
 
 def topic_specs(settings: Settings) -> list[TopicSpec]:

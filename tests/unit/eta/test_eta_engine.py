@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from alerts.config import RuleConfig
-from alerts.engine import apply, settle
+from alerts.engine import apply, refresh_eta, settle
 from alerts.eta_config import EtaConfig
 from alerts.state import ShipmentState
 from alerts.testing import at, custody, manifest, reading, run
@@ -96,3 +96,25 @@ def test_offline_runner_collects_eta_updates() -> None:
     runner = OfflineRunner()
     summary = runner.run(lines)
     assert runner.eta and summary["eta_updates"] == len(runner.eta)
+
+
+def test_a_batch_refreshes_the_eta_once_as_the_last_event_would() -> None:
+    events = _drive(30 * 60)
+    per_event = None
+    for event in events:
+        per_event = apply(per_event, event, RuleConfig()).state
+    batched = None
+    deferred_updates = []
+    for event in events:
+        step = apply(batched, event, RuleConfig(), eta_now=False)
+        batched = step.state
+        deferred_updates += step.eta
+    assert batched is not None and per_event is not None
+    assert deferred_updates == [] and batched.eta.stale
+    (update,) = refresh_eta(batched, RuleConfig()).eta
+    assert not batched.eta.stale
+    assert update.computed_at == at(40)
+    assert per_event.eta.last is not None
+    assert batched.eta.last is not None
+    assert batched.eta.last[:2] == per_event.eta.last[:2]  # the same estimate at the end
+    assert refresh_eta(batched, RuleConfig()).eta == []  # nothing owed any more
