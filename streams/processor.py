@@ -85,11 +85,11 @@ def process_batch(settings: Settings, messages: Iterable[Any], load: StateLoader
     partitions = settings.topics.partitions
     for message in messages:
         try:
-            outcome = decode_message(settings, message)
+            arrived = received_at(message)
+            outcome = decode_message(settings, message, arrived)
             if not isinstance(outcome, Decoded):
                 out.dead_letters.append(outcome)
                 continue
-            arrived = received_at(message)
             for event in outcome.events:
                 shipment_id = event.shipment_id
                 home = partition_for(shipment_id, partitions)

@@ -39,14 +39,17 @@ def received_at_headers(moment: datetime) -> dict[str, bytes]:
     return {RECEIVED_AT_HEADER: str(int(moment.timestamp() * 1000)).encode("ascii")}
 
 
-def decode_message(settings: Settings, message: Any) -> Decoded | DeadLetter:
-    """Decode one consumed message of an input topic with its provenance for dead letters."""
+def decode_message(
+    settings: Settings, message: Any, arrived: datetime | None = None
+) -> Decoded | DeadLetter:
+    """Decode one consumed message of an input topic with its provenance for dead letters
+    (``arrived``: its ``received_at``, when the caller has it already)."""
     logical = logical_name(settings, message.topic)
     key = message.key.decode("utf-8", "replace") if isinstance(message.key, bytes) else message.key
     return decode(
         logical.value if logical else message.topic,
         message.value if message.value is not None else b"",
-        received_at=received_at(message),
+        received_at=arrived or received_at(message),
         key=key,
         partition=message.partition,
         offset=message.offset,
