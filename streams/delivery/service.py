@@ -307,15 +307,14 @@ class DeliveryService:
             lane.disabled = marker is not None and marker.get("url_sha256") == _url_hash(
                 lane.subscriber.url
             )
-        idle = []
         for key, entry in self.store.entries():
             owner = self.lanes.get(entry.subscriber_id)
             if owner is None:  # a subscriber removed from the file: nothing left to do
                 self.store.delete(key)
             elif entry.alert is not None and key not in owner.inflight:
                 owner.push(entry.due_at, key)
-            elif entry.alert is None and entry.settled_at is not None:
-                idle.append((entry.settled_at, key))
+        # idle entries (of removed subscribers too) are forgotten after remember_s
+        idle = [(at, key) for key, at in self.store.idle_keys() if at is not None]
         self._idle = deque(sorted(idle))
         log.info("webhooks.resync", partitions=sorted(owned), generation=self._generation)
 
@@ -326,8 +325,8 @@ class DeliveryService:
         remember_s = self.settings.remember_s
         while self._idle and now - self._idle[0][0] > remember_s:
             _, key = self._idle.popleft()
-            entry = self.store.get(key)  # settled again since, or busy: not forgettable
-            if entry is not None and outbox.forgettable(entry, now, remember_s):
+            settled_at = self.store.idle_since(key)  # settled again since, or busy: kept
+            if settled_at is not None and now - settled_at > remember_s:
                 self.store.delete(key)
         owned = self._owned or set()
         for shipment_id, parked in list(self.store.all_parked()):

@@ -37,6 +37,10 @@ class _Dirty:
     since: float  # when
 
 
+_Idle = tuple[str, int, int, float | None, float]
+"""An idle entry, compact: shipment id, partition, done version, settled at, due at."""
+
+
 class OutboxStore:
     """Reads and writes the ``webhook-outbox`` Faust table (memory store, Kafka changelog).
 
@@ -48,12 +52,17 @@ class OutboxStore:
     for its first attempt for less than ``defer_s`` (the healthy case, even when busy, costs
     no changelog record). Offsets of alerts must be acknowledged only once every change
     made up to their intake is written or moot: :meth:`unwritten_since` says which.
-    :meth:`reload` rebuilds the decoded entries from the table after a recovery."""
+    :meth:`reload` rebuilds the decoded entries from the table after a recovery.
+
+    Idle entries (nothing pending; kept ``remember_s`` against replays) are held as plain
+    tuples, about a fifth of the memory of a model and invisible to the garbage collector:
+    at 1,000 alerts/s an hour of them is 3.6 million."""
 
     def __init__(self, table: Any, *, clock: Callable[[], float] = time.time) -> None:
         self._table = table
         self._clock = clock
-        self._entries: dict[bytes, OutboxEntry] = {}
+        self._entries: dict[bytes, OutboxEntry] = {}  # something pending
+        self._idle: dict[bytes, _Idle] = {}
         self._dirty: dict[bytes, _Dirty] = {}  # in the order keys were first dirtied
         self._persisted: set[bytes] = set()
         self.changes = 0
@@ -62,6 +71,7 @@ class OutboxStore:
     def reload(self, partitions: set[int]) -> None:
         """Decode the entries of ``partitions`` (after start-up or a rebalance)."""
         self._entries = {}
+        self._idle = {}
         self._dirty = {}
         self._persisted = set()
         for key, raw in list(self._table.data.items()):
@@ -72,20 +82,58 @@ class OutboxStore:
             except ValidationError:
                 continue
             if entry.partition in partitions:
-                self._entries[bytes(key)] = entry
+                self._keep(bytes(key), entry)
                 self._persisted.add(bytes(key))
 
     def get(self, key: bytes) -> OutboxEntry | None:
-        return self._entries.get(key)
+        entry = self._entries.get(key)
+        if entry is not None:
+            return entry
+        idle = self._idle.get(key)
+        if idle is None:
+            return None
+        shipment_id, partition, done_version, settled_at, due_at = idle
+        _, subscriber_id, alert_id = key.decode().split(_SEP, 2)
+        return OutboxEntry(
+            subscriber_id=subscriber_id,
+            alert_id=alert_id,
+            shipment_id=shipment_id,
+            partition=partition,
+            done_version=done_version,
+            settled_at=settled_at,
+            due_at=due_at,
+        )
+
+    def idle_since(self, key: bytes) -> float | None:
+        """When an idle entry last settled (None: not idle, or unknown)."""
+        idle = self._idle.get(key)
+        return idle[3] if idle is not None else None
 
     def put(self, key: bytes, entry: OutboxEntry) -> None:
-        self._entries[key] = entry
+        self._keep(key, entry)
         self._mark(key, entry.partition)
+
+    def _keep(self, key: bytes, entry: OutboxEntry) -> None:
+        if entry.alert is None and entry.queued is None and entry.attempt == 0:
+            self._idle[key] = (
+                entry.shipment_id,
+                entry.partition,
+                entry.done_version,
+                entry.settled_at,
+                entry.due_at,
+            )
+            self._entries.pop(key, None)
+        else:
+            self._entries[key] = entry
+            self._idle.pop(key, None)
 
     def delete(self, key: bytes) -> None:
         entry = self._entries.pop(key, None)
+        idle = self._idle.pop(key, None)
         if entry is not None:
             self._mark(key, entry.partition)
+        elif idle is not None:
+            self._mark(key, idle[1])
 
     def _mark(self, key: bytes, partition: int) -> None:
         self.changes += 1
@@ -103,7 +151,8 @@ class OutboxStore:
         now = self._clock()
         dirty, self._dirty = self._dirty, {}
         for key, mark in dirty.items():
-            entry = self._entries.get(key)
+            # an idle entry never written stays unwritten: only written ones are looked up
+            entry = self.get(key) if key in self._persisted else self._entries.get(key)
             if entry is None or (entry.alert is None and key not in self._persisted):
                 if key in self._persisted:
                     self._write(mark.partition, key, None)
@@ -132,7 +181,13 @@ class OutboxStore:
         return None
 
     def entries(self) -> Iterator[tuple[bytes, OutboxEntry]]:
+        """The entries with something pending (idle ones: :meth:`idle_keys`)."""
         yield from list(self._entries.items())
+
+    def idle_keys(self) -> Iterator[tuple[bytes, float | None]]:
+        """Idle entries' keys and when they last settled."""
+        for key, idle in list(self._idle.items()):
+            yield key, idle[3]
 
     def parked(self, shipment_id: str) -> dict[str, Any] | None:
         """Alerts waiting for a shipment's sites: ``{"partition", "since", "alerts"}``."""

@@ -92,3 +92,36 @@ def test_failed_attempts_and_written_entries_are_written_at_once() -> None:
     assert store.flush(defer_s=1.0) == 1
     assert [key for _, key, _ in table.changelog] == [retrying, known, known]
     assert store.unwritten_since() is None
+
+
+def test_idle_entries_are_kept_compact_and_read_back_exactly() -> None:
+    clock, table = Clock(), MemoryTable()
+    store = OutboxStore(table, clock=clock)
+    key = outbox_key("ops", "SHP-T1:lid_open:1")
+    idle = _entry("SHP-T1:lid_open:1", done_version=3, settled_at=clock.now, due_at=clock.now)
+    store.put(key, idle)
+    assert store.get(key) == idle
+    assert store.idle_since(key) == clock.now
+    assert list(store.entries()) == []  # nothing pending
+    assert list(store.idle_keys()) == [(key, clock.now)]
+    pending = idle.model_copy(update={"alert": alert(4)})
+    store.put(key, pending)  # a new version: pending again
+    assert store.get(key) == pending and store.idle_since(key) is None
+    assert list(store.entries()) == [(key, pending)]
+
+
+def test_a_written_entry_that_turns_idle_is_written_idle_then_deleted_with_a_tombstone() -> None:
+    clock, table = Clock(), MemoryTable()
+    store = OutboxStore(table, clock=clock)
+    key = outbox_key("ops", "A:1")
+    store.put(key, _entry("A:1", alert=alert(1), attempt=1, due_at=clock.now + 1))
+    store.flush()
+    idle = _entry("A:1", done_version=1, settled_at=clock.now, due_at=clock.now)
+    store.put(key, idle)
+    store.flush(defer_s=1.0)
+    store.delete(key)
+    store.flush()
+    values = [value for _, _, value in table.changelog]
+    assert len(values) == 3 and values[2] is None
+    assert values[1] is not None and OutboxEntry.model_validate_json(values[1]) == idle
+    assert store.get(key) is None
