@@ -1,6 +1,10 @@
 """Warehouse sink throughput: readings per second into DuckDB and PostgreSQL, validation on.
 
     python benchmarks/bench_sink.py [--readings 200000] [--batch 5000] [--backends duckdb,postgresql]
+                                    [--stored 0] [--repeat 1] [--no-validate] [--json]
+
+``--stored N`` first fills the warehouse with N other readings (untimed), for the cost of
+writing into a table that already holds data.
 
 PostgreSQL comes from CRYOTRACE_POSTGRES_URL, else the project's local cluster
 (``streams.infra.postgres.ensure_postgres``); each run writes into a fresh database. When
@@ -107,13 +111,14 @@ def run(
     batch: int,
     validate: bool,
 ) -> dict[str, Any]:
-    """Flush ``warm_up`` once, then time adding and flushing ``readings`` in batches."""
+    """Flush ``warm_up`` (untimed), then time adding and flushing ``readings`` in batches."""
     with warehouse(backend) as url:
         sink = WarehouseSink(url, validate=validate, max_batch=batch)
         try:
-            for reading in warm_up:  # GX import and context, connections, first inserts
-                sink.add(reading)
-            sink.flush()
+            for start in range(0, len(warm_up), batch):  # GX, connections, stored rows
+                for reading in warm_up[start : start + batch]:
+                    sink.add(reading)
+                sink.flush()
             server = _server_pid(sink)  # one pooled connection: the same backend throughout
             server_started = _process_cpu_s(server) if server else None
             add_s = validate_s = write_s = 0.0
@@ -158,11 +163,12 @@ def main() -> None:
     parser.add_argument("--backends", default="duckdb,postgresql")
     parser.add_argument("--no-validate", action="store_true")
     parser.add_argument("--repeat", type=int, default=1, help="runs per backend; the best counts")
+    parser.add_argument("--stored", type=int, default=0, help="readings stored before timing")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(30))
     readings = make_readings(args.readings)
-    warm_up = make_readings(args.batch, prefix="WARM")
+    warm_up = make_readings(max(args.batch, args.stored), prefix="WARM")
     results: dict[str, dict[str, Any]] = {}
     for backend in args.backends.split(","):
         runs = [
