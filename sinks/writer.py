@@ -123,6 +123,8 @@ class WarehouseSink:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.engine = make_engine(url)
+        if self.engine.dialect.name == "duckdb":
+            sa.event.listen(self.engine, "connect", _one_duckdb_thread)
         self.validate = validate
         self.max_batch = max_batch
         self.retry_deadline_s = retry_deadline_s
@@ -370,6 +372,17 @@ _CUSTODY_INPUT = [
     for column in CUSTODY_EVENTS.columns
     if column.name not in ("chain_index", "prev_hash", "row_hash", "ingested_at")
 ]
+
+
+def _one_duckdb_thread(connection: Any, _record: Any) -> None:
+    """DuckDB runs the sink's statements on one thread.
+
+    Its upserts scan pandas frames whose text columns are Python objects, and every scan
+    thread needs the GIL for them: with DuckDB's default (a thread per core) the threads
+    mostly wait on each other and on the Python side of the flush; measured on 2 cores,
+    one thread made a 25,000-row flush ~30% faster for slightly less CPU.
+    """
+    connection.execute("SET threads = 1")
 
 
 def _latest_manifests(manifests: list[ShipmentManifest]) -> list[ShipmentManifest]:

@@ -179,3 +179,9 @@ def test_an_unreachable_database_raises_after_the_deadline_and_keeps_the_batch()
 def test_add_rejects_what_the_warehouse_cannot_store(sink: WarehouseSink) -> None:
     with pytest.raises(TypeError, match="dict"):
         sink.add({"event_id": "x"})  # type: ignore[arg-type]
+
+
+def test_the_sink_runs_duckdb_on_one_thread(duckdb_url: str) -> None:
+    with WarehouseSink(duckdb_url) as sink, sink.engine.connect() as connection:
+        threads = connection.exec_driver_sql("SELECT current_setting('threads')").scalar_one()
+    assert int(threads) == 1
