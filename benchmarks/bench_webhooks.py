@@ -24,6 +24,7 @@ import asyncio
 import json
 import multiprocessing
 import os
+import re
 import socket
 import statistics
 import sys
@@ -104,6 +105,23 @@ def _cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process and its threads so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _settled(workers: list[Any], partitions: int) -> bool:
+    """Every worker owns some partitions and together all of them (their latest
+    ``webhooks.resync`` log lines)."""
+    owned: list[set[int]] = []
+    for worker in workers:
+        lines = [
+            line
+            for line in Path(worker.log_path).read_text(errors="replace").splitlines()
+            if "webhooks.resync" in line
+        ]
+        found = re.search(r"partitions=\[([0-9, ]*)\]", lines[-1]) if lines else None
+        if found is None:
+            return False
+        owned.append({int(p) for p in found.group(1).split(",") if p.strip()})
+    return all(owned) and set().union(*owned) == set(range(partitions))
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -235,6 +253,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             return int(parent.recv())
 
         wait_until(lambda: healthy_hits() >= len(names), 120, "the delivery worker to start")
+        if len(workers) > 1:  # measure after the group settled, not through its rebalance
+            wait_until(
+                lambda: _settled(workers, args.partitions), 120, "the workers to share partitions"
+            )
         cpu_before = sum(_cpu_seconds(w.pid) for w in workers)
 
         total = int(args.rate * args.seconds)
