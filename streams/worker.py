@@ -5,6 +5,7 @@ from __future__ import annotations
 import faust
 
 from streams.app import Role, create_app, declare_channels
+from streams.gc_tuning import tune_gc
 from streams.kafka_clients import ensure_topics
 from streams.settings import Settings
 
@@ -25,6 +26,12 @@ def build_worker_app(
         register_sink(app, channels, settings)
     if role == "deliver" or (role == "all" and settings.delivery.subscriptions):
         register_delivery(app, channels, settings)
+
+    @app.task  # type: ignore[untyped-decorator]  # faust's decorator is untyped
+    async def collect_less() -> None:
+        """Once the worker runs: start-up objects out of the collector's sight, rarer passes."""
+        tune_gc()
+
     return app
 
 

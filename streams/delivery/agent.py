@@ -14,7 +14,6 @@ from alerts.webhooks.subscriptions import load_subscriptions, resolve_secrets
 from schemas.deadletter import DeadLetter
 from schemas.errors import ConfigError
 from streams.app import Channels
-from streams.delivery.gc_tuning import tune_gc
 from streams.delivery.records import DeliveryAttempt, encode_attempts
 from streams.delivery.service import DeliveryService, Publisher
 from streams.delivery.store import OutboxStore, SitesStore
@@ -125,7 +124,6 @@ def register_delivery(
 
     @app.task  # type: ignore[untyped-decorator]  # faust's decorator is untyped
     async def dispatch() -> None:
-        tune_gc()
         await service.run()
 
     log.info(

@@ -1,10 +1,10 @@
-"""The delivery worker's collector settings: start-up objects frozen, rarer collections."""
+"""The workers' collector settings: start-up objects frozen, rarer collections."""
 
 from __future__ import annotations
 
 import gc
 
-from streams.delivery.gc_tuning import GC_THRESHOLDS, tune_gc
+from streams.gc_tuning import GC_THRESHOLDS, tune_gc
 
 
 def test_tune_gc_freezes_what_is_alive_and_raises_the_thresholds() -> None:
