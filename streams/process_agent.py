@@ -90,8 +90,20 @@ def register_processor(
     inputs = {topic_name(settings, logical) for logical in INPUT_TOPICS}
 
     async def checkpoint() -> None:
-        """Changed states to the changelog, then ack what they cover. Caller holds the lock."""
-        states.checkpoint()
+        """Changed states to the changelog, then ack what they cover. Caller holds the lock.
+
+        The records go straight to the producer and are awaited together (Faust's
+        ``send_changelog`` queues them one by one in a small buffer that, full, stalls the
+        agent: thousands of states per second overflowed it).
+        """
+        records = states.checkpoint()
+        if records:
+            changelog = table.changelog_topic
+            pending = [
+                await changelog.send(key=r.key, value=r.value, partition=r.partition)
+                for r in records
+            ]
+            await asyncio.gather(*pending)
         if streams:
             for event in unacked:
                 await streams[0].ack(event)

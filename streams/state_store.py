@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, MutableMapping
+from typing import NamedTuple
 
 from alerts.state import ShipmentState
 from streams.partitioning import partition_for
 from streams.wire import shipment_key
+
+
+class ChangelogRecord(NamedTuple):
+    """One state write for the table's changelog topic."""
+
+    partition: int
+    key: bytes
+    value: bytes
 
 
 class ShipmentStates:
@@ -15,9 +24,10 @@ class ShipmentStates:
 
     The Faust table (``table.data`` plus its changelog) is the durable copy; ``cache`` keeps
     the decoded objects so a batch never re-parses them; ``dirty`` marks states changed since
-    the last checkpoint. A checkpoint encodes each dirty state once and writes it (and its
-    changelog record) only when the bytes differ. Callers ack input offsets only after a
-    checkpoint, so a crash replays exactly the events the changelog has not seen.
+    the last checkpoint. A checkpoint encodes each dirty state once and stores it (and returns
+    its changelog record) only when the bytes differ. Callers send the records, wait for the
+    broker, and only then ack input offsets, so a crash replays exactly the events the
+    changelog has not seen.
     """
 
     def __init__(self, table: object, partitions: int) -> None:
@@ -55,9 +65,10 @@ class ShipmentStates:
     def dirty(self) -> int:
         return len(self._dirty)
 
-    def checkpoint(self) -> int:
-        """Write every dirty state whose encoding changed; returns how many were written."""
-        written = 0
+    def checkpoint(self) -> list[ChangelogRecord]:
+        """Store every dirty state whose encoding changed; returns the changelog records the
+        caller must send (and see acknowledged) before it acks the events they cover."""
+        records: list[ChangelogRecord] = []
         for shipment_id in self._dirty:
             key = shipment_key(shipment_id)
             assert key is not None
@@ -65,10 +76,9 @@ class ShipmentStates:
             if self._data.get(key) != encoded:
                 self._data[key] = encoded
                 partition = partition_for(shipment_id, self._partitions)
-                self._table.send_changelog(partition, key, encoded)  # type: ignore[attr-defined]
-                written += 1
+                records.append(ChangelogRecord(partition, key, encoded))
         self._dirty.clear()
-        return written
+        return records
 
     def owned(
         self, partitions: set[int], *, quiet_since: float | None = None
