@@ -51,8 +51,12 @@ class TopicProducer:
             acks="all",
             linger_ms=linger_ms,
             batch_size=512 * 1024,
-            max_in_flight_requests_per_connection=5,
             retries=10,
+            # A retried batch must not overtake a later one (a broker restart reordered a
+            # shipment's readings) nor be written twice: the idempotent producer, which
+            # kafka-python allows with one request in flight per connection.
+            enable_idempotence=True,
+            max_in_flight_requests_per_connection=1,
         )
 
     def send(
