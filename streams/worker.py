@@ -7,6 +7,7 @@ import faust
 from streams.app import Role, create_app, declare_channels
 from streams.gc_tuning import tune_gc
 from streams.kafka_clients import ensure_topics
+from streams.logging_setup import configure_logging
 from streams.settings import Settings
 
 
@@ -37,6 +38,7 @@ def build_worker_app(
 
 def run_worker(settings: Settings, role: Role = "all", *, web_port: int | None = None) -> None:
     """Create the topics if missing, then run the Faust worker until SIGTERM/SIGINT."""
+    configure_logging(settings.log_level)
     ensure_topics(settings)
     app = build_worker_app(settings, role, web_port=web_port)
     worker = faust.Worker(app, loglevel=settings.log_level.lower(), quiet=True)
