@@ -104,6 +104,7 @@ def register_processor(
                 for r in records
             ]
             await asyncio.gather(*pending)
+        states.stored(records)
         if streams:
             for event in unacked:
                 await streams[0].ack(event)
@@ -174,13 +175,15 @@ def register_processor(
     async def on_revoked(sender: Any, revoked: Any, **kwargs: Any) -> None:
         """Another worker may move a revoked shipment on: decode from the table next time."""
         async with lock:
-            await checkpoint()
-            states.forget()
-            lost.update(revoked)
-            # Faust flushed its producer before this signal; flush the states just written
-            # too, so that table recovery (this worker's for the partitions it keeps, the new
-            # owner's for the others) reads them and not the previous value of each key.
-            await app.producer.flush()
+            try:
+                # the checkpoint waits for the broker, so table recovery (this worker's for
+                # the partitions it keeps, the new owner's for the others) reads these states
+                # and not the previous value of each key; a failed one acks nothing
+                await checkpoint()
+                await app.producer.flush()
+            finally:
+                states.forget()
+                lost.update(revoked)
 
     @app.on_before_shutdown.connect  # type: ignore[arg-type]  # as above
     async def on_shutdown(sender: Any, **kwargs: Any) -> None:

@@ -66,19 +66,24 @@ class ShipmentStates:
         return len(self._dirty)
 
     def checkpoint(self) -> list[ChangelogRecord]:
-        """Store every dirty state whose encoding changed; returns the changelog records the
-        caller must send (and see acknowledged) before it acks the events they cover."""
+        """The changelog records of every dirty state whose encoding changed. The caller sends
+        them, waits for the broker, then calls ``stored``; until then they stay dirty, so a
+        failed send is retried by the next checkpoint instead of being lost."""
         records: list[ChangelogRecord] = []
         for shipment_id in self._dirty:
             key = shipment_key(shipment_id)
             assert key is not None
             encoded = self._cache[shipment_id].to_bytes()
             if self._data.get(key) != encoded:
-                self._data[key] = encoded
                 partition = partition_for(shipment_id, self._partitions)
                 records.append(ChangelogRecord(partition, key, encoded))
-        self._dirty.clear()
         return records
+
+    def stored(self, records: list[ChangelogRecord]) -> None:
+        """The broker has ``records`` (the last ``checkpoint``): keep them, nothing is dirty."""
+        for record in records:
+            self._data[record.key] = record.value
+        self._dirty.clear()
 
     def owned(
         self, partitions: set[int], *, quiet_since: float | None = None

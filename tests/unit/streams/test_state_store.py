@@ -30,19 +30,31 @@ def test_checkpoint_writes_changed_states_once_to_their_partition() -> None:
     states = ShipmentStates(table, 6)
     assert states.load(SHIPMENT) is None
     states.update({SHIPMENT: _state((10, -180.0))})
-    [(partition, key, value)] = states.checkpoint()
+    records = states.checkpoint()
+    [(partition, key, value)] = records
     assert partition == partition_for(SHIPMENT, 6)
-    assert key == SHIPMENT.encode() and table.data[key] == value
+    assert key == SHIPMENT.encode() and key not in table.data  # not before the broker has it
+    states.stored(records)
+    assert table.data[key] == value and states.dirty == 0
     # unchanged since: marking it dirty again writes nothing
     states.update({SHIPMENT: states.load(SHIPMENT)})
     assert states.checkpoint() == []
+
+
+def test_a_checkpoint_whose_send_failed_is_written_again() -> None:
+    table = RecordingTable()
+    states = ShipmentStates(table, 6)
+    states.update({SHIPMENT: _state((10, -180.0))})
+    first = states.checkpoint()  # the send fails: stored() is never called
+    assert states.dirty == 1
+    assert states.checkpoint() == first
 
 
 def test_cache_is_decoded_from_the_table_after_forget() -> None:
     table = RecordingTable()
     first = ShipmentStates(table, 6)
     first.update({SHIPMENT: _state((10, -180.0), (20, -140.0))})
-    first.checkpoint()
+    first.stored(first.checkpoint())
     first.forget()
     again = first.load(SHIPMENT)
     assert again is not None
