@@ -114,7 +114,7 @@ class HttpxSender(WebhookSender):
 
 
 class AiohttpSender(WebhookSender):
-    """The sender on aiohttp's client (already installed with Faust; the default)."""
+    """The sender on aiohttp's client (already installed with Faust)."""
 
     _session: aiohttp.ClientSession | None = None
 
