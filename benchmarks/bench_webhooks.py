@@ -117,7 +117,7 @@ def _settled(workers: list[Any], partitions: int) -> bool:
             for line in Path(worker.log_path).read_text(errors="replace").splitlines()
             if "webhooks.resync" in line
         ]
-        found = re.search(r"partitions=\[([0-9, ]*)\]", lines[-1]) if lines else None
+        found = re.search(r'partitions"?[=:] ?\[([0-9, ]*)\]', lines[-1]) if lines else None
         if found is None:
             return False
         owned.append({int(p) for p in found.group(1).split(",") if p.strip()})
@@ -180,7 +180,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         app_id=f"bench-wh-{run_id}",
         kafka_bootstrap=bootstrap,
         topic_prefix=f"benchwh{run_id}",
-        log_level="WARNING",
+        log_level="INFO",  # _settled reads the workers' webhooks.resync (info) lines
     )
     settings.topics = settings.topics.model_copy(update={"partitions": args.partitions})
     ensure_topics(settings)
