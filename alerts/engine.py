@@ -88,9 +88,10 @@ def apply(
     ``state`` is the shipment's state or None for a shipment not seen yet; it is updated in
     place and returned. ``received_at`` only stamps engine dead letters (default: the
     event's own time). The result depends only on the state and the event: no clock, no I/O.
-    With ``eta_now`` false the ETA is not refreshed after an in-order event: the caller
-    calls ``refresh_eta`` once for the shipment after a batch of events (one estimate per
-    batch instead of one per reading; ETA alerts are unaffected, see ``settle``).
+    With ``eta_now`` false the ETA is refreshed after an in-order event only once the event
+    time has moved ``EtaConfig.batch_refresh_s`` past the last refresh; the caller calls
+    ``refresh_eta`` once for the shipment after its batch (live, one estimate per batch;
+    a backlog still gets one per half hour of trip; ETA alerts are unaffected, see ``settle``).
     """
     if state is None:
         state = ShipmentState(event.shipment_id)
@@ -525,18 +526,22 @@ def _eta(state: ShipmentState, config: RuleConfig, out: _Out, *, late: float | N
     if late is not None:
         eta_mark_late(eta, late)
         return
+    now = manifest.created_at.timestamp()
+    if state.latest_t is not None:
+        now = max(now, state.latest_t)
     if not out.eta_now:
         eta.stale = True
-        return
+        refreshed = eta.refreshed_t
+        if refreshed is not None and now - refreshed < config.eta.batch_refresh_s:
+            return  # the batch's ``refresh_eta`` (or a later event) brings it up to date
     eta.stale = False
     if eta.dirty:  # late events made the state stale: replay in event time, alerts wait
         _rederive_eta(state, config, out)
         state.eta.unsettled = True
+        state.eta.refreshed_t = now
         return
-    now = manifest.created_at.timestamp()
-    if state.latest_t is not None:
-        now = max(now, state.latest_t)
     result = eta_refresh(eta, manifest, state.custody, config.eta, now)
+    eta.refreshed_t = now
     if result.update is not None:
         out.eta.append(result.update)
 

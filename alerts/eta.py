@@ -80,6 +80,8 @@ class EtaState:
     since_mark: int = field(default=0, repr=False, compare=False)
     stale: bool = field(default=False, repr=False, compare=False)
     """Runtime: an in-order refresh is owed (``alerts.engine.apply(..., eta_now=False)``)."""
+    refreshed_t: float | None = field(default=None, repr=False, compare=False)
+    """Runtime: the event time of the last in-order refresh."""
 
     def copy(self) -> EtaState:
         """An independent copy (without the checkpoints)."""

@@ -99,6 +99,9 @@ class EtaConfig(BaseModel):
     """Dwell at a site is exceeded this long after its scheduled (or typical) departure."""
     max_episodes: Annotated[int, Field(ge=1)] = 64
     """ETA alert episodes per shipment; past this no new one opens (bounds the state)."""
+    batch_refresh_s: _NonNegative = 1800.0
+    """Live workers estimate once per shipment and batch, and within a batch again once the
+    event time has moved this far (a backlog of a whole trip still gets updates along it)."""
 
     def __hash__(self) -> int:
         """Hashable despite ``lane_detour`` (rule sets are cached by configuration)."""

@@ -88,7 +88,7 @@ def _eta_accuracy(eta: dict[str, Any] | None) -> Table | str:
     for label, ours in eta["p50_mae_ratio"].items():
         theirs = naive.get(label)
         table.add_row(
-            f"{float(label):.0%}",
+            f"{float(label):g} %",
             "-" if ours is None else f"{ours:.3f}",
             "-" if theirs is None else f"{theirs:.3f}",
         )

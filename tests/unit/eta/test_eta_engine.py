@@ -103,18 +103,37 @@ def test_a_batch_refreshes_the_eta_once_as_the_last_event_would() -> None:
     per_event = None
     for event in events:
         per_event = apply(per_event, event, RuleConfig()).state
+    once = RuleConfig(eta=EtaConfig(batch_refresh_s=10**9))  # the whole drive is one batch
     batched = None
     deferred_updates = []
     for event in events:
-        step = apply(batched, event, RuleConfig(), eta_now=False)
+        step = apply(batched, event, once, eta_now=False)
         batched = step.state
         deferred_updates += step.eta
     assert batched is not None and per_event is not None
-    assert deferred_updates == [] and batched.eta.stale
-    (update,) = refresh_eta(batched, RuleConfig()).eta
+    assert len(deferred_updates) <= 1 and batched.eta.stale  # only the manifest's first one
+    (update,) = refresh_eta(batched, once).eta
     assert not batched.eta.stale
     assert update.computed_at == at(40)
     assert per_event.eta.last is not None
     assert batched.eta.last is not None
     assert batched.eta.last[:2] == per_event.eta.last[:2]  # the same estimate at the end
-    assert refresh_eta(batched, RuleConfig()).eta == []  # nothing owed any more
+    assert refresh_eta(batched, once).eta == []  # nothing owed any more
+
+
+def test_a_backlog_batch_still_refreshes_along_the_trip() -> None:
+    events = _drive(30 * 60)
+    per_event = [u for s in _steps(events, RuleConfig(), eta_now=True) for u in s.eta]
+    every_event = RuleConfig(eta=EtaConfig(batch_refresh_s=0))
+    batched = [u for s in _steps(events, every_event, eta_now=False) for u in s.eta]
+    assert batched == per_event
+
+
+def _steps(events: list, config: RuleConfig, *, eta_now: bool) -> list:  # type: ignore[type-arg]
+    state = None
+    steps = []
+    for event in events:
+        step = apply(state, event, config, eta_now=eta_now)
+        state = step.state
+        steps.append(step)
+    return steps
