@@ -123,10 +123,9 @@ def register_processor(
             async with lock:
                 # A batch gathered across a rebalance may hold events of partitions this
                 # worker no longer owns: their new owner reads them again from the last
-                # committed offset, so they are acked here (a revoked commit is discarded)
-                # and never applied to a state this worker no longer keeps.
+                # committed offset. They are neither applied nor acked (an ack that lands
+                # after the partition came back would commit past events nobody processed).
                 if lost:
-                    unacked.extend(event for event in events if event.message.tp in lost)
                     events = [event for event in events if event.message.tp not in lost]
                 out = process_batch(settings, (event.message for event in events), states.load)
                 await publish(out)
