@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence, Set
 from datetime import UTC, datetime
 from typing import Any
 
 import faust
+import structlog
 
 from streams.app import Channels
 from streams.metrics import ALERTS_OUT, DEAD_LETTERS, EVENTS_IN, OWNED_SHIPMENTS
@@ -21,6 +22,8 @@ from streams.web import register_web
 from streams.wire import encode, received_at_headers, shipment_key
 
 STATE_TABLE = "shipment-state"
+
+log = structlog.get_logger(__name__)
 
 Emit = Callable[[BatchOutput], Awaitable[None]]
 """Publishes one batch's outputs; the default sends them to Kafka (flows tests collect them)."""
@@ -121,12 +124,10 @@ def register_processor(
             for event in events:
                 EVENTS_IN.labels(event.message.topic).inc()
             async with lock:
-                # A batch gathered across a rebalance may hold events of partitions this
-                # worker no longer owns: their new owner reads them again from the last
-                # committed offset. They are neither applied nor acked (an ack that lands
-                # after the partition came back would commit past events nobody processed).
-                if lost:
-                    events = [event for event in events if event.message.tp not in lost]
+                current = current_events(events, lost, app.consumer_generation_id)
+                if len(current) < len(events):
+                    log.info("process.stale_events_dropped", count=len(events) - len(current))
+                events = current
                 out = process_batch(settings, (event.message for event in events), states.load)
                 await publish(out)
                 states.update(out.states)
@@ -197,6 +198,23 @@ def register_processor(
             lost.difference_update(assigned)
 
     return process
+
+
+def current_events(events: Sequence[Any], lost: Set[Any], generation: int) -> list[Any]:
+    """The events of a batch that belong to this worker's current assignment.
+
+    A batch gathered across a rebalance may hold events read before it: of partitions now
+    revoked (``lost``, until the new assignment is known) or read in an older consumer
+    generation. Whoever owns their partition now reads them again from the last committed
+    offset, after its table recovery. They are neither applied nor acked: applied, they
+    would meet a partly recovered state (and overwrite the newer one at the next
+    checkpoint); acked, they could commit past events nobody processed.
+    """
+    return [
+        event
+        for event in events
+        if event.message.generation_id == generation and event.message.tp not in lost
+    ]
 
 
 def owned_partitions(app: faust.App, settings: Settings) -> set[int]:
