@@ -40,6 +40,8 @@ def _bools(values: Any) -> BoolArray:
 def check_passes(check: Check, frame: pd.DataFrame) -> BoolArray:
     """Per row of ``frame``: does it pass ``check``? Nulls pass all but ``not_null``."""
     column = frame[check.column]
+    if check.kind == "between" and column.dtype.kind == "f":
+        return _float_between(check, column.to_numpy())
     missing = np.asarray(column.isna(), dtype=bool)
     if check.kind == "not_null":
         return ~missing
@@ -54,6 +56,16 @@ def check_passes(check: Check, frame: pd.DataFrame) -> BoolArray:
     if check.max_value is not None:
         inside &= values <= check.max_value
     return _bools(missing | inside)
+
+
+def _float_between(check: Check, values: np.ndarray[Any, np.dtype[np.floating[Any]]]) -> BoolArray:
+    """``between`` on a float column: NaN (pandas' null) passes, as in :func:`check_passes`."""
+    inside: BoolArray = np.ones(len(values), dtype=bool)
+    if check.min_value is not None:
+        inside &= values >= check.min_value
+    if check.max_value is not None:
+        inside &= values <= check.max_value
+    return _bools(inside | np.isnan(values))
 
 
 def rows_pass(checks: Sequence[Check], frame: pd.DataFrame) -> pd.Series:

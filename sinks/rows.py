@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
+from operator import itemgetter
 from typing import Any, TypeVar
 
 import orjson
@@ -70,27 +71,34 @@ def first_of_each(columns: Columns, key: str) -> Columns:
     return take_rows(columns, sorted(first.values()))
 
 
+_READING_FIELDS = (
+    "event_id",
+    "shipment_id",
+    "logger_id",
+    "seq",
+    "recorded_at",
+    "temperature_c",
+    "temperature_min_c",
+    "temperature_max_c",
+)
+_READING_TAIL = ("lid_open", "tilt_deg", "shock_g", "battery_pct", "ambient_c")
+
+
 def reading_columns(readings: Sequence[TelemetryReading]) -> Columns:
-    """``readings`` rows, column-wise (the hot path: one list comprehension per column)."""
-    locations = [r.location for r in readings]
-    return {
-        "event_id": [r.event_id for r in readings],
-        "shipment_id": [r.shipment_id for r in readings],
-        "logger_id": [r.logger_id for r in readings],
-        "seq": [r.seq for r in readings],
-        "recorded_at": [r.recorded_at for r in readings],
-        "temperature_c": [r.temperature_c for r in readings],
-        "temperature_min_c": [r.temperature_min_c for r in readings],
-        "temperature_max_c": [r.temperature_max_c for r in readings],
-        "lat": [None if loc is None else loc.lat for loc in locations],
-        "lon": [None if loc is None else loc.lon for loc in locations],
-        "accuracy_m": [None if loc is None else loc.accuracy_m for loc in locations],
-        "lid_open": [r.lid_open for r in readings],
-        "tilt_deg": [r.tilt_deg for r in readings],
-        "shock_g": [r.shock_g for r in readings],
-        "battery_pct": [r.battery_pct for r in readings],
-        "ambient_c": [r.ambient_c for r in readings],
-    }
+    """``readings`` rows, column-wise (the hot path: one C-level ``map`` per column).
+
+    Field values are read from each model's ``__dict__`` (where pydantic keeps them) with
+    ``itemgetter``: about half the cost of attribute access per value.
+    """
+    fields = [vars(r) for r in readings]
+    columns: Columns = {name: list(map(itemgetter(name), fields)) for name in _READING_FIELDS}
+    locations = list(map(itemgetter("location"), fields))
+    columns["lat"] = [None if loc is None else loc.lat for loc in locations]
+    columns["lon"] = [None if loc is None else loc.lon for loc in locations]
+    columns["accuracy_m"] = [None if loc is None else loc.accuracy_m for loc in locations]
+    for name in _READING_TAIL:
+        columns[name] = list(map(itemgetter(name), fields))
+    return columns
 
 
 def _manifest_row(m: ShipmentManifest) -> dict[str, Any]:

@@ -101,7 +101,8 @@ def write_batch(
 ) -> int:
     """Upsert one table's batch on ``connection`` (inside the caller's transaction).
 
-    DuckDB scans ``frame`` (a pandas frame of ``columns``) in place; PostgreSQL gets the rows
+    DuckDB scans ``frame`` (a pandas frame of ``columns``; built by
+    :func:`sinks.frames.typed_frame` when ``None``) in place; PostgreSQL gets the rows
     by ``COPY`` into a temporary table dropped at commit. Returns the rows the database
     wrote (inserted or replaced; stored rows skipped by ``DO NOTHING`` are not counted).
 
@@ -120,9 +121,10 @@ def write_batch(
     source = f"stage_{table_name}"
     if dialect.name == "duckdb":
         import duckdb
-        import pandas as pd  # type: ignore[import-untyped]
 
-        staged = frame if frame is not None else pd.DataFrame(columns)
+        from sinks.frames import typed_frame
+
+        staged = frame if frame is not None else typed_frame(table_name, columns)
         raw: Any = connection.connection.driver_connection
         sql = merge_statement(dialect, table, source, names, check_conflicts=check_conflicts)
         raw.register(source, staged)

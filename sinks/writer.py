@@ -21,6 +21,7 @@ from schemas.eta import EtaUpdate
 from schemas.manifest import ShipmentManifest
 from schemas.telemetry import TelemetryReading
 from sinks import rows
+from sinks.background import BackgroundWrite
 from sinks.chain import CHAIN_FIELDS, GENESIS_HASH, link_hash
 from sinks.deliveries import WebhookDelivery
 from sinks.engine import make_engine
@@ -72,7 +73,9 @@ class FlushReport:
     attempts: int = 0
     duration_s: float = 0.0
     validate_s: float = 0.0
+    """Building the checked frames and running the GX suites."""
     write_s: float = 0.0
+    """The database write's time not overlapped by the validation (it runs alongside)."""
     checked_conflicts: bool = False
     """The rows went in with ``ON CONFLICT`` (a key was stored already, now or lately)."""
 
@@ -92,6 +95,17 @@ class _Prepared:
     quarantine: list[dict[str, Any]] = field(default_factory=list)
     quarantined: dict[str, int] = field(default_factory=dict)
     duplicates: int = 0
+
+
+@dataclass(slots=True)
+class _Collected:
+    """A de-duplicated batch before validation: column lists per table, custody last."""
+
+    tables: dict[str, rows.Columns]
+    duplicates: int
+    now: datetime
+    frames: dict[str, Any] = field(default_factory=dict)
+    """Typed frames per table (:func:`sinks.frames.typed_frame`), built when validating."""
     validate_s: float = 0.0
 
 
@@ -171,10 +185,14 @@ class WarehouseSink:
             return FlushReport()
         started = time.perf_counter()
         try:
-            prepared = self._prepare(batch)
-            written = time.perf_counter()
-            attempts, checked = self._write_with_retry(prepared)
-            write_s = time.perf_counter() - written
+            collected = self._collect(batch)
+            if self.validate:
+                prepared, attempts, checked, write_s = self._write_while_validating(collected)
+            else:
+                prepared = self._assemble(collected, {})
+                writing = time.perf_counter()
+                attempts, checked = self._write_with_retry(prepared)
+                write_s = time.perf_counter() - writing
         except BaseException:
             with self._lock:
                 self._buffer[:0] = batch
@@ -189,7 +207,7 @@ class WarehouseSink:
             duplicates=prepared.duplicates,
             attempts=attempts,
             duration_s=time.perf_counter() - started,
-            validate_s=prepared.validate_s,
+            validate_s=collected.validate_s,
             write_s=write_s,
             checked_conflicts=checked,
         )
@@ -212,12 +230,10 @@ class WarehouseSink:
 
     # -- preparation (no database) -------------------------------------------------------
 
-    def _prepare(self, batch: list[SinkRecord]) -> _Prepared:
+    def _collect(self, batch: list[SinkRecord]) -> _Collected:
         by_type: dict[type, list[Any]] = {}
         for record in batch:
             by_type.setdefault(type(record), []).append(record)
-        prepared = _Prepared()
-        now = self._clock()
 
         readings = by_type.get(TelemetryReading, [])
         reading_columns = rows.reading_columns(readings) if readings else {}
@@ -235,64 +251,131 @@ class WarehouseSink:
             len(reading_columns.get("event_id", ())) + len(manifests) + len(custody)
             + len(alerts) + len(etas) + len(deliveries) + len(letters)
         )  # fmt: skip
-        prepared.duplicates = len(batch) - kept
+        tables = {
+            table: columns
+            for table, columns in (
+                ("shipments", rows.shipment_columns(manifests)),
+                ("readings", reading_columns),
+                ("alert_history", rows.alert_columns(alerts)),
+                ("eta_updates", rows.eta_columns(etas)),
+                ("webhook_deliveries", rows.delivery_columns(deliveries)),
+                ("deadletters", rows.deadletter_columns(letters)),
+                (
+                    "custody_events",
+                    rows.to_columns(rows.custody_rows(custody), _CUSTODY_INPUT) if custody else {},
+                ),
+            )
+            if columns
+        }
+        return _Collected(tables, len(batch) - kept, self._clock())
 
-        for table, columns in (
-            ("shipments", rows.shipment_columns(manifests)),
-            ("readings", reading_columns),
-            ("alert_history", rows.alert_columns(alerts)),
-            ("eta_updates", rows.eta_columns(etas)),
-            ("webhook_deliveries", rows.delivery_columns(deliveries)),
-            ("deadletters", rows.deadletter_columns(letters)),
-        ):
-            if columns:
-                self._validated(prepared, table, columns, now)
+    def _build_frames(self, collected: _Collected) -> None:
+        from sinks.frames import typed_frame
+
+        building = time.perf_counter()
+        collected.frames = {
+            table: typed_frame(table, columns) for table, columns in collected.tables.items()
+        }
+        collected.validate_s += time.perf_counter() - building
+
+    def _failures(self, collected: _Collected) -> dict[str, dict[int, str]]:
+        """Per table, the rows (positions) failing its suite, each with its first failed check."""
+        from sinks.expectations import failed_rows
+
+        validating = time.perf_counter()
+        failures = {table: failed_rows(table, frame) for table, frame in collected.frames.items()}
+        collected.validate_s += time.perf_counter() - validating
+        return failures
+
+    def _assemble(self, collected: _Collected, failures: dict[str, dict[int, str]]) -> _Prepared:
+        """The rows to write: failing ones moved to quarantine, ``ingested_at`` added."""
+        import pandas as pd  # type: ignore[import-untyped]
+
+        prepared = _Prepared(duplicates=collected.duplicates)
+        now = collected.now
+        for table, given in collected.tables.items():
+            failed = failures.get(table)
+            frame = collected.frames.get(table)
+            columns = dict(given)
+            if failed:
+                for index, expectation in sorted(failed.items()):
+                    prepared.quarantine.append(
+                        _quarantine_row(table, expectation, rows.row_at(columns, index), now)
+                    )
+                count = len(next(iter(columns.values())))
+                columns = rows.take_rows(columns, [i for i in range(count) if i not in failed])
+                frame = None
+                prepared.quarantined[table] = len(failed)
+            count = len(next(iter(columns.values())))
+            columns["ingested_at"] = [now] * count
+            if table == "custody_events":
+                prepared.custody = [rows.row_at(columns, i) for i in range(count)]
+                continue
+            prepared.tables[table] = columns
+            prepared.frames[table] = (
+                frame.assign(ingested_at=pd.Timestamp(now))  # DuckDB scans the validated frame
+                if frame is not None and table == "readings"
+                else None
+            )
         if "alert_history" in prepared.tables:
             history = prepared.tables["alert_history"]
             prepared.tables["alerts"] = rows.take_rows(history, _latest_versions(history))
             prepared.frames["alerts"] = None
-        if custody:
-            custody_columns = rows.to_columns(rows.custody_rows(custody), _CUSTODY_INPUT)
-            self._validated(prepared, "custody_events", custody_columns, now)
-            columns = prepared.tables.pop("custody_events")
-            prepared.frames.pop("custody_events")
-            count = len(columns["event_id"])
-            prepared.custody = [rows.row_at(columns, i) for i in range(count)]
         return prepared
 
-    def _validated(
-        self, prepared: _Prepared, table: str, columns: rows.Columns, now: datetime
-    ) -> None:
-        import pandas as pd  # type: ignore[import-untyped]
-
-        frame: Any = None
-        if self.validate:
-            from sinks.expectations import failed_rows
-
-            validating = time.perf_counter()
-            frame = pd.DataFrame(columns)
-            failures = failed_rows(table, frame)
-            prepared.validate_s += time.perf_counter() - validating
-            if failures:
-                count = len(next(iter(columns.values())))
-                for index, expectation in sorted(failures.items()):
-                    prepared.quarantine.append(
-                        _quarantine_row(table, expectation, rows.row_at(columns, index), now)
-                    )
-                keep = [i for i in range(count) if i not in failures]
-                columns = rows.take_rows(columns, keep)
-                frame = None
-                prepared.quarantined[table] = len(failures)
-        count = len(next(iter(columns.values())))
-        columns["ingested_at"] = [now] * count
-        if frame is not None and table == "readings":
-            frame["ingested_at"] = pd.Timestamp(now)  # broadcast; DuckDB scans this frame
-        else:
-            frame = None
-        prepared.tables[table] = columns
-        prepared.frames[table] = frame
-
     # -- writing ---------------------------------------------------------------------------
+
+    def _write_while_validating(self, collected: _Collected) -> tuple[_Prepared, int, bool, float]:
+        """Validate the batch while a worker thread writes it, all rows, in an open transaction.
+
+        The validation (GX, Python) and the write (mostly the database's own work, without
+        the GIL) then overlap. The transaction is committed only when every row passed, so
+        what is committed is what the validated write below would have written. Otherwise it
+        is rolled back unseen and the validated rows, with their quarantine, are written
+        after the validation as before (a rolled-back speculative write is not an attempt;
+        a failed one is, and its error is handled as in :meth:`_write_with_retry`).
+        Returns the rows written, the attempts, the conflict mode and the write's time not
+        spent alongside the validation.
+        """
+        self._build_frames(collected)
+        speculative = self._assemble(collected, {})
+        check = self._check_conflicts
+        writing = time.perf_counter()
+        try:
+            background: BackgroundWrite[int] | None = BackgroundWrite(
+                self.engine, lambda c: self._write(c, speculative, check_conflicts=check)
+            )
+        except (sa.exc.OperationalError, sa.exc.InterfaceError):
+            background = None  # unavailable: the retrying write below waits for it
+        started_s = time.perf_counter() - writing
+        try:
+            failures = self._failures(collected)
+        except BaseException:
+            if background is not None:
+                background.rollback()
+            raise
+        writing = time.perf_counter()
+        spent = 0
+        if background is not None and any(failures.values()):
+            background.rollback()
+        elif background is not None:
+            spent = 1
+            try:
+                skipped = background.commit()
+            except sa.exc.IntegrityError:
+                if check:
+                    raise
+                self._check_conflicts = True  # a stored key: ON CONFLICT from now on
+                log.debug("warehouse.stored_key", attempt=1)
+            except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+                log.warning("warehouse.retry", attempt=1, delay_s=0.0, error=str(exc.orig))
+            else:
+                if check and not skipped:
+                    self._check_conflicts = False
+                return speculative, 1, check, started_s + time.perf_counter() - writing
+        prepared = self._assemble(collected, failures)
+        attempts, checked = self._write_with_retry(prepared)
+        return prepared, spent + attempts, checked, started_s + time.perf_counter() - writing
 
     def _write_with_retry(self, prepared: _Prepared) -> tuple[int, bool]:
         """Write ``prepared`` in one transaction; returns the attempts and the conflict mode.

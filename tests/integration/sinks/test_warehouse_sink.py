@@ -151,6 +151,31 @@ def test_a_bad_row_is_quarantined_and_the_rest_committed(sink: WarehouseSink) ->
     assert _count(sink, "quarantine") == 1
 
 
+def test_a_batch_with_a_bad_row_commits_only_the_validated_write(sink: WarehouseSink) -> None:
+    # the batch is written while it is validated; that write must not be the one committed
+    bad = build.reading(3).model_copy(update={"battery_pct": 140.0})
+    for record in [build.reading(i) for i in range(3)] + [bad]:
+        sink.add(record)
+    report = sink.flush()
+    assert (report.attempts, report.quarantined) == (1, {"readings": 1})
+    assert _count(sink, "readings") == 3
+    assert _all(sink, "SELECT expectation FROM quarantine") == [
+        ("battery_pct between 0.0 and 100.0",)
+    ]
+
+
+def test_missing_values_are_stored_as_null(sink: WarehouseSink) -> None:
+    sink.add(build.reading(0, location=None))  # no position, no min/max temperatures
+    sink.add(build.reading(1))
+    sink.flush()
+    nulls = _all(
+        sink,
+        "SELECT seq, lat IS NULL, temperature_min_c IS NULL, temperature_max_c IS NULL "
+        "FROM readings ORDER BY seq",
+    )
+    assert nulls == [(0, True, True, True), (1, False, True, True)]
+
+
 def test_validation_off_writes_without_quarantine(warehouse_url: str) -> None:
     with WarehouseSink(warehouse_url, validate=False) as sink:
         for i in range(3):

@@ -79,3 +79,17 @@ def test_the_gx_configuration_is_built_once_and_follows_field_changes() -> None:
     assert first.kwargs["table_name"] == "readings"
     expectation.table_name = "alerts"
     assert expectation.configuration.kwargs["table_name"] == "alerts"
+
+
+def test_between_on_a_float_column_passes_nan_and_fails_infinities() -> None:
+    from sinks.expectations import Check
+    from sinks.gx_checks import check_passes
+
+    floats = pd.DataFrame({"v": [float("nan"), 5.0, 50.0, float("inf"), -float("inf"), 0.0]})
+    objects = floats.astype(object)  # the general path, for the same verdicts
+    check = Check("between", "v", 0.0, 10.0)
+    verdicts = check_passes(check, floats).tolist()
+    assert verdicts == [True, True, False, False, False, True]
+    assert check_passes(check, objects).tolist() == verdicts
+    open_ended = Check("between", "v", 0.0, None)
+    assert check_passes(open_ended, floats).tolist() == [True, True, True, True, False, True]
