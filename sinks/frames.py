@@ -16,6 +16,8 @@ __all__ = ["typed_frame"]
 
 def _float_array(values: list[Any]) -> Any:
     """``float64`` (``None`` -> NaN, as pandas' inference makes it), else ``values`` as given."""
+    if values and values[0] is None and values.count(None) == len(values):
+        return np.full(len(values), np.nan)  # an absent field: 100x cheaper than converting
     try:
         return np.array(values, dtype=np.float64)
     except (TypeError, ValueError):  # not numbers (only a model built without validation)

@@ -124,6 +124,10 @@ class WarehouseSink:
     suite, moves failing rows to ``quarantine``, and upserts the rest by natural key in one
     transaction, retrying with exponential backoff while the database is unavailable.
     Commit source offsets only after :meth:`flush` returned.
+
+    With ``write_while_validating`` (the default) the batch is written on a second thread
+    while it is validated, and committed only if every row passed (see
+    :meth:`_write_while_validating`); turn it off where the process has one core to itself.
     """
 
     def __init__(
@@ -131,6 +135,7 @@ class WarehouseSink:
         url: str,
         *,
         validate: bool = True,
+        write_while_validating: bool = True,
         max_batch: int = 5000,
         retry_deadline_s: float = 60.0,
         migrate: bool = True,
@@ -140,6 +145,7 @@ class WarehouseSink:
         if self.engine.dialect.name == "duckdb":
             sa.event.listen(self.engine, "connect", _one_duckdb_thread)
         self.validate = validate
+        self.write_while_validating = write_while_validating
         self.max_batch = max_batch
         self.retry_deadline_s = retry_deadline_s
         self._clock = clock
@@ -186,10 +192,12 @@ class WarehouseSink:
         started = time.perf_counter()
         try:
             collected = self._collect(batch)
-            if self.validate:
+            if self.validate and self.write_while_validating:
                 prepared, attempts, checked, write_s = self._write_while_validating(collected)
             else:
-                prepared = self._assemble(collected, {})
+                if self.validate:
+                    self._build_frames(collected)
+                prepared = self._assemble(collected, self._failures(collected))
                 writing = time.perf_counter()
                 attempts, checked = self._write_with_retry(prepared)
                 write_s = time.perf_counter() - writing
