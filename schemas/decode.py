@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
+import msgspec
 import orjson
 from pydantic import BaseModel, ValidationError
 
@@ -52,14 +53,14 @@ TOPIC_MODELS: Final[dict[str, type[BaseModel]]] = {
 """Logical topics carrying one plain wire model each (``epcis`` is handled by its adapter)."""
 
 
-@dataclass(slots=True)
-class Decoded:
+class Decoded(msgspec.Struct):
     """A successfully decoded message: one event, or several for an EPCIS document.
 
-    (Not frozen: a frozen dataclass costs a microsecond per message on the hot path.)
+    (A ``msgspec.Struct``, built in C: a dataclass's ``__init__`` cost a tenth of a
+    microsecond more per message on the hot path; not frozen, which costs more still.)
     """
 
-    events: list[Event] = field(default_factory=list)
+    events: list[Event] = msgspec.field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -253,10 +254,8 @@ def decode(
         received = received_at if received_at.tzinfo is UTC else _as_utc(received_at)
         if topic == "telemetry" and type(payload) is bytes and len(payload) <= MAX_PAYLOAD_BYTES:
             # Valid JSON holds no raw NUL, and the fast path declines "\\u0000": _reject_nul passes.
-            reading = fast_telemetry(payload)
-            if reading is not None and (
-                not check_future or reading.recorded_at <= received + FUTURE_TOLERANCE
-            ):
+            reading = fast_telemetry(payload, received + FUTURE_TOLERANCE if check_future else None)
+            if reading is not None:
                 return Decoded([reading])
         try:
             _reject_nul(payload)

@@ -5,6 +5,12 @@
 ``model_fields_set``, or ``None`` when the bytes are anything but the plain form; the caller
 then runs full validation, which also produces the field errors. The equivalence of both
 paths is property-tested (tests/unit/schemas/test_schema_fastpath.py).
+
+msgspec decodes into ``Struct`` types (no dictionary of the given keys per message); a field
+the payload leaves out stays ``UNSET``. Which optional fields are left out is the reading's
+shape; a table of shapes (at most 2**12) holds the fields set of each, one read-only set
+shared by all readings of that shape (``schemas.fieldsets``), and whether the reading needs
+more than copying its values. The values go into the model's ``__dict__`` in field order.
 """
 
 from __future__ import annotations
@@ -12,62 +18,117 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Final, NotRequired, Required, TypedDict, TypeVar
+from typing import Annotated, Any, Final, TypeAlias, TypeVar
 
 import msgspec
-from msgspec import Meta
+from msgspec import UNSET, Meta, UnsetType
 from pydantic import BaseModel
 
+from schemas.fieldsets import SharedFieldsSet
 from schemas.telemetry import MAX_SEQ, Location, TelemetryReading
 from schemas.timestamps import coerce_timestamp
 from schemas.units import to_celsius
 
 __all__ = ["fast_telemetry"]
 
-_ModelT = TypeVar("_ModelT", bound=BaseModel)
+_T = TypeVar("_T")
 
 _FLOAT_MAX: Final = sys.float_info.max
 _ABSOLUTE_ZERO_C: Final = -273.15
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_MILLISECOND: Final = timedelta(milliseconds=1)  # times an int: exact, and cheaper to build
+_TWO_ULPS: Final = 2.0**-51  # two units in the last place, relative
 _BACKSLASH: Final = ord("\\")  # an int: ``in`` then runs memchr, with no exception inside
 
 _Id = Annotated[str, Meta(min_length=1, max_length=256)]
 _Celsius = Annotated[float, Meta(ge=_ABSOLUTE_ZERO_C, le=100.0)]
 _NonNegative = Annotated[float, Meta(ge=0.0, le=_FLOAT_MAX)]
+_Optional: TypeAlias = _T | UnsetType | None
+"""An optional field: ``UNSET`` when the payload leaves it out, ``None`` for ``null``."""
 
 
-class _WireLocation(TypedDict):
+class _WireLocation(msgspec.Struct, gc=False):
     lat: Annotated[float, Meta(ge=-90.0, le=90.0)]
     lon: Annotated[float, Meta(ge=-180.0, le=180.0)]
-    accuracy_m: NotRequired[_NonNegative | None]
+    accuracy_m: _Optional[_NonNegative] = UNSET
 
 
-class _WireTemperature(TypedDict):
+class _WireTemperature(msgspec.Struct, gc=False):
     value: Annotated[float, Meta(ge=-1e6, le=1e6)]
     unit: str
 
 
-class _WireReading(TypedDict, total=False):
-    event_id: Required[_Id]
-    shipment_id: Required[_Id]
-    recorded_at: Required[datetime | int]
-    logger_id: _Id | None
-    seq: Annotated[int, Meta(ge=0, le=MAX_SEQ)] | None
-    temperature_c: _Celsius | None
-    temperature: _WireTemperature | None
-    temperature_min_c: _Celsius | None
-    temperature_max_c: _Celsius | None
-    location: _WireLocation | None
-    lid_open: bool | None
-    tilt_deg: Annotated[float, Meta(ge=0.0, le=180.0)] | None
-    shock_g: _NonNegative | None
-    battery_pct: Annotated[float, Meta(ge=0.0, le=100.0)] | None
-    ambient_c: _Celsius | None
+class _WireReading(msgspec.Struct, gc=False, kw_only=True):
+    """TelemetryReading's fields in its order, then the ``temperature`` input form:
+    ``fast_telemetry`` unpacks them by position (a unit test holds the order)."""
+
+    event_id: _Id
+    shipment_id: _Id
+    logger_id: _Optional[_Id] = UNSET
+    seq: _Optional[Annotated[int, Meta(ge=0, le=MAX_SEQ)]] = UNSET
+    recorded_at: datetime | int
+    temperature_c: _Optional[_Celsius] = UNSET
+    temperature_min_c: _Optional[_Celsius] = UNSET
+    temperature_max_c: _Optional[_Celsius] = UNSET
+    location: _Optional[_WireLocation] = UNSET
+    lid_open: _Optional[bool] = UNSET
+    tilt_deg: _Optional[Annotated[float, Meta(ge=0.0, le=180.0)]] = UNSET
+    shock_g: _Optional[_NonNegative] = UNSET
+    battery_pct: _Optional[Annotated[float, Meta(ge=0.0, le=100.0)]] = UNSET
+    ambient_c: _Optional[_Celsius] = UNSET
+    temperature: _Optional[_WireTemperature] = UNSET
 
 
-_DECODER: Final = msgspec.json.Decoder(_WireReading)
-_READING_DEFAULTS: Final = dict.fromkeys(TelemetryReading.model_fields)
-_LOCATION_DEFAULTS: Final = dict.fromkeys(Location.model_fields)
+_DECODE: Final = msgspec.json.Decoder(_WireReading).decode
+_astuple: Final = msgspec.structs.astuple
+
+_OPTIONAL: Final = (
+    "logger_id",
+    "seq",
+    "temperature_c",
+    "temperature_min_c",
+    "temperature_max_c",
+    "location",
+    "lid_open",
+    "tilt_deg",
+    "shock_g",
+    "battery_pct",
+    "ambient_c",
+    "temperature",
+)
+"""The optional wire fields, in the order of the shape built in ``fast_telemetry``."""
+_REQUIRED: Final = ("event_id", "shipment_id", "recorded_at")
+
+_Shape: TypeAlias = tuple[SharedFieldsSet, bool]
+"""The fields set, and whether the values need no more than copying (no ``temperature`` to
+convert, no minimum and maximum temperature to compare)."""
+_SHAPES: Final[dict[tuple[bool, ...], _Shape]] = {}
+"""At most 2**12 shapes: which optional fields are left out (the last: whether ``temperature``
+is left out or null)."""
+
+_LAT_LON: Final = SharedFieldsSet(("lat", "lon"))
+_LAT_LON_ACCURACY: Final = SharedFieldsSet(("lat", "lon", "accuracy_m"))
+
+
+class _Values:
+    """A reading's values as attributes: the ``__dict__`` of one shares its key table with all
+    others (a split dictionary), which is cheaper to fill than a dictionary of its own."""
+
+    event_id: str
+    shipment_id: str
+    logger_id: Any
+    seq: Any
+    recorded_at: Any
+    temperature_c: Any
+    temperature_min_c: Any
+    temperature_max_c: Any
+    location: Any
+    lid_open: Any
+    tilt_deg: Any
+    shock_g: Any
+    battery_pct: Any
+    ambient_c: Any
+
 
 # The slots of a pydantic model, set directly (the frozen models refuse ``setattr``): what
 # ``model_construct`` does, without its per-field Python loop.
@@ -82,55 +143,68 @@ _set_private: Final[Callable[[object, None], None]] = BaseModel.__dict__[
 ].__set__
 
 
-class _Bail(Exception):
-    """Not the plain form: let full validation decide."""
+def _shape(unset: tuple[bool, ...]) -> _Shape:
+    """The shape of a reading whose optional fields are ``UNSET`` as flagged in ``unset``."""
+    given = {name for name, left_out in zip(_OPTIONAL, unset, strict=True) if not left_out}
+    given.update(_REQUIRED)
+    both_limits = {"temperature_min_c", "temperature_max_c"} <= given
+    plain = not both_limits and "temperature" not in given
+    if "temperature" in given:  # not a field of the reading: converted to temperature_c
+        given.remove("temperature")
+        given.add("temperature_c")
+    shape = _SHAPES[unset] = (SharedFieldsSet(given), plain)
+    return shape
 
 
-def _new(cls: type[_ModelT], values: dict[str, Any], fields_set: set[str]) -> _ModelT:
-    """Build a model instance from already valid values (what ``model_construct`` does)."""
-    instance = _new_object(cls)
-    _set_dict(instance, values)
-    _set_fields_set(instance, fields_set)
-    _set_extra(instance, None)
-    _set_private(instance, None)
-    return instance
+def _round6(value: float) -> float:
+    """``round(value, 6)`` for ``|value| <= 1e6``, without its decimal string round trip.
+
+    ``round`` rounds the exact decimal value of ``value`` half to even, then takes the nearest
+    float. ``value * 1e6`` is off the exact product by at most half an ulp; unless that is
+    within two ulps of a half, the integer nearest to it is the one ``round`` finds (ties only
+    occur when the product is exact, and both round them to even), and dividing that integer
+    (below 2**53, so exact as a float) by ``1e6`` is the nearest float to the quotient. Near a
+    half, and for zero (whose sign ``round`` keeps), ``round`` itself decides.
+    """
+    scaled = value * 1e6
+    nearest = round(scaled)
+    if nearest and 0.5 - abs(scaled - nearest) > abs(scaled) * _TWO_ULPS:
+        return nearest / 1e6
+    return round(value, 6)
 
 
-def _celsius(temperature: _WireTemperature) -> float:
-    celsius = to_celsius(temperature["value"], temperature["unit"])  # ValueError: unknown unit
-    if not _ABSOLUTE_ZERO_C <= celsius <= 100.0:
-        raise _Bail
-    return celsius
+def _celsius(temperature: _WireTemperature) -> float | None:
+    """``temperature`` in °C as ``to_celsius`` gives it; ``None`` when out of range or unknown."""
+    unit = temperature.unit
+    if unit == "F":  # the common case, computed as to_celsius does
+        celsius = _round6((temperature.value - 32.0) * 5.0 / 9.0)
+    else:
+        try:
+            celsius = to_celsius(temperature.value, unit)
+        except ValueError:
+            return None
+    return celsius if _ABSOLUTE_ZERO_C <= celsius <= 100.0 else None
 
 
-def _unusual(given: _WireReading) -> TelemetryReading | None:
-    """``fast_telemetry`` for the rarer forms: a ``temperature`` object, epoch milliseconds,
-    another offset than UTC, a minimum (and maximum) temperature."""
+def _normalise(values: dict[str, Any], recorded_at: Any, temperature: Any) -> bool:
+    """Convert what the ``Timestamp`` field and the ``temperature`` input convert, and check
+    the minimum against the maximum; ``False`` leaves the reading to full validation."""
     try:
-        temperature = given.pop("temperature", None)
-        fields_set = set(given)
-        values: dict[str, Any] = {**_READING_DEFAULTS, **given}
-        if temperature is not None:
-            if values["temperature_c"] is not None:
-                return None
-            values["temperature_c"] = _celsius(temperature)
-            fields_set.add("temperature_c")
-        recorded_at = values["recorded_at"]
         if type(recorded_at) is int:  # what coerce_timestamp does; OverflowError out of range
-            values["recorded_at"] = _EPOCH + timedelta(milliseconds=recorded_at)
+            values["recorded_at"] = _EPOCH + _MILLISECOND * recorded_at
         elif recorded_at.tzinfo is not UTC:
             values["recorded_at"] = coerce_timestamp(recorded_at)
-        low = values["temperature_min_c"]
-        if low is not None:
-            high = values["temperature_max_c"]
-            if high is not None and low > high:
-                return None
-    except Exception:  # anything unusual goes the full (reporting) way
-        return None
-    location = values["location"]
-    if location is not None:
-        values["location"] = _new(Location, {**_LOCATION_DEFAULTS, **location}, set(location))
-    return _new(TelemetryReading, values, fields_set)
+    except Exception:  # naive, out of range ...: full validation reports it
+        return False
+    if temperature:  # a _WireTemperature: UNSET and None are false
+        if values["temperature_c"] is not None:
+            return False  # both forms: full validation compares them
+        celsius = _celsius(temperature)
+        if celsius is None:
+            return False
+        values["temperature_c"] = celsius
+    low, high = values["temperature_min_c"], values["temperature_max_c"]
+    return low is None or high is None or low <= high
 
 
 def _valid_utf8(payload: bytes) -> bool:
@@ -141,41 +215,97 @@ def _valid_utf8(payload: bytes) -> bool:
     return True
 
 
-def fast_telemetry(payload: bytes) -> TelemetryReading | None:
+def fast_telemetry(payload: bytes, latest: datetime | None = None) -> TelemetryReading | None:
     """The reading in plain, valid JSON ``payload``; ``None`` means "validate it the full way".
+
+    ``latest`` (aware), if given, declines a reading recorded after it: the caller's limit for
+    future timestamps, checked here where the time is at hand.
 
     A payload that escapes NUL (``\\u0000``) is not plain (the caller rejects it), nor is one
     that is not UTF-8 (msgspec does not read the text of the unknown fields it skips).
-    Written flat, without helper calls on the common path: this runs once per reading.
+    Written flat, with few bytecodes on the common path: this runs once per reading.
     """
     if (_BACKSLASH in payload and b"\\u0000" in payload) or (
         not payload.isascii() and not _valid_utf8(payload)
     ):
         return None
     try:
-        given: _WireReading = _DECODER.decode(payload)
+        given = _astuple(_DECODE(payload))
     except msgspec.DecodeError:
         return None
-    recorded_at = given["recorded_at"]
-    if (
-        "temperature" in given
-        or "temperature_min_c" in given
-        or type(recorded_at) is not datetime
-        or recorded_at.tzinfo is not UTC
-    ):
-        return _unusual(given)
-    values: dict[str, Any] = {**_READING_DEFAULTS, **given}
-    location = values["location"]
-    if location is not None:
+    (
+        event_id,
+        shipment_id,
+        logger_id,
+        seq,
+        recorded_at,
+        temperature_c,
+        low,
+        high,
+        location,
+        lid_open,
+        tilt_deg,
+        shock_g,
+        battery_pct,
+        ambient_c,
+        temperature,
+    ) = given
+    unset = UNSET
+    kinds = (
+        logger_id is unset,
+        seq is unset,
+        temperature_c is unset,
+        low is unset,
+        high is unset,
+        location is unset,
+        lid_open is unset,
+        tilt_deg is unset,
+        shock_g is unset,
+        battery_pct is unset,
+        ambient_c is unset,
+        not temperature,  # a _WireTemperature is true; UNSET and None are false
+    )
+    try:
+        fields_set, plain = _SHAPES[kinds]
+    except KeyError:
+        fields_set, plain = _shape(kinds)
+    if location:  # a _WireLocation: UNSET and None are false
+        accuracy_m = location.accuracy_m
         place = _new_object(Location)
-        _set_dict(place, {**_LOCATION_DEFAULTS, **location})
-        _set_fields_set(place, set(location))
+        if accuracy_m is unset:
+            _set_dict(place, {"lat": location.lat, "lon": location.lon, "accuracy_m": None})
+            _set_fields_set(place, _LAT_LON)
+        else:
+            _set_dict(place, {"lat": location.lat, "lon": location.lon, "accuracy_m": accuracy_m})
+            _set_fields_set(place, _LAT_LON_ACCURACY)
         _set_extra(place, None)
         _set_private(place, None)
-        values["location"] = place
+        location = place
+    holder = _Values()  # attributes stored in the model's field order; left out: None
+    holder.event_id = event_id
+    holder.shipment_id = shipment_id
+    holder.logger_id = None if logger_id is unset else logger_id
+    holder.seq = None if seq is unset else seq
+    holder.recorded_at = recorded_at
+    holder.temperature_c = None if temperature_c is unset else temperature_c
+    holder.temperature_min_c = None if low is unset else low
+    holder.temperature_max_c = None if high is unset else high
+    holder.location = None if location is unset else location
+    holder.lid_open = None if lid_open is unset else lid_open
+    holder.tilt_deg = None if tilt_deg is unset else tilt_deg
+    holder.shock_g = None if shock_g is unset else shock_g
+    holder.battery_pct = None if battery_pct is unset else battery_pct
+    holder.ambient_c = None if ambient_c is unset else ambient_c
+    values = holder.__dict__
+    if not plain or type(recorded_at) is not datetime or recorded_at.tzinfo is not UTC:
+        if not _normalise(values, recorded_at, temperature):
+            return None
+        recorded_at = values["recorded_at"]
+    if latest is not None and recorded_at > latest:
+        return None  # after the caller's limit: full decoding reports it
     reading = _new_object(TelemetryReading)
     _set_dict(reading, values)
-    _set_fields_set(reading, set(given))
+    _set_fields_set(reading, fields_set)
     _set_extra(reading, None)
     _set_private(reading, None)
     return reading

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import math
+import pickle
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 from unittest.mock import patch
 
@@ -15,7 +20,8 @@ from schema_samples import RECEIVED_AT, telemetry
 
 from schemas.deadletter import DeadLetter
 from schemas.decode import Decoded, decode
-from schemas.fastpath import fast_telemetry
+from schemas.fastpath import _round6, _WireReading, fast_telemetry
+from schemas.fieldsets import SharedFieldsSet
 from schemas.telemetry import TelemetryReading
 
 anything = st.one_of(
@@ -97,6 +103,7 @@ def _assert_same_reading(fast: TelemetryReading, full: TelemetryReading) -> None
         assert fast.location.model_fields_set == full.location.model_fields_set
     assert fast.model_dump_json() == full.model_dump_json()
     assert fast.model_dump(mode="json") == full.model_dump(mode="json")
+    assert fast.model_dump(exclude_unset=True) == full.model_dump(exclude_unset=True)
 
 
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -259,3 +266,106 @@ def test_escaped_nul_in_an_unknown_key_is_rejected_on_the_bytes_path() -> None:
     letter = decode("telemetry", payload, received_at=RECEIVED_AT)
     assert isinstance(letter, DeadLetter)
     assert (letter.reason, letter.errors[0].type) == ("schema", "nul_character")
+
+
+# -- the pieces the fast path relies on --------------------------------------------------------
+
+
+def test_wire_struct_lists_the_model_fields_in_order_then_the_temperature_input() -> None:
+    assert _WireReading.__struct_fields__ == (*TelemetryReading.model_fields, "temperature")
+
+
+def _same_float(a: float, b: float) -> bool:
+    return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    value=st.one_of(
+        st.floats(min_value=-1e6, max_value=1e6),
+        st.integers(min_value=-(10**12), max_value=10**12).map(lambda n: n / 1e6),
+        st.integers(min_value=-(10**12), max_value=10**12).map(lambda n: (n + 0.5) / 1e6),
+        st.integers(min_value=-(2**20), max_value=2**20).flatmap(
+            lambda n: st.integers(min_value=0, max_value=40).map(lambda k: n / 2**k)
+        ),
+    )
+)
+def test_round6_is_round_to_six_places(value: float) -> None:
+    assert _same_float(_round6(value), round(value, 6)), value
+
+
+@pytest.mark.parametrize(
+    "value", [0.0078125, -0.0078125, 0.0234375, 5e-7, -5e-7, 1e-9, -1e-9, 0.0, -0.0, 1e6, -1e6]
+)
+def test_round6_keeps_ties_to_even_and_the_sign_of_zero(value: float) -> None:
+    assert _same_float(_round6(value), round(value, 6))
+
+
+def test_fast_path_declines_readings_after_the_latest_time() -> None:
+    wire = telemetry()
+    payload = orjson.dumps(wire)
+    recorded = TelemetryReading.model_validate(wire).recorded_at
+    assert fast_telemetry(payload, recorded) is not None
+    assert fast_telemetry(payload, recorded - timedelta(microseconds=1)) is None
+    epoch_payload = orjson.dumps(telemetry(recorded_at=int(recorded.timestamp() * 1000)))
+    assert fast_telemetry(epoch_payload, recorded - timedelta(microseconds=1)) is None
+
+
+def _fast(**overrides: Any) -> TelemetryReading:
+    reading = fast_telemetry(orjson.dumps(telemetry(**overrides)))
+    assert reading is not None
+    return reading
+
+
+def test_readings_of_one_shape_share_a_fields_set_that_refuses_changes() -> None:
+    first, second = _fast(seq=1), _fast(seq=2)
+    shared = first.model_fields_set
+    assert shared is second.model_fields_set
+    assert isinstance(shared, SharedFieldsSet)
+    before = set(shared)
+    changes: list[Callable[[], object]] = [
+        lambda: shared.add("x"),
+        lambda: shared.discard("seq"),
+        lambda: shared.remove("seq"),
+        shared.pop,
+        shared.clear,
+        lambda: shared.update({"x"}),
+        lambda: shared.difference_update({"seq"}),
+        lambda: shared.intersection_update({"seq"}),
+        lambda: shared.symmetric_difference_update({"seq"}),
+        lambda: shared.__ior__({"x"}),
+        lambda: shared.__iand__({"seq"}),
+        lambda: shared.__isub__({"seq"}),
+        lambda: shared.__ixor__({"seq"}),
+    ]
+    for change in changes:
+        with pytest.raises(TypeError):
+            change()
+    assert shared == before
+    assert repr(shared) == repr(set(shared))
+
+
+def test_copies_of_a_shared_fields_set_are_plain_sets() -> None:
+    shared = _fast().model_fields_set
+    for duplicate in (
+        shared.copy(),
+        copy.copy(shared),
+        copy.deepcopy(shared),
+        pickle.loads(pickle.dumps(shared)),
+        shared | {"x"},
+    ):
+        assert type(duplicate) is set
+    assert shared.copy() == shared
+
+
+def test_model_copy_pickle_and_deepcopy_of_a_fast_reading_leave_the_shared_set_alone() -> None:
+    reading = _fast()
+    full = TelemetryReading.model_validate(telemetry())
+    updated = reading.model_copy(update={"temperature_min_c": -190.0})
+    assert updated.model_fields_set == full.model_fields_set | {"temperature_min_c"}
+    assert "temperature_min_c" not in reading.model_fields_set
+    assert "temperature_min_c" not in _fast().model_fields_set
+    for duplicate in (pickle.loads(pickle.dumps(reading)), copy.deepcopy(reading)):
+        assert duplicate == full
+        assert duplicate.model_fields_set == full.model_fields_set
+        assert type(duplicate.model_fields_set) is set
