@@ -16,3 +16,11 @@ def unread(app: faust.App) -> dict[Any, int]:
         read = consumer._read_offset.get(tp)
         behind[tp] = max(0, consumer.highwater(tp) - (read + 1 if read is not None else 0))
     return behind
+
+
+def committed(app: faust.App, tp: Any) -> int | None:
+    """The offset this worker's consumer last committed (or started at) on ``tp``, if any."""
+    consumer: Any = app.consumer
+    # Faust keeps no public committed position either; its consumer tracks it here
+    offset: int | None = consumer._committed_offset.get(tp)
+    return offset

@@ -12,6 +12,7 @@ import faust
 import structlog
 
 from streams.app import Channels
+from streams.continuity import OffsetGuard, admit_in_order
 from streams.metrics import ALERTS_OUT, DEAD_LETTERS, EVENTS_IN, OWNED_SHIPMENTS
 from streams.positions import unread
 from streams.processor import BatchOutput, clock_step, process_batch
@@ -114,6 +115,8 @@ def register_processor(
         unacked.clear()
         last_checkpoint[0] = time.monotonic()
 
+    guard = OffsetGuard()
+
     @app.agent(channels.inputs, name="process")
     async def process(stream: faust.StreamT[bytes]) -> None:
         streams[:] = [stream]
@@ -127,7 +130,7 @@ def register_processor(
                 current = current_events(events, lost, app.consumer_generation_id)
                 if len(current) < len(events):
                     log.info("process.stale_events_dropped", count=len(events) - len(current))
-                events = current
+                events = await admit_in_order(app, guard, current, agent="process")
                 out = process_batch(settings, (event.message for event in events), states.load)
                 await publish(out)
                 states.update(out.states)

@@ -16,6 +16,7 @@ from schemas.decode import Decoded
 from schemas.eta import EtaUpdate
 from sinks.writer import SinkRecord
 from streams.app import Channels
+from streams.continuity import OffsetGuard, admit_in_order
 from streams.delivery.records import delivery_records
 from streams.metrics import SINK_BATCH_SECONDS
 from streams.settings import Settings
@@ -71,10 +72,12 @@ def register_sink(app: faust.App, channels: Channels, settings: Settings) -> Non
         await asyncio.to_thread(upgrade, settings.warehouse.url)
         sink = WarehouseSink(settings.warehouse.url, migrate=False)  # migrated above, off the loop
         try:
+            guard = OffsetGuard()
             # noack_take is on faust.Stream but missing from the StreamT protocol
-            async for events in stream.noack_take(  # type: ignore[attr-defined]
+            async for batch in stream.noack_take(  # type: ignore[attr-defined]
                 settings.warehouse.batch_size, within=settings.warehouse.batch_seconds
             ):
+                events = await admit_in_order(app, guard, batch, agent="warehouse-sink")
                 for event in events:
                     for record in warehouse_records(settings, event.message):
                         sink.add(record)

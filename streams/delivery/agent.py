@@ -14,6 +14,7 @@ from alerts.webhooks.subscriptions import load_subscriptions, resolve_secrets
 from schemas.deadletter import DeadLetter
 from schemas.errors import ConfigError
 from streams.app import Channels
+from streams.continuity import OffsetGuard, admit_in_order
 from streams.delivery.records import DeliveryAttempt, encode_attempts
 from streams.delivery.service import DeliveryService, Publisher
 from streams.delivery.store import OutboxStore, SitesStore
@@ -99,9 +100,11 @@ def register_delivery(
         """Alerts become outbox entries, acked once those are on the changelog (the next
         flush); the HTTP work happens in the dispatcher: consuming never waits on an
         endpoint, nor on the changelog."""
-        async for events in stream.noack_take(  # type: ignore[attr-defined]
+        guard = OffsetGuard()
+        async for batch in stream.noack_take(  # type: ignore[attr-defined]
             settings.stream.batch_max, within=settings.stream.batch_seconds
         ):
+            events = await admit_in_order(app, guard, batch, agent="deliver")
             for event in events:
                 message = event.message
                 if message.value is None:

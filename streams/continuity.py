@@ -1,0 +1,105 @@
+"""Offset continuity per input partition: a message the consumer skipped is read again."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+import faust
+import structlog
+
+from streams.positions import committed
+
+log = structlog.get_logger(__name__)
+
+SEEKS_PER_HOLE = 20
+"""Seeks back to one missing offset before it is taken as gone from the log (retention)."""
+
+
+@dataclass
+class Admitted:
+    """A batch's events in offset order, and where each partition with a hole must be read
+    again from (``seek``: partition -> first missing offset)."""
+
+    events: list[Any]
+    seek: dict[Any, int] = field(default_factory=dict)
+    gone: dict[Any, tuple[int, int]] = field(default_factory=dict)
+    """Holes given up on after ``SEEKS_PER_HOLE`` seeks: partition -> (from, to) offsets."""
+
+
+class OffsetGuard:
+    """Checks that each input partition's events reach the processor without a hole.
+
+    Within one consumer generation the offsets of a partition must follow each other from
+    the committed offset the consumer started at. Faust can skip one: a record fetched before
+    a seek that arrives after it moves the consumer's read position past the re-fetched
+    ones, which it then drops, and acks of the later offsets commit past the lost message.
+    An event beyond a hole is therefore not applied (nor acked) and the caller seeks back to
+    the first missing offset; events read again that were already applied are kept (the rule
+    engine ignores duplicates).
+    """
+
+    def __init__(self) -> None:
+        self._generation: int | None = None
+        self._due: dict[Any, int] = {}
+        self._seeks: dict[tuple[Any, int], int] = {}
+
+    def admit(
+        self,
+        events: Sequence[Any],
+        generation: int,
+        committed: Callable[[Any], int | None],
+    ) -> Admitted:
+        """Sort ``events`` into those to apply and the holes to read again.
+
+        ``committed(tp)`` gives the offset the consumer started the generation at (None when
+        the group has none yet: the first offset read is then taken as the start).
+        """
+        if generation != self._generation:
+            self._generation = generation
+            self._due.clear()
+            self._seeks.clear()
+        out = Admitted(events=[])
+        for event in events:
+            tp, offset = event.message.tp, event.message.offset
+            if tp in out.seek:
+                continue
+            due = self._due.get(tp)
+            if due is None:
+                due = committed(tp)
+            if due is not None and offset > due:
+                tries = self._seeks.get((tp, due), 0)
+                if tries < SEEKS_PER_HOLE:
+                    self._seeks[(tp, due)] = tries + 1
+                    out.seek[tp] = due
+                    continue
+                out.gone[tp] = (due, offset - 1)
+            out.events.append(event)
+            if due is None or offset >= due:
+                self._due[tp] = offset + 1
+        return out
+
+
+async def admit_in_order(
+    app: faust.App, guard: OffsetGuard, events: Sequence[Any], *, agent: str
+) -> list[Any]:
+    """The events of a batch that follow on from what ``agent`` applied in this generation;
+    a partition with a hole (a message the consumer skipped) is read again from there."""
+    admitted = guard.admit(events, app.consumer_generation_id, partial(committed, app))
+    for tp, offset in admitted.seek.items():
+        log.warning(
+            "input.offset_hole", agent=agent, topic=tp.topic, partition=tp.partition, at=offset
+        )
+        await app.consumer.seek(tp, offset)
+    for tp, (first, last) in admitted.gone.items():
+        log.error(
+            "input.offsets_gone",
+            agent=agent,
+            topic=tp.topic,
+            partition=tp.partition,
+            first=first,
+            last=last,
+        )
+    return admitted.events

@@ -1,0 +1,94 @@
+"""Offset continuity: a message the consumer skipped is read again, never silently lost."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from faust.types import TP
+
+from streams.continuity import SEEKS_PER_HOLE, OffsetGuard
+
+P0 = TP("telemetry", 0)
+P1 = TP("telemetry", 1)
+
+
+def _events(tp: TP, *offsets: int) -> list[Any]:
+    return [SimpleNamespace(message=SimpleNamespace(tp=tp, offset=o)) for o in offsets]
+
+
+def _offsets(events: list[Any]) -> list[int]:
+    return [e.message.offset for e in events]
+
+
+def _committed(offsets: dict[TP, int]) -> Any:
+    return offsets.get
+
+
+def test_consecutive_offsets_from_the_committed_one_are_all_admitted() -> None:
+    guard = OffsetGuard()
+    admitted = guard.admit(_events(P0, 100, 101, 102), 1, _committed({P0: 100}))
+    assert _offsets(admitted.events) == [100, 101, 102]
+    assert admitted.seek == {}
+    assert _offsets(guard.admit(_events(P0, 103), 1, _committed({P0: 100})).events) == [103]
+
+
+def test_a_skipped_offset_stops_the_partition_there_and_asks_for_a_seek_back() -> None:
+    guard = OffsetGuard()
+    batch = _events(P0, 100, 101, 103, 104) + _events(P1, 7)
+    admitted = guard.admit(batch, 1, _committed({P0: 100, P1: 7}))
+    assert _offsets(admitted.events) == [100, 101, 7]
+    assert admitted.seek == {P0: 102}
+
+
+def test_after_the_seek_the_missing_offset_and_the_rest_are_admitted() -> None:
+    guard = OffsetGuard()
+    guard.admit(_events(P0, 100, 101, 103), 1, _committed({P0: 100}))
+    # records still queued from before the seek keep the hole open, and ask again
+    assert guard.admit(
+        _events(P0, 104),
+        1,
+        _committed({}),
+    ).seek == {P0: 102}
+    admitted = guard.admit(_events(P0, 102, 103, 104), 1, _committed({}))
+    assert _offsets(admitted.events) == [102, 103, 104]
+    assert admitted.seek == {}
+
+
+def test_a_hole_before_the_first_event_of_a_generation_is_found_from_the_committed_offset() -> None:
+    guard = OffsetGuard()
+    admitted = guard.admit(_events(P0, 103, 104), 5, _committed({P0: 102}))
+    assert admitted.events == []
+    assert admitted.seek == {P0: 102}
+
+
+def test_events_read_again_are_admitted_for_the_engine_to_ignore() -> None:
+    guard = OffsetGuard()
+    guard.admit(_events(P0, 100, 101, 102), 1, _committed({P0: 100}))
+    admitted = guard.admit(_events(P0, 101, 102, 103), 1, _committed({}))
+    assert _offsets(admitted.events) == [101, 102, 103]
+    assert guard.admit(_events(P0, 104), 1, _committed({})).seek == {}
+
+
+def test_a_new_generation_starts_again_from_the_committed_offset() -> None:
+    guard = OffsetGuard()
+    guard.admit(_events(P0, 100, 101), 1, _committed({P0: 100}))
+    # another worker moved the partition on meanwhile: the new start is its commit
+    admitted = guard.admit(_events(P0, 250, 251), 2, _committed({P0: 250}))
+    assert _offsets(admitted.events) == [250, 251]
+
+
+def test_without_a_committed_offset_the_first_event_read_is_the_start() -> None:
+    guard = OffsetGuard()
+    admitted = guard.admit(_events(P0, 0, 1), 1, _committed({}))
+    assert _offsets(admitted.events) == [0, 1]
+    assert guard.admit(_events(P0, 3), 1, _committed({})).seek == {P0: 2}
+
+
+def test_a_hole_that_stays_after_many_seeks_is_reported_gone_and_passed() -> None:
+    guard = OffsetGuard()
+    for _ in range(SEEKS_PER_HOLE):
+        assert guard.admit(_events(P0, 40), 1, _committed({P0: 10})).seek == {P0: 10}
+    admitted = guard.admit(_events(P0, 40, 41), 1, _committed({P0: 10}))
+    assert _offsets(admitted.events) == [40, 41]
+    assert admitted.gone == {P0: (10, 39)}
