@@ -26,7 +26,7 @@ from streams.scoring.report import score_run
 from streams.settings import Settings
 from streams.simulator.run import SimulationConfig, simulate
 from streams.supervise import WorkerProcess
-from streams.testing import alert_diff, final_alerts, read_topic, wait_until
+from streams.testing import alert_diff, final_alerts, read_topic, same_outcome, wait_until
 from streams.topics import INPUT_TOPICS, Topic, topic_name
 
 FULL = os.environ.get("CRYOTRACE_FAULTS_FULL", "") not in ("", "0", "false")
@@ -216,7 +216,7 @@ def wait_alerts_equal(
     try:
         wait_alive(
             workers,
-            lambda: final_alerts(live_alerts(settings)) == fleet.expected_alerts,
+            lambda: same_outcome(fleet.expected_alerts, final_alerts(live_alerts(settings))),
             timeout,
             "live alerts to equal replay's",
         )
