@@ -90,6 +90,7 @@ def register_processor(
     unacked: list[Any] = []
     streams: list[Any] = []
     last_checkpoint = [time.monotonic()]
+    last_gates: list[tuple[list[int], list[str]] | None] = [None]
     lost: set[Any] = set()  # input partitions revoked from this worker and not given back
     inputs = {topic_name(settings, logical) for logical in INPUT_TOPICS}
 
@@ -156,14 +157,21 @@ def register_processor(
             # partly recovered states: settling or ticking one would publish from, and
             # checkpoint, a state older than the changelog's.
             if app.rebalancing or not app.tables.actives_ready:
+                log.debug("clock.waits", rebalancing=app.rebalancing)
                 return
             owned = owned_partitions(app, settings)
             # A shipment is settled only once everything on its partitions has been read:
             # one that only looks quiet because a backlog is still being worked through
             # (after a restart or rebalance) keeps waiting, as replay would.
-            owned -= {
-                tp.partition for tp, behind in unread(app).items() if behind and tp.topic in inputs
-            }
+            behind = {tp: n for tp, n in unread(app).items() if n and tp.topic in inputs}
+            owned -= {tp.partition for tp in behind}
+            gates = (
+                sorted(owned),
+                sorted(f"{tp.topic}:{tp.partition}+{n}" for tp, n in behind.items()),
+            )
+            if gates != last_gates[0]:  # what the clock settles, logged when it changes
+                log.info("clock.partitions", settles=gates[0], behind=gates[1])
+                last_gates[0] = gates
             if not owned:
                 return
             # a shipment still receiving (a late burst in flight) is settled once it is quiet
