@@ -60,6 +60,10 @@ class WebhookSender:
         self._timeout_s = timeout_s
         self._concurrency = concurrency
         self._clock = clock
+        self._connect()
+
+    def _connect(self) -> None:
+        """Create the client's connection pool (subclasses whose pool needs no running loop)."""
 
     async def send(self, msg_id: str, body: bytes) -> AttemptResult:
         """POST ``body`` signed for ``msg_id`` at the current time."""
@@ -89,18 +93,10 @@ class WebhookSender:
 class HttpxSender(WebhookSender):
     """The sender on httpx (simple, typed; about 5x slower per request than aiohttp here)."""
 
-    def __init__(
-        self,
-        url: str,
-        secret: WebhookSecret,
-        *,
-        timeout_s: float,
-        concurrency: int,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        super().__init__(url, secret, timeout_s=timeout_s, concurrency=concurrency, clock=clock)
+    def _connect(self) -> None:
+        concurrency = self._concurrency
         self._client = httpx.AsyncClient(
-            timeout=httpx.Timeout(timeout_s),
+            timeout=httpx.Timeout(self._timeout_s),
             limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
             follow_redirects=False,
         )
@@ -142,17 +138,8 @@ class Http1Sender(WebhookSender):
     """The sender on :mod:`streams.delivery.http1`: keep-alive HTTP/1.1 connections on
     asyncio's own transports (the default; about a quarter of aiohttp's CPU per request)."""
 
-    def __init__(
-        self,
-        url: str,
-        secret: WebhookSecret,
-        *,
-        timeout_s: float,
-        concurrency: int,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        super().__init__(url, secret, timeout_s=timeout_s, concurrency=concurrency, clock=clock)
-        self._pool = Http1Pool(Endpoint.parse(url, {}), max_idle=concurrency)
+    def _connect(self) -> None:
+        self._pool = Http1Pool(Endpoint.parse(self.url, {}), max_idle=self._concurrency)
 
     async def _post(self, headers: dict[str, str], body: bytes) -> tuple[int, str | None]:
         head = "".join([f"{name}: {value}\r\n" for name, value in headers.items()])
