@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from streams.dashboard.chain_check import verify_shipment_chain
+from sinks.audit import verify_rows
 from streams.dashboard.limits import effective_profile
 from streams.dashboard.views import (
     ALERT_HISTORY,
@@ -193,7 +193,7 @@ class WarehouseReader:
             manifest["product_profile"], manifest.get("profile_json")
         )
         rows = detail.pop("custody")
-        broken = verify_shipment_chain(rows)
+        broken = verify_rows(rows)
         detail["custody"] = [
             {k: v for k, v in row.items() if k not in _PERSONAL_COLUMNS} for row in rows
         ]

@@ -7,9 +7,9 @@ import base64
 import pytest
 import sqlalchemy as sa
 
+from sinks.audit import verify_rows
 from sinks.chain import GENESIS_HASH, link_hash
 from streams.dashboard.auth import presented_token, token_matches
-from streams.dashboard.chain_check import verify_shipment_chain
 from streams.dashboard.warehouse import (
     WarehouseBusy,
     WarehouseUnavailable,
@@ -131,17 +131,17 @@ def _chain(n: int) -> list[dict[str, object]]:
 
 
 def test_an_intact_chain_has_no_broken_links() -> None:
-    assert verify_shipment_chain(_chain(4)) == []
+    assert verify_rows(_chain(4)) == []
 
 
 def test_an_edited_row_is_named_once() -> None:
     rows = _chain(4)
     rows[2]["seal_id"] = "FORGED"
-    assert [(b.event_id, b.problem) for b in verify_shipment_chain(rows)] == [("E2", "row_hash")]
+    assert [(b.event_id, b.problem) for b in verify_rows(rows)] == [("E2", "row_hash")]
 
 
 def test_a_missing_link_breaks_index_and_prev_hash() -> None:
     rows = _chain(4)
     del rows[1]
-    problems = [(b.event_id, b.problem) for b in verify_shipment_chain(rows)]
+    problems = [(b.event_id, b.problem) for b in verify_rows(rows)]
     assert problems == [("E2", "chain_index"), ("E2", "prev_hash")]
