@@ -7,7 +7,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from alerts.testing import at
 from schemas.alert import Alert
+from schemas.recording import RecordingLine
 from streams.settings import Settings
 from streams.supervise import WorkerProcess, settings_env, wait_until
 from streams.topic_reader import read_records, read_topic
@@ -18,6 +20,7 @@ __all__ = [
     "final_alerts",
     "read_records",
     "read_topic",
+    "recording_line",
     "running_worker",
     "same_outcome",
     "settings_env",
@@ -40,6 +43,17 @@ def running_worker(
         yield worker
     finally:
         worker.stop()
+
+
+def recording_line(topic: str, event: Any, received_minute: float) -> RecordingLine:
+    """A recording line carrying ``event`` (a wire model), keyed by its shipment and received
+    ``received_minute`` minutes after ``alerts.testing.T0``."""
+    return RecordingLine(
+        topic=topic,
+        key=event.shipment_id,
+        value=event.model_dump(mode="json"),
+        received_at=at(received_minute),
+    )
 
 
 def final_alerts(alerts: Iterable[Alert]) -> dict[str, dict[str, Any]]:

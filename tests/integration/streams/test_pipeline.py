@@ -13,16 +13,7 @@ from sinks.engine import make_engine
 from streams.kafka_clients import ensure_topics
 from streams.produce import produce_lines
 from streams.settings import Settings
-from streams.testing import running_worker, wait_until
-
-
-def _line(topic: str, value: Any, received_minute: float) -> RecordingLine:
-    return RecordingLine(
-        topic=topic,
-        key=value.shipment_id,
-        value=value.model_dump(mode="json"),
-        received_at=at(received_minute),
-    )
+from streams.testing import recording_line, running_worker, wait_until
 
 
 def _scalar(engine: sa.Engine, sql: str) -> Any:
@@ -42,11 +33,14 @@ def test_readings_alerts_and_dead_letters_reach_the_warehouse(
     )
     ensure_topics(settings)
     temps = [-182.0, -181.5, -140.0, -135.5, -181.0, -182.5]
-    lines = [_line("shipments", manifest("cryo-150"), 0)]
+    lines = [recording_line("shipments", manifest("cryo-150"), 0)]
     lines += [
-        _line("telemetry", reading(10 * i, t, seq=i), 10 * i + 1) for i, t in enumerate(temps)
+        recording_line("telemetry", reading(10 * i, t, seq=i), 10 * i + 1)
+        for i, t in enumerate(temps)
     ]
-    lines.append(_line("telemetry", reading(50, -181.0, seq=5), 61))  # a re-upload: duplicate
+    lines.append(
+        recording_line("telemetry", reading(50, -181.0, seq=5), 61)
+    )  # a re-upload: duplicate
     lines.append(RecordingLine(topic="telemetry", key="SHP-T1", raw="{broken", received_at=at(62)))
     assert produce_lines(lines, settings=settings) == len(lines)
 
@@ -100,8 +94,8 @@ def test_live_timer_raises_logger_silent_for_a_quiet_logger(
     minutes_ago_10 = (now - at(0)).total_seconds() / 60 - 10  # a reading 10 min before now
     quiet = manifest("cryo-150", reporting_interval_s=60)
     lines = [
-        _line("shipments", quiet, minutes_ago_10),
-        _line("telemetry", reading(minutes_ago_10, -181.0, seq=1), minutes_ago_10),
+        recording_line("shipments", quiet, minutes_ago_10),
+        recording_line("telemetry", reading(minutes_ago_10, -181.0, seq=1), minutes_ago_10),
     ]
     produce_lines(lines, settings=settings)
 

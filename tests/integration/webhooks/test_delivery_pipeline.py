@@ -9,24 +9,14 @@ import sqlalchemy as sa
 from delivery_helpers import SECRET, accepted_alerts, bodies, subscriptions_file, while_alive
 
 from alerts.testing import at, custody, manifest, reading
-from schemas.recording import RecordingLine
 from sinks.engine import make_engine
 from streams.delivery.testing import ScriptedEndpoint, running_endpoints
 from streams.kafka_clients import ensure_topics
 from streams.produce import produce_lines
 from streams.settings import Settings
-from streams.testing import running_worker, wait_until
+from streams.testing import recording_line, running_worker, wait_until
 
 SIGNERS = ("Alex Rivera", "Bea Chen")
-
-
-def _line(topic: str, value: Any, minute: float) -> RecordingLine:
-    return RecordingLine(
-        topic=topic,
-        key=value.shipment_id,
-        value=value.model_dump(mode="json"),
-        received_at=at(minute),
-    )
 
 
 def _signed(minute: float, step: str, source: str, target: str, signer: str) -> Any:
@@ -54,11 +44,15 @@ def test_alerts_reach_the_right_subscribers_without_personal_data(
         "courier-77": {"party_id": "CUR-77"},
         "courier-88": {"party_id": "CUR-88"},
     }
-    lines = [_line("shipments", manifest("cryo-150"), 0)]
-    lines.append(_line("custody", _signed(0, "departing", "HUB-NE", "CUR-77", SIGNERS[0]), 0))
+    lines = [recording_line("shipments", manifest("cryo-150"), 0)]
+    lines.append(
+        recording_line("custody", _signed(0, "departing", "HUB-NE", "CUR-77", SIGNERS[0]), 0)
+    )
     temps = {10: -182.0, 20: -140.0, 30: -182.0, 110: -139.0, 120: -182.0}
-    lines.append(_line("custody", _signed(100, "departing", "CUR-77", "CUR-88", SIGNERS[1]), 100))
-    lines += [_line("telemetry", reading(m, t), m) for m, t in temps.items()]
+    lines.append(
+        recording_line("custody", _signed(100, "departing", "CUR-77", "CUR-88", SIGNERS[1]), 100)
+    )
+    lines += [recording_line("telemetry", reading(m, t), m) for m, t in temps.items()]
     lines.sort(key=lambda line: line.received_at)  # type: ignore[arg-type, return-value]
 
     with running_endpoints(*endpoints.values()):
