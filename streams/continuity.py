@@ -46,6 +46,11 @@ class OffsetGuard:
         self._due: dict[Any, int] = {}
         self._seeks: dict[tuple[Any, int], int] = {}
 
+    def due(self, tp: Any, generation: int) -> int | None:
+        """The next offset of ``tp`` to apply in consumer ``generation`` (None when nothing
+        of ``tp`` was applied in it)."""
+        return self._due.get(tp) if generation == self._generation else None
+
     def admit(
         self,
         events: Sequence[Any],

@@ -14,7 +14,9 @@ DEAD_LETTERS = Counter(
     "cryotrace_dead_letters", "Dead letters emitted", ["reason"], registry=REGISTRY
 )
 CONSUMER_LAG = Gauge(
-    "cryotrace_consumer_lag", "Messages behind the log end on owned partitions", registry=REGISTRY
+    "cryotrace_consumer_lag",
+    "Messages between the committed offset and the log end on assigned partitions",
+    registry=REGISTRY,
 )
 SINK_BATCH_SECONDS = Histogram(
     "cryotrace_sink_batch_seconds",

@@ -1,26 +1,57 @@
-"""Where this worker's consumer stands: messages not yet read on each assigned partition."""
+"""Where this worker stands on each assigned partition: committed, applied, and the log end."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import faust
 
 
-def unread(app: faust.App) -> dict[Any, int]:
-    """Messages between the consumer's read position and the log end, per assigned partition."""
+def committed(app: faust.App, tp: Any) -> int | None:
+    """The offset this worker's consumer last committed (or started at) on ``tp``, if any.
+
+    None when the group has not committed on ``tp``; Faust also records a committed 0 as None.
+    """
     consumer: Any = app.consumer
+    # Faust keeps no public committed position; its consumer tracks it here
+    offset: int | None = consumer._committed_offset.get(tp)
+    return offset
+
+
+def backlog(
+    app: faust.App,
+    due: Callable[[Any], int | None],
+    log_start: Mapping[Any, int] | None = None,
+) -> dict[Any, int]:
+    """Messages not yet applied on each assigned partition, up to the log end last fetched.
+
+    A partition is read from ``due(tp)``, the next offset the agent will apply; when it has
+    applied nothing in this consumer generation, from the committed offset; failing that,
+    from ``log_start`` (the log's first offset, 0 if not given). A message Faust has fetched
+    but the agent has not applied (in the stream's buffer, or a batch being gathered) still
+    counts. A partition whose log end is not known yet counts as one message behind.
+    """
+    consumer: Any = app.consumer
+    starts = log_start or {}
     behind: dict[Any, int] = {}
     for tp in consumer.assignment():
-        # Faust keeps no public read position; its consumer tracks it in _read_offset
-        read = consumer._read_offset.get(tp)
-        behind[tp] = max(0, consumer.highwater(tp) - (read + 1 if read is not None else 0))
+        end = consumer.highwater(tp)
+        start = due(tp)
+        if start is None:
+            start = committed(app, tp)
+        if start is None:
+            start = starts.get(tp, 0)
+        behind[tp] = 1 if end is None else max(0, end - start)
     return behind
 
 
-def committed(app: faust.App, tp: Any) -> int | None:
-    """The offset this worker's consumer last committed (or started at) on ``tp``, if any."""
+def uncommitted(app: faust.App) -> list[Any]:
+    """Assigned partitions on which the group has no committed offset (see ``committed``)."""
     consumer: Any = app.consumer
-    # Faust keeps no public committed position either; its consumer tracks it here
-    offset: int | None = consumer._committed_offset.get(tp)
-    return offset
+    return [tp for tp in consumer.assignment() if committed(app, tp) is None]
+
+
+def lag(app: faust.App) -> dict[Any, int]:
+    """Messages between the committed offset and the log end, per assigned partition."""
+    return backlog(app, lambda tp: None)

@@ -14,7 +14,7 @@ import structlog
 from streams.app import Channels
 from streams.continuity import OffsetGuard, admit_in_order
 from streams.metrics import ALERTS_OUT, DEAD_LETTERS, EVENTS_IN, OWNED_SHIPMENTS
-from streams.positions import unread
+from streams.positions import backlog, uncommitted
 from streams.processor import BatchOutput, clock_step, process_batch
 from streams.settings import Settings
 from streams.state_store import ShipmentStates
@@ -93,6 +93,7 @@ def register_processor(
     last_gates: list[tuple[list[int], list[str]] | None] = [None]
     lost: set[Any] = set()  # input partitions revoked from this worker and not given back
     inputs = {topic_name(settings, logical) for logical in INPUT_TOPICS}
+    log_start: dict[Any, int] = {}  # first offsets of partitions the group never committed on
 
     async def checkpoint() -> None:
         """Changed states to the changelog, then ack what they cover. Caller holds the lock.
@@ -116,6 +117,14 @@ def register_processor(
         unacked.clear()
         last_checkpoint[0] = time.monotonic()
 
+    async def publish_outbox() -> None:
+        """Publish the held alerts (the clock's, and those of restored states), then release
+        them. Caller holds the lock."""
+        held = states.outbox()
+        if held:
+            await publish(BatchOutput(alerts=held))
+            states.release(held)
+
     guard = OffsetGuard()
 
     @app.agent(channels.inputs, name="process")
@@ -133,6 +142,7 @@ def register_processor(
                     log.info("process.stale_events_dropped", count=len(events) - len(current))
                 events = await admit_in_order(app, guard, current, agent="process")
                 out = process_batch(settings, (event.message for event in events), states.load)
+                await publish_outbox()  # restored with their states: before what follows them
                 await publish(out)
                 states.update(out.states)
                 OWNED_SHIPMENTS.set(states.cached)
@@ -160,10 +170,16 @@ def register_processor(
                 log.debug("clock.waits", rebalancing=app.rebalancing)
                 return
             owned = owned_partitions(app, settings)
-            # A shipment is settled only once everything on its partitions has been read:
+            # A shipment is settled only once everything on its partitions has been applied:
             # one that only looks quiet because a backlog is still being worked through
-            # (after a restart or rebalance) keeps waiting, as replay would.
-            behind = {tp: n for tp, n in unread(app).items() if n and tp.topic in inputs}
+            # (after a restart or rebalance, or fetched and waiting in the stream's buffer)
+            # keeps waiting, as replay would.
+            generation = app.consumer_generation_id
+            starts = [tp for tp in uncommitted(app) if tp.topic in inputs and tp not in log_start]
+            if starts:
+                log_start.update(await app.consumer.earliest_offsets(*starts))
+            applied = backlog(app, lambda tp: guard.due(tp, generation), log_start)
+            behind = {tp: n for tp, n in applied.items() if n and tp.topic in inputs}
             owned -= {tp.partition for tp in behind}
             gates = (
                 sorted(owned),
@@ -179,8 +195,14 @@ def register_processor(
             out = clock_step(
                 settings, states.owned(owned, quiet_since=quiet_since), datetime.now(tz=UTC)
             )
-            await publish(out)
             states.update(out.states, touched=False)
+            if out.alerts:
+                # what the clock emits depends on when it ran: durable before it is published
+                states.hold(out.alerts)
+                await checkpoint()
+            await publish_outbox()
+            out.alerts = []
+            await publish(out)
 
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # mode types the handler narrower than its docs
     async def on_revoked(sender: Any, revoked: Any, **kwargs: Any) -> None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterable, Iterator, MutableMapping
 from typing import NamedTuple
 
+import orjson
+
 from alerts.state import ShipmentState
+from schemas.alert import Alert
 from streams.partitioning import partition_for
 from streams.wire import shipment_key
 
@@ -28,6 +31,12 @@ class ShipmentStates:
     its changelog record) only when the bytes differ. Callers send the records, wait for the
     broker, and only then ack input offsets, so a crash replays exactly the events the
     changelog has not seen.
+
+    Alerts the live clock emits depend on when it ran, so a worker that replays the events
+    after a crash would not emit them again the same way (the same version with other
+    content). They are therefore ``hold``-ed in an outbox stored with their state, published
+    only once the changelog has them, and ``release``-d after; a state restored with a
+    non-empty outbox (the worker died in between) publishes it again, unchanged.
     """
 
     def __init__(self, table: object, partitions: int) -> None:
@@ -37,6 +46,7 @@ class ShipmentStates:
         self._cache: dict[str, ShipmentState] = {}
         self._dirty: set[str] = set()
         self._touched: dict[str, float] = {}
+        self._outbox: dict[str, list[Alert]] = {}
 
     def load(self, shipment_id: str) -> ShipmentState | None:
         """The current state of one shipment (None if never seen)."""
@@ -44,8 +54,12 @@ class ShipmentStates:
         if state is None:
             raw = self._data.get(shipment_key(shipment_id))  # type: ignore[arg-type]
             if raw:
-                state = ShipmentState.from_json(raw)
+                data = orjson.loads(raw)
+                held = data.pop("outbox", None)
+                state = ShipmentState.from_dict(data)
                 self._cache[shipment_id] = state
+                if held:
+                    self._outbox[shipment_id] = [Alert.model_validate(a) for a in held]
         return state
 
     def update(self, states: dict[str, ShipmentState], *, touched: bool = True) -> None:
@@ -73,11 +87,43 @@ class ShipmentStates:
         for shipment_id in self._dirty:
             key = shipment_key(shipment_id)
             assert key is not None
-            encoded = self._cache[shipment_id].to_bytes()
+            encoded = self._encode(shipment_id)
             if self._data.get(key) != encoded:
                 partition = partition_for(shipment_id, self._partitions)
                 records.append(ChangelogRecord(partition, key, encoded))
         return records
+
+    def _encode(self, shipment_id: str) -> bytes:
+        state = self._cache[shipment_id]
+        held = self._outbox.get(shipment_id)
+        if not held:
+            return state.to_bytes()
+        data = state.to_dict()
+        data["outbox"] = [a.model_dump(mode="json") for a in held]
+        return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
+
+    def hold(self, alerts: Iterable[Alert]) -> None:
+        """Keep ``alerts`` in their shipments' outboxes until ``release``; the next
+        checkpoint stores them with the states (which must be cached)."""
+        for alert in alerts:
+            self._outbox.setdefault(alert.shipment_id, []).append(alert)
+            self._dirty.add(alert.shipment_id)
+
+    def outbox(self) -> list[Alert]:
+        """Every alert held or restored and not released yet, in order per shipment."""
+        return [alert for held in self._outbox.values() for alert in held]
+
+    def release(self, alerts: Iterable[Alert]) -> None:
+        """The broker has ``alerts``: drop them from the outboxes (stored at the next
+        checkpoint)."""
+        for alert in alerts:
+            held = self._outbox.get(alert.shipment_id)
+            if held and alert in held:
+                held.remove(alert)
+                if not held:
+                    del self._outbox[alert.shipment_id]
+                if alert.shipment_id in self._cache:
+                    self._dirty.add(alert.shipment_id)
 
     def stored(self, records: list[ChangelogRecord]) -> None:
         """The broker has ``records`` (the last ``checkpoint``): keep them, nothing is dirty."""
@@ -104,3 +150,4 @@ class ShipmentStates:
         self._cache.clear()
         self._dirty.clear()
         self._touched.clear()
+        self._outbox.clear()

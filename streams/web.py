@@ -10,7 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from alerts.lifecycle import to_datetime
 from alerts.state import ShipmentState
 from streams.metrics import CONSUMER_LAG, REGISTRY
-from streams.positions import unread
+from streams.positions import lag
 from streams.state_store import ShipmentStates
 
 
@@ -56,7 +56,7 @@ def register_web(app: faust.App, table: Any, states: ShipmentStates) -> None:
 
     @app.page("/metrics")
     async def metrics(web: Any, request: Any) -> Any:
-        CONSUMER_LAG.set(sum(unread(app).values()))
+        CONSUMER_LAG.set(sum(lag(app).values()))
         # aiohttp wants the charset apart from the media type
         media_type = CONTENT_TYPE_LATEST.split(";")[0]
         return web.bytes(generate_latest(REGISTRY), content_type=f"{media_type}; version=0.0.4")

@@ -92,3 +92,13 @@ def test_a_hole_that_stays_after_many_seeks_is_reported_gone_and_passed() -> Non
     admitted = guard.admit(_events(P0, 40, 41), 1, _committed({P0: 10}))
     assert _offsets(admitted.events) == [40, 41]
     assert admitted.gone == {P0: (10, 39)}
+
+
+def test_due_is_the_next_offset_to_apply_in_the_current_generation_only() -> None:
+    guard = OffsetGuard()
+    assert guard.due(P0, 1) is None  # nothing applied yet
+    guard.admit(_events(P0, 100, 101), 1, _committed({P0: 100}))
+    assert guard.due(P0, 1) == 102
+    assert guard.due(P1, 1) is None
+    # after a rebalance the consumer starts again from the committed offset: no claim
+    assert guard.due(P0, 2) is None

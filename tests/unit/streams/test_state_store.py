@@ -6,7 +6,7 @@ from typing import Any
 
 from alerts.config import RuleConfig
 from alerts.engine import apply
-from alerts.testing import SHIPMENT, manifest, reading
+from alerts.testing import SHIPMENT, manifest, reading, run
 from streams.partitioning import partition_for
 from streams.state_store import ShipmentStates
 
@@ -68,3 +68,59 @@ def test_owned_lists_only_shipments_of_given_partitions() -> None:
     home = partition_for(SHIPMENT, 6)
     assert [sid for sid, _ in states.owned({home})] == [SHIPMENT]
     assert list(states.owned({(home + 1) % 6})) == []
+
+
+def _excursion() -> tuple[Any, list[Any]]:
+    """A state and the alerts of a warm excursion (readings at -140 degC for an hour)."""
+    result = run([manifest(), *(reading(m, -140.0) for m in range(0, 70, 5))])
+    assert result.alerts, "the fixture must raise an alert"
+    assert result.state is not None
+    return result.state, result.alerts
+
+
+def test_held_alerts_are_stored_with_their_state_and_restored_by_another_worker() -> None:
+    table = RecordingTable()
+    first = ShipmentStates(table, 6)
+    state, alerts = _excursion()
+    first.update({SHIPMENT: state})
+    first.hold(alerts)
+    first.stored(first.checkpoint())
+    # the worker dies before publishing: the next owner finds the alerts with the state
+    second = ShipmentStates(table, 6)
+    assert second.outbox() == []
+    assert second.load(SHIPMENT) is not None
+    assert second.outbox() == alerts
+    assert second.dirty == 0
+
+
+def test_released_alerts_leave_the_stored_state_at_the_next_checkpoint() -> None:
+    table = RecordingTable()
+    states = ShipmentStates(table, 6)
+    state, alerts = _excursion()
+    states.update({SHIPMENT: state})
+    states.hold(alerts)
+    states.stored(states.checkpoint())
+    held_bytes = table.data[SHIPMENT.encode()]
+    states.release(alerts[:1])
+    assert states.outbox() == alerts[1:]
+    states.release(alerts[1:])
+    assert states.outbox() == []
+    [record] = states.checkpoint()
+    assert record.value == state.to_bytes() != held_bytes
+    states.stored([record])
+    again = ShipmentStates(table, 6)
+    again.load(SHIPMENT)
+    assert again.outbox() == []
+
+
+def test_forget_drops_the_outbox_the_changelog_keeps_it() -> None:
+    table = RecordingTable()
+    states = ShipmentStates(table, 6)
+    state, alerts = _excursion()
+    states.update({SHIPMENT: state})
+    states.hold(alerts)
+    states.stored(states.checkpoint())
+    states.forget()
+    assert states.outbox() == []
+    states.load(SHIPMENT)
+    assert states.outbox() == alerts
