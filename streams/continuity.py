@@ -27,6 +27,9 @@ class Admitted:
     seek: dict[Any, int] = field(default_factory=dict)
     gone: dict[Any, tuple[int, int]] = field(default_factory=dict)
     """Holes given up on after ``SEEKS_PER_HOLE`` seeks: partition -> (from, to) offsets."""
+    stale: int = 0
+    """Events read in an older consumer generation, dropped (read again from the committed
+    offset by whoever owns their partition now)."""
 
 
 class OffsetGuard:
@@ -38,7 +41,11 @@ class OffsetGuard:
     ones, which it then drops, and acks of the later offsets commit past the lost message.
     An event beyond a hole is therefore not applied (nor acked) and the caller seeks back to
     the first missing offset; events read again that were already applied are kept (the rule
-    engine ignores duplicates).
+    engine and the warehouse ignore duplicates).
+
+    A batch gathered across a rebalance may also hold events read in an older generation:
+    they are neither applied nor acked. Applied, they could meet a partly recovered state;
+    acked, they could let the consumer commit past events nobody processed.
     """
 
     def __init__(self) -> None:
@@ -68,7 +75,11 @@ class OffsetGuard:
             self._seeks.clear()
         out = Admitted(events=[])
         for event in events:
-            tp, offset = event.message.tp, event.message.offset
+            message = event.message
+            if message.generation_id != generation:
+                out.stale += 1
+                continue
+            tp, offset = message.tp, message.offset
             if tp in out.seek:
                 continue
             due = self._due.get(tp)
@@ -93,6 +104,8 @@ async def admit_in_order(
     """The events of a batch that follow on from what ``agent`` applied in this generation;
     a partition with a hole (a message the consumer skipped) is read again from there."""
     admitted = guard.admit(events, app.consumer_generation_id, partial(committed, app))
+    if admitted.stale:
+        log.info("input.stale_events_dropped", agent=agent, count=admitted.stale)
     for tp, offset in admitted.seek.items():
         log.warning(
             "input.offset_hole", agent=agent, topic=tp.topic, partition=tp.partition, at=offset

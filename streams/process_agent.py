@@ -137,10 +137,9 @@ def register_processor(
             for event in events:
                 EVENTS_IN.labels(event.message.topic).inc()
             async with lock:
-                current = current_events(events, lost, app.consumer_generation_id)
-                if len(current) < len(events):
-                    log.info("process.stale_events_dropped", count=len(events) - len(current))
-                events = await admit_in_order(app, guard, current, agent="process")
+                events = await admit_in_order(
+                    app, guard, owned_events(events, lost), agent="process"
+                )
                 out = process_batch(settings, (event.message for event in events), states.load)
                 await publish_outbox()  # restored with their states: before what follows them
                 await publish(out)
@@ -233,21 +232,13 @@ def register_processor(
     return process
 
 
-def current_events(events: Sequence[Any], lost: Set[Any], generation: int) -> list[Any]:
-    """The events of a batch that belong to this worker's current assignment.
-
-    A batch gathered across a rebalance may hold events read before it: of partitions now
-    revoked (``lost``, until the new assignment is known) or read in an older consumer
-    generation. Whoever owns their partition now reads them again from the last committed
-    offset, after its table recovery. They are neither applied nor acked: applied, they
-    would meet a partly recovered state (and overwrite the newer one at the next
-    checkpoint); acked, they could commit past events nobody processed.
-    """
-    return [
-        event
-        for event in events
-        if event.message.generation_id == generation and event.message.tp not in lost
-    ]
+def owned_events(events: Sequence[Any], lost: Set[Any]) -> list[Any]:
+    """The events of a batch whose partition was not revoked meanwhile (``lost``, until the
+    new assignment is known). Whoever owns their partition now reads them again from the last
+    committed offset, after its table recovery; applied here they would overwrite the newer
+    state at the next checkpoint. (Events of an older consumer generation are dropped by the
+    continuity guard.)"""
+    return [event for event in events if event.message.tp not in lost]
 
 
 def owned_partitions(app: faust.App, settings: Settings) -> set[int]:

@@ -13,8 +13,12 @@ P0 = TP("telemetry", 0)
 P1 = TP("telemetry", 1)
 
 
-def _events(tp: TP, *offsets: int) -> list[Any]:
-    return [SimpleNamespace(message=SimpleNamespace(tp=tp, offset=o)) for o in offsets]
+def _events(tp: TP, *offsets: int, generation: int = 1) -> list[Any]:
+    """Events of ``tp`` at ``offsets``, read in consumer ``generation``."""
+    return [
+        SimpleNamespace(message=SimpleNamespace(tp=tp, offset=o, generation_id=generation))
+        for o in offsets
+    ]
 
 
 def _offsets(events: list[Any]) -> list[int]:
@@ -57,7 +61,7 @@ def test_after_the_seek_the_missing_offset_and_the_rest_are_admitted() -> None:
 
 def test_a_hole_before_the_first_event_of_a_generation_is_found_from_the_committed_offset() -> None:
     guard = OffsetGuard()
-    admitted = guard.admit(_events(P0, 103, 104), 5, _committed({P0: 102}))
+    admitted = guard.admit(_events(P0, 103, 104, generation=5), 5, _committed({P0: 102}))
     assert admitted.events == []
     assert admitted.seek == {P0: 102}
 
@@ -74,7 +78,7 @@ def test_a_new_generation_starts_again_from_the_committed_offset() -> None:
     guard = OffsetGuard()
     guard.admit(_events(P0, 100, 101), 1, _committed({P0: 100}))
     # another worker moved the partition on meanwhile: the new start is its commit
-    admitted = guard.admit(_events(P0, 250, 251), 2, _committed({P0: 250}))
+    admitted = guard.admit(_events(P0, 250, 251, generation=2), 2, _committed({P0: 250}))
     assert _offsets(admitted.events) == [250, 251]
 
 
@@ -102,3 +106,14 @@ def test_due_is_the_next_offset_to_apply_in_the_current_generation_only() -> Non
     assert guard.due(P1, 1) is None
     # after a rebalance the consumer starts again from the committed offset: no claim
     assert guard.due(P0, 2) is None
+
+
+def test_events_read_in_an_older_generation_are_dropped_even_when_the_partition_came_back() -> None:
+    # P1 was revoked and assigned to this worker again: the consumer reads it again from its
+    # committed offset, so what was read before the rebalance is neither applied nor acked
+    guard = OffsetGuard()
+    stale, fresh = _events(P1, 7, generation=3), _events(P1, 7, generation=4)
+    admitted = guard.admit(stale + fresh, 4, _committed({P1: 7}))
+    assert admitted.events == fresh
+    assert admitted.stale == 1
+    assert guard.due(P1, 4) == 8
