@@ -357,3 +357,24 @@ class Outcome:
     def passed(self, outcome: str) -> None:
         self.outcome = outcome
         self.figures["case wall time"] = f"{time.monotonic() - self.started:.0f} s"
+
+
+# -- caught up everywhere -------------------------------------------------------------------
+
+
+def wait_caught_up(
+    settings: Settings, fleet: Fleet, workers: Sequence[WorkerProcess], engine: sa.Engine
+) -> None:
+    """Wait until live final alerts equal replay's, the warehouse holds replay's rows and
+    neither the processor nor the sink lags; each failure names what differs."""
+    wait_alerts_equal(settings, fleet, workers, 300)
+    try:
+        wait_alive(workers, lambda: warehouse_matches(engine, fleet), 180, "the warehouse")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n{warehouse_diff(engine, fleet)}") from None
+    wait_alive(
+        workers,
+        lambda: processing_lag(settings) == 0 and sink_lag(settings) == 0,
+        180,
+        "processor and sink lag to reach zero",
+    )

@@ -16,21 +16,17 @@ from faultkit import (
     full_or_ci,
     has_tables,
     live_alerts,
-    processing_lag,
     produce_in_order,
     repeated_versions,
     replay_fleet,
     scalar,
     score_overall,
     simulated_lines,
-    sink_lag,
     stored_readings,
     unreachable,
-    wait_alerts_equal,
     wait_alive,
+    wait_caught_up,
     warehouse,
-    warehouse_diff,
-    warehouse_matches,
 )
 
 from streams.infra.kafka import LocalKafka
@@ -101,17 +97,7 @@ def test_broker_stopped_and_started_mid_stream(
         restarted = time.monotonic()
         # ordered: the stock producer may reorder a retried batch, and replay cannot know
         produce_in_order(lines[half:], settings)
-        wait_alerts_equal(settings, fleet, workers, 300)
-        try:
-            wait_alive(workers, lambda: warehouse_matches(engine, fleet), 180, "the warehouse")
-        except AssertionError as exc:
-            raise AssertionError(f"{exc}\n{warehouse_diff(engine, fleet)}") from None
-        wait_alive(
-            workers,
-            lambda: processing_lag(settings) == 0 and sink_lag(settings) == 0,
-            180,
-            "processor and sink lag to reach zero",
-        )
+        wait_caught_up(settings, fleet, workers, engine)
         recovered = time.monotonic() - restarted
         readings = stored_readings(engine)
         all_alive(*workers)

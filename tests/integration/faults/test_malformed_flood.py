@@ -14,18 +14,14 @@ from faultkit import (
     Outcome,
     fault_settings,
     live_alerts,
-    processing_lag,
     repeated_versions,
     replay_fleet,
     score_overall,
     simulated_lines,
-    sink_lag,
     stored_readings,
-    wait_alerts_equal,
     wait_alive,
+    wait_caught_up,
     warehouse,
-    warehouse_diff,
-    warehouse_matches,
 )
 from malformed import mix
 
@@ -82,17 +78,7 @@ def test_malformed_messages_are_dead_lettered_and_valid_results_unchanged(
         warehouse(fresh_postgres_url) as engine,
     ):
         workers = [processor, sink]
-        wait_alerts_equal(settings, fleet, workers, 300)
-        try:
-            wait_alive(workers, lambda: warehouse_matches(engine, fleet), 180, "the warehouse")
-        except AssertionError as exc:
-            raise AssertionError(f"{exc}\n{warehouse_diff(engine, fleet)}") from None
-        wait_alive(
-            workers,
-            lambda: processing_lag(settings) == 0 and sink_lag(settings) == 0,
-            180,
-            "processor and sink lag to reach zero",
-        )
+        wait_caught_up(settings, fleet, workers, engine)
 
         def table_letters() -> dict[str, Counter[str]]:
             with engine.connect() as conn:
