@@ -21,7 +21,6 @@ from schemas.eta import EtaUpdate
 from schemas.manifest import ShipmentManifest
 from schemas.telemetry import TelemetryReading
 from sinks import rows
-from sinks.background import BackgroundWrite
 from sinks.chain import CHAIN_FIELDS, GENESIS_HASH, link_hash
 from sinks.deliveries import WebhookDelivery
 from sinks.engine import make_engine
@@ -75,7 +74,7 @@ class FlushReport:
     validate_s: float = 0.0
     """Building the checked frames and running the GX suites."""
     write_s: float = 0.0
-    """The database write's time not overlapped by the validation (it runs alongside)."""
+    """The database write, retries included."""
     checked_conflicts: bool = False
     """The rows went in with ``ON CONFLICT`` (a key was stored already, now or lately)."""
 
@@ -124,10 +123,6 @@ class WarehouseSink:
     suite, moves failing rows to ``quarantine``, and upserts the rest by natural key in one
     transaction, retrying with exponential backoff while the database is unavailable.
     Commit source offsets only after :meth:`flush` returned.
-
-    With ``write_while_validating`` (the default) the batch is written on a second thread
-    while it is validated, and committed only if every row passed (see
-    :meth:`_write_while_validating`); turn it off where the process has one core to itself.
     """
 
     def __init__(
@@ -135,7 +130,6 @@ class WarehouseSink:
         url: str,
         *,
         validate: bool = True,
-        write_while_validating: bool = True,
         max_batch: int = 5000,
         retry_deadline_s: float = 60.0,
         migrate: bool = True,
@@ -145,7 +139,6 @@ class WarehouseSink:
         if self.engine.dialect.name == "duckdb":
             sa.event.listen(self.engine, "connect", _one_duckdb_thread)
         self.validate = validate
-        self.write_while_validating = write_while_validating
         self.max_batch = max_batch
         self.retry_deadline_s = retry_deadline_s
         self._clock = clock
@@ -192,15 +185,12 @@ class WarehouseSink:
         started = time.perf_counter()
         try:
             collected = self._collect(batch)
-            if self.validate and self.write_while_validating:
-                prepared, attempts, checked, write_s = self._write_while_validating(collected)
-            else:
-                if self.validate:
-                    self._build_frames(collected)
-                prepared = self._assemble(collected, self._failures(collected))
-                writing = time.perf_counter()
-                attempts, checked = self._write_with_retry(prepared)
-                write_s = time.perf_counter() - writing
+            if self.validate:
+                self._build_frames(collected)
+            prepared = self._assemble(collected, self._failures(collected))
+            writing = time.perf_counter()
+            attempts, checked = self._write_with_retry(prepared)
+            write_s = time.perf_counter() - writing
         except BaseException:
             with self._lock:
                 self._buffer[:0] = batch
@@ -332,58 +322,6 @@ class WarehouseSink:
         return prepared
 
     # -- writing ---------------------------------------------------------------------------
-
-    def _write_while_validating(self, collected: _Collected) -> tuple[_Prepared, int, bool, float]:
-        """Validate the batch while a worker thread writes it, all rows, in an open transaction.
-
-        The validation (GX, Python) and the write (mostly the database's own work, without
-        the GIL) then overlap. The transaction is committed only when every row passed, so
-        what is committed is what the validated write below would have written. Otherwise it
-        is rolled back unseen and the validated rows, with their quarantine, are written
-        after the validation as before (a rolled-back speculative write is not an attempt;
-        a failed one is, and its error is handled as in :meth:`_write_with_retry`).
-        Returns the rows written, the attempts, the conflict mode and the write's time not
-        spent alongside the validation.
-        """
-        self._build_frames(collected)
-        speculative = self._assemble(collected, {})
-        check = self._check_conflicts
-        writing = time.perf_counter()
-        try:
-            background: BackgroundWrite[int] | None = BackgroundWrite(
-                self.engine, lambda c: self._write(c, speculative, check_conflicts=check)
-            )
-        except (sa.exc.OperationalError, sa.exc.InterfaceError):
-            background = None  # unavailable: the retrying write below waits for it
-        started_s = time.perf_counter() - writing
-        try:
-            failures = self._failures(collected)
-        except BaseException:
-            if background is not None:
-                background.rollback()
-            raise
-        writing = time.perf_counter()
-        spent = 0
-        if background is not None and any(failures.values()):
-            background.rollback()
-        elif background is not None:
-            spent = 1
-            try:
-                skipped = background.commit()
-            except sa.exc.IntegrityError:
-                if check:
-                    raise
-                self._check_conflicts = True  # a stored key: ON CONFLICT from now on
-                log.debug("warehouse.stored_key", attempt=1)
-            except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
-                log.warning("warehouse.retry", attempt=1, delay_s=0.0, error=str(exc.orig))
-            else:
-                if check and not skipped:
-                    self._check_conflicts = False
-                return speculative, 1, check, started_s + time.perf_counter() - writing
-        prepared = self._assemble(collected, failures)
-        attempts, checked = self._write_with_retry(prepared)
-        return prepared, spent + attempts, checked, started_s + time.perf_counter() - writing
 
     def _write_with_retry(self, prepared: _Prepared) -> tuple[int, bool]:
         """Write ``prepared`` in one transaction; returns the attempts and the conflict mode.
