@@ -99,9 +99,16 @@ class _Runtime:
         logging.getLogger("great_expectations").setLevel(logging.WARNING)
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
+        from great_expectations.execution_engine import pandas_execution_engine
         from great_expectations.validator.v1_validator import Validator
 
         from sinks.gx_checks import expectation_for, first_failures
+
+        # GX md5-fingerprints every pandas batch smaller than HASH_THRESHOLD bytes (a hash of
+        # every cell: a third of its work per 5,000-row batch). The fingerprint is only a
+        # marker in the result's meta, read by nothing here or in GX; GX 1.x has no setting
+        # for it but this module constant, which it reads per batch: 0 skips the hash.
+        pandas_execution_engine.HASH_THRESHOLD = 0
 
         self._first_failures = first_failures
         self._validator_class = Validator
@@ -131,11 +138,10 @@ class _Runtime:
         return outcome
 
     def failed_rows(self, table: str, frame: Any) -> dict[int, str]:
-        # GX fingerprints every frame it loads (a hash of all cells): hand it only the
-        # checked columns, and load it once: ``Batch.validate`` would load the batch a
-        # second time, so the validator is built from the batch definition directly. A
-        # clean batch (the usual case) needs only the verdict; failing rows are then
-        # listed by a second, complete pass over the same loaded batch.
+        # Hand GX only the checked columns, and load the batch once: ``Batch.validate``
+        # would load it a second time, so the validator is built from the batch definition
+        # directly. A clean batch (the usual case) needs only the verdict; failing rows are
+        # then listed by a second, complete pass over the same loaded batch.
         frame = frame[self._columns[table]]
         validator = self._validator_class(
             batch_definition=self._batches[table],

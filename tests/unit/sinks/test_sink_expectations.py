@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd  # type: ignore[import-untyped]
+import pytest
 
 from sinks import rows
 from sinks import testing as build
@@ -93,3 +94,21 @@ def test_between_on_a_float_column_passes_nan_and_fails_infinities() -> None:
     assert check_passes(check, objects).tolist() == verdicts
     open_ended = Check("between", "v", 0.0, None)
     assert check_passes(open_ended, floats).tolist() == [True, True, True, True, False, True]
+
+
+def test_gx_validates_a_batch_without_fingerprinting_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    hashed: list[int] = []
+
+    def fingerprint(frame: pd.DataFrame) -> str:
+        hashed.append(len(frame))
+        return "fingerprint"
+
+    monkeypatch.setattr(pandas_execution_engine, "hash_pandas_dataframe", fingerprint)
+    flat = build.reading(1).model_copy(update={"battery_pct": 140.0})
+    columns = rows.reading_columns([build.reading(0), flat])
+    assert failed_rows("readings", pd.DataFrame(columns)) == {
+        1: "battery_pct between 0.0 and 100.0"
+    }
+    assert hashed == []
