@@ -7,11 +7,14 @@ from collections.abc import Iterable, Iterator, MutableMapping
 from typing import NamedTuple
 
 import orjson
+import structlog
 
 from alerts.state import ShipmentState
 from schemas.alert import Alert
 from streams.partitioning import partition_for
 from streams.wire import shipment_key
+
+log = structlog.get_logger(__name__)
 
 
 class ChangelogRecord(NamedTuple):
@@ -58,8 +61,9 @@ class ShipmentStates:
                 held = data.pop("outbox", None)
                 state = ShipmentState.from_dict(data)
                 self._cache[shipment_id] = state
-                if held:
+                if held:  # the worker that held them may have died before publishing
                     self._outbox[shipment_id] = [Alert.model_validate(a) for a in held]
+                    log.info("state.outbox_restored", shipment_id=shipment_id, alerts=len(held))
         return state
 
     def update(self, states: dict[str, ShipmentState], *, touched: bool = True) -> None:
