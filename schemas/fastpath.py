@@ -10,20 +10,20 @@ msgspec decodes into ``Struct`` types (no dictionary of the given keys per messa
 the payload leaves out stays ``UNSET``. Which optional fields are left out is the reading's
 shape; a table of shapes (at most 2**12) holds the fields set of each, one read-only set
 shared by all readings of that shape (``schemas.fieldsets``), and whether the reading needs
-more than copying its values. The values go into the model's ``__dict__`` in field order.
+more than copying its values. The models are built as drafts (``schemas.drafts``): the values
+stored as attributes in field order, then the draft's class becomes the model's.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Final, TypeAlias, TypeVar
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
-from pydantic import BaseModel
 
+from schemas.drafts import draft_class
 from schemas.fieldsets import SharedFieldsSet
 from schemas.telemetry import MAX_SEQ, Location, TelemetryReading
 from schemas.timestamps import coerce_timestamp
@@ -110,37 +110,9 @@ _LAT_LON: Final = SharedFieldsSet(("lat", "lon"))
 _LAT_LON_ACCURACY: Final = SharedFieldsSet(("lat", "lon", "accuracy_m"))
 
 
-class _Values:
-    """A reading's values as attributes: the ``__dict__`` of one shares its key table with all
-    others (a split dictionary), which is cheaper to fill than a dictionary of its own."""
-
-    event_id: str
-    shipment_id: str
-    logger_id: Any
-    seq: Any
-    recorded_at: Any
-    temperature_c: Any
-    temperature_min_c: Any
-    temperature_max_c: Any
-    location: Any
-    lid_open: Any
-    tilt_deg: Any
-    shock_g: Any
-    battery_pct: Any
-    ambient_c: Any
-
-
-# The slots of a pydantic model, set directly (the frozen models refuse ``setattr``): what
-# ``model_construct`` does, without its per-field Python loop.
-_new_object: Final = object.__new__
-_set_dict: Final[Callable[[object, dict[str, Any]], None]] = BaseModel.__dict__["__dict__"].__set__
-_set_fields_set: Final[Callable[[object, set[str]], None]] = BaseModel.__dict__[
-    "__pydantic_fields_set__"
-].__set__
-_set_extra: Final[Callable[[object, None], None]] = BaseModel.__dict__["__pydantic_extra__"].__set__
-_set_private: Final[Callable[[object, None], None]] = BaseModel.__dict__[
-    "__pydantic_private__"
-].__set__
+_ReadingDraft: Final = draft_class(TelemetryReading, *TelemetryReading.model_fields)
+_LocationDraft: Final = draft_class(Location, *Location.model_fields)
+"""Each draft sets its model's fields in field order (the model's ``__dict__`` order)."""
 
 
 def _shape(unset: tuple[bool, ...]) -> _Shape:
@@ -271,41 +243,43 @@ def fast_telemetry(payload: bytes, latest: datetime | None = None) -> TelemetryR
         fields_set, plain = _shape(kinds)
     if location:  # a _WireLocation: UNSET and None are false
         accuracy_m = location.accuracy_m
-        place = _new_object(Location)
+        place: Any = _LocationDraft()
+        place.lat = location.lat
+        place.lon = location.lon
         if accuracy_m is unset:
-            _set_dict(place, {"lat": location.lat, "lon": location.lon, "accuracy_m": None})
-            _set_fields_set(place, _LAT_LON)
+            place.accuracy_m = None
+            place.__pydantic_fields_set__ = _LAT_LON
         else:
-            _set_dict(place, {"lat": location.lat, "lon": location.lon, "accuracy_m": accuracy_m})
-            _set_fields_set(place, _LAT_LON_ACCURACY)
-        _set_extra(place, None)
-        _set_private(place, None)
+            place.accuracy_m = accuracy_m
+            place.__pydantic_fields_set__ = _LAT_LON_ACCURACY
+        place.__pydantic_extra__ = None
+        place.__pydantic_private__ = None
+        place.__class__ = Location
         location = place
-    holder = _Values()  # attributes stored in the model's field order; left out: None
-    holder.event_id = event_id
-    holder.shipment_id = shipment_id
-    holder.logger_id = None if logger_id is unset else logger_id
-    holder.seq = None if seq is unset else seq
-    holder.recorded_at = recorded_at
-    holder.temperature_c = None if temperature_c is unset else temperature_c
-    holder.temperature_min_c = None if low is unset else low
-    holder.temperature_max_c = None if high is unset else high
-    holder.location = None if location is unset else location
-    holder.lid_open = None if lid_open is unset else lid_open
-    holder.tilt_deg = None if tilt_deg is unset else tilt_deg
-    holder.shock_g = None if shock_g is unset else shock_g
-    holder.battery_pct = None if battery_pct is unset else battery_pct
-    holder.ambient_c = None if ambient_c is unset else ambient_c
-    values = holder.__dict__
+    reading: Any = _ReadingDraft()  # the fields in the model's order; left out: None
+    reading.event_id = event_id
+    reading.shipment_id = shipment_id
+    reading.logger_id = None if logger_id is unset else logger_id
+    reading.seq = None if seq is unset else seq
+    reading.recorded_at = recorded_at
+    reading.temperature_c = None if temperature_c is unset else temperature_c
+    reading.temperature_min_c = None if low is unset else low
+    reading.temperature_max_c = None if high is unset else high
+    reading.location = None if location is unset else location
+    reading.lid_open = None if lid_open is unset else lid_open
+    reading.tilt_deg = None if tilt_deg is unset else tilt_deg
+    reading.shock_g = None if shock_g is unset else shock_g
+    reading.battery_pct = None if battery_pct is unset else battery_pct
+    reading.ambient_c = None if ambient_c is unset else ambient_c
     if not plain or type(recorded_at) is not datetime or recorded_at.tzinfo is not UTC:
+        values = reading.__dict__
         if not _normalise(values, recorded_at, temperature):
             return None
         recorded_at = values["recorded_at"]
     if latest is not None and recorded_at > latest:
         return None  # after the caller's limit: full decoding reports it
-    reading = _new_object(TelemetryReading)
-    _set_dict(reading, values)
-    _set_fields_set(reading, fields_set)
-    _set_extra(reading, None)
-    _set_private(reading, None)
-    return reading
+    reading.__pydantic_fields_set__ = fields_set
+    reading.__pydantic_extra__ = None
+    reading.__pydantic_private__ = None
+    reading.__class__ = TelemetryReading
+    return reading  # type: ignore[no-any-return] # a TelemetryReading since the line above

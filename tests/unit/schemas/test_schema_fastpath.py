@@ -95,11 +95,14 @@ def _full_validation(payload: bytes) -> TelemetryReading | None:
 
 def _assert_same_reading(fast: TelemetryReading, full: TelemetryReading) -> None:
     """Same values of the same types in the same order, same fields set, same dump."""
+    assert type(fast) is type(full)
     assert fast == full
+    assert hash(fast) == hash(full)
     assert repr(fast) == repr(full)  # field order and int-versus-float show here
     assert fast.model_fields_set == full.model_fields_set
     if full.location is not None:
         assert fast.location is not None
+        assert type(fast.location) is type(full.location)
         assert fast.location.model_fields_set == full.location.model_fields_set
     assert fast.model_dump_json() == full.model_dump_json()
     assert fast.model_dump(mode="json") == full.model_dump(mode="json")
@@ -309,6 +312,16 @@ def test_fast_path_declines_readings_after_the_latest_time() -> None:
     assert fast_telemetry(payload, recorded - timedelta(microseconds=1)) is None
     epoch_payload = orjson.dumps(telemetry(recorded_at=int(recorded.timestamp() * 1000)))
     assert fast_telemetry(epoch_payload, recorded - timedelta(microseconds=1)) is None
+
+
+def test_fast_readings_and_their_locations_are_frozen() -> None:
+    reading = fast_telemetry(orjson.dumps(telemetry()))
+    assert reading is not None
+    assert reading.location is not None
+    with pytest.raises(ValidationError):
+        reading.seq = 1  # type: ignore[misc] # the assignment a frozen model refuses
+    with pytest.raises(ValidationError):
+        reading.location.lat = 0.0  # type: ignore[misc] # the same, on the nested model
 
 
 def _fast(**overrides: Any) -> TelemetryReading:
