@@ -78,13 +78,19 @@ def _excursion() -> tuple[Any, list[Any]]:
     return result.state, result.alerts
 
 
-def test_held_alerts_are_stored_with_their_state_and_restored_by_another_worker() -> None:
+def _held() -> tuple[RecordingTable, ShipmentStates, Any, list[Any]]:
+    """A worker that held an excursion's alerts and checkpointed them with the state."""
     table = RecordingTable()
-    first = ShipmentStates(table, 6)
+    states = ShipmentStates(table, 6)
     state, alerts = _excursion()
-    first.update({SHIPMENT: state})
-    first.hold(alerts)
-    first.stored(first.checkpoint())
+    states.update({SHIPMENT: state})
+    states.hold(alerts)
+    states.stored(states.checkpoint())
+    return table, states, state, alerts
+
+
+def test_held_alerts_are_stored_with_their_state_and_restored_by_another_worker() -> None:
+    table, _, _, alerts = _held()
     # the worker dies before publishing: the next owner finds the alerts with the state
     second = ShipmentStates(table, 6)
     assert second.outbox() == []
@@ -94,12 +100,7 @@ def test_held_alerts_are_stored_with_their_state_and_restored_by_another_worker(
 
 
 def test_released_alerts_leave_the_stored_state_at_the_next_checkpoint() -> None:
-    table = RecordingTable()
-    states = ShipmentStates(table, 6)
-    state, alerts = _excursion()
-    states.update({SHIPMENT: state})
-    states.hold(alerts)
-    states.stored(states.checkpoint())
+    table, states, state, alerts = _held()
     held_bytes = table.data[SHIPMENT.encode()]
     states.release(alerts[:1])
     assert states.outbox() == alerts[1:]
@@ -114,12 +115,7 @@ def test_released_alerts_leave_the_stored_state_at_the_next_checkpoint() -> None
 
 
 def test_forget_drops_the_outbox_the_changelog_keeps_it() -> None:
-    table = RecordingTable()
-    states = ShipmentStates(table, 6)
-    state, alerts = _excursion()
-    states.update({SHIPMENT: state})
-    states.hold(alerts)
-    states.stored(states.checkpoint())
+    _, states, _, alerts = _held()
     states.forget()
     assert states.outbox() == []
     states.load(SHIPMENT)
