@@ -1,8 +1,10 @@
 """Warehouse sink throughput: readings per second into DuckDB and PostgreSQL, validation on.
 
-    python benchmarks/bench_sink.py [--readings 200000] [--batch 5000] [--backends duckdb,postgresql]
+    python benchmarks/bench_sink.py [--readings 200000] [--batch N] [--backends duckdb,postgresql]
                                     [--stored 0] [--repeat 1] [--no-validate] [--json]
 
+``--batch`` defaults to the live sink's flush size (``WarehouseSettings.batch_size``, the
+size bound of the warehouse agent's batches), so the figure is the one production gets.
 ``--stored N`` first fills the warehouse with N other readings (untimed), for the cost of
 writing into a table that already holds data.
 
@@ -30,6 +32,7 @@ import structlog
 from schemas.telemetry import TelemetryReading
 from sinks import testing as build
 from sinks.writer import WarehouseSink
+from streams.settings import WarehouseSettings
 
 STEP = build.reading(1).recorded_at - build.reading(0).recorded_at
 
@@ -159,7 +162,7 @@ def run(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--readings", type=int, default=200_000)
-    parser.add_argument("--batch", type=int, default=5_000)
+    parser.add_argument("--batch", type=int, default=WarehouseSettings().batch_size)
     parser.add_argument("--backends", default="duckdb,postgresql")
     parser.add_argument("--no-validate", action="store_true")
     parser.add_argument("--repeat", type=int, default=1, help="runs per backend; the best counts")

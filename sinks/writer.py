@@ -123,6 +123,11 @@ class WarehouseSink:
     suite, moves failing rows to ``quarantine``, and upserts the rest by natural key in one
     transaction, retrying with exponential backoff while the database is unavailable.
     Commit source offsets only after :meth:`flush` returned.
+
+    ``max_batch`` is for callers that flush by size alone (:attr:`full`: the offline
+    replay), where only throughput counts: a flush has ~15 ms of fixed cost (GX, the
+    commit), so 20,000 rows per flush write ~20 % more readings per CPU-second than 5,000.
+    The live agent batches by its own size and time bounds (``WarehouseSettings``).
     """
 
     def __init__(
@@ -130,7 +135,7 @@ class WarehouseSink:
         url: str,
         *,
         validate: bool = True,
-        max_batch: int = 5000,
+        max_batch: int = 20_000,
         retry_deadline_s: float = 60.0,
         migrate: bool = True,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
