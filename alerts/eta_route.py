@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import itertools
 import math
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from alerts.custody_checks import CompactCustody
 from alerts.eta_config import EtaConfig
-from alerts.eta_track import Fix, Track, haversine_km
+from alerts.eta_track import Fix, Track, haversine_km, lat_span_deg
 from schemas.manifest import ShipmentManifest
 
 __all__ = ["ARRIVAL_STEPS", "Dwell", "Estimate", "estimate"]
@@ -109,6 +110,10 @@ def _plan(manifest: ShipmentManifest) -> _Plan:
 _PLANS: dict[int, tuple[ShipmentManifest, _Plan]] = {}
 
 
+def _fix_time(fix: Fix) -> float:
+    return fix[0]
+
+
 class _Estimator:
     def __init__(
         self,
@@ -147,11 +152,12 @@ class _Estimator:
         if not self.custody and self.track.fixes:
             # no custody scans at all: the first fix at the destination after leaving the origin
             near = self.c.stationary_radius_km
+            off = lat_span_deg(near)
             away = False
             for t, lat, lon in self.track.fixes:
-                if haversine_km(lat, lon, *origin) > near:
+                if not away and haversine_km(lat, lon, *origin) > near:
                     away = True
-                if away and haversine_km(lat, lon, *dest) <= near:
+                if away and abs(lat - dest[0]) <= off and haversine_km(lat, lon, *dest) <= near:
                     found[last] = t
                     break
         return found
@@ -353,9 +359,10 @@ class _Estimator:
         c = self.c
         leg = self.legs[k]
         to = self.coords.get(leg.to_site)
-        fixes = [f for f in self.track.fixes if f[0] >= dep]
+        every = self.track.fixes
+        since_dep = bisect_left(every, dep, key=_fix_time)  # the first fix at or after ``dep``
         total_km = self._leg_km(k, anchor)
-        if to is None or not fixes:
+        if to is None or since_dep == len(every):
             if total_km is not None:
                 drive = total_km / self._prior_speed(total_km) * _H
             elif leg.planned_s is not None:
@@ -368,22 +375,24 @@ class _Estimator:
                 return self._wait(arrival), "road", None, None
             return arrival, "road", None, None
         detour = self._detour(leg)
-        newest = fixes[-1]
-        remaining_km = haversine_km(newest[1], newest[2], *to) * detour
+        newest = every[-1]
+        newest_to_km = haversine_km(newest[1], newest[2], *to)
+        remaining_km = newest_to_km * detour
         prior = self._prior_speed(total_km if total_km is not None else remaining_km)
         speed = prior
         moving_pairs = 0
-        every = self.track.fixes
         # the newest SPEED_WINDOW fixes since departure (and the one before, to tell whether
         # the first of them was moving); older pairs weigh next to nothing in the EWMA
-        first = max(every.index(fixes[0]), len(every) - SPEED_WINDOW, 1) - 1
+        first = max(since_dep, len(every) - SPEED_WINDOW, 1) - 1
         window = every[first:]
         step = [0.0] + [haversine_km(a[1], a[2], b[1], b[2]) for a, b in itertools.pairwise(window)]
-        left = [haversine_km(f[1], f[2], *to) * detour for f in window]
+        left: list[float] = []  # km to go from each window fix, measured when first needed
         for i in range(1, len(window) - 1):
             dt = window[i + 1][0] - window[i][0]
             if dt <= 0 or min(step[i], step[i + 1]) <= c.stationary_radius_km:
                 continue  # only pairs moving from start to end: no standing time inside
+            if not left:
+                left = [haversine_km(f[1], f[2], *to) * detour for f in window]
             observed = (left[i] - left[i + 1]) / dt * _H
             speed = c.speed_smoothing * observed + (1 - c.speed_smoothing) * speed
             moving_pairs += 1
@@ -396,7 +405,7 @@ class _Estimator:
         still = self.track.still_since(c.stationary_radius_km)
         if still is not None:
             still = max(still, dep)
-        at_end = haversine_km(newest[1], newest[2], *to) <= c.stationary_radius_km
+        at_end = newest_to_km <= c.stationary_radius_km
         if still is not None and newest[0] - still >= c.stationary_min_s and not at_end:
             stopped = newest[0] - still
             p50_more = max(c.stop_p50_factor * stopped, c.stop_min_s - stopped, 0.0)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["EARTH_RADIUS_KM", "Fix", "Track", "haversine_km"]
+__all__ = ["EARTH_RADIUS_KM", "Fix", "Track", "haversine_km", "lat_span_deg"]
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -32,6 +32,15 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 _sin, _cos, _asin, _sqrt = math.sin, math.cos, math.asin, math.sqrt
+
+
+@lru_cache(maxsize=64)
+def lat_span_deg(km: float) -> float:
+    """A latitude difference (degrees) past which two points are certainly more than ``km``
+    apart: a great circle is never shorter than its latitude arc, and ``haversine_km``'s
+    rounding (relative 1e-15) stays far inside the 1e-9 margin. It lets a scan skip the
+    distance of points that cannot be near without changing any comparison's outcome."""
+    return km / (EARTH_RADIUS_KM * _RAD) * (1 + 1e-9) + 1e-12
 
 
 @dataclass(slots=True)

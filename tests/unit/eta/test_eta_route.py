@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from eta_builders import (
+    DEST,
     ORIGIN,
     ROAD_KM,
     Drive,
@@ -102,6 +103,19 @@ def test_the_arrival_scan_ends_the_estimate() -> None:
     est = d.scan(214, "arriving", "HOSP-B").estimate
     assert est.phase == "arrived"
     assert est.p50 == est.p90 == est.arrived_at == ts(214)
+
+
+def test_without_custody_scans_the_first_fix_at_the_destination_is_the_arrival() -> None:
+    d = Drive(road_manifest())
+    d.fix(50, along(0.0))
+    for minute in range(60, 200, 10):
+        d.fix(minute, along((minute - 60) / 150))
+    d.fix(200, (DEST[1], DEST[2] + 0.05))  # the destination's latitude, 4 km east: not there
+    assert d.results[-1].estimate.phase != "arrived"
+    est = d.fix(210, (DEST[1] + 0.002, DEST[2])).estimate  # 0.2 km north of the site
+    assert est.phase == "arrived"
+    assert est.arrived_at == est.p50 == ts(210)
+    assert d.fix(220, (DEST[1], DEST[2])).estimate.arrived_at == ts(210)  # the first one
 
 
 def test_without_legs_the_route_is_one_road_leg_between_the_sites() -> None:

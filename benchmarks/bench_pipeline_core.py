@@ -1,0 +1,207 @@
+"""Benchmark: the stream processor's core in process, readings per CPU-second on one core.
+
+What one ``--role process`` worker does per batch, without Kafka or Faust: ``process_batch``
+over fake consumed messages (decode, routing, rules, alerts, ETA), the changed states into
+``ShipmentStates`` and, every ``--checkpoint-every`` batches, ``checkpoint()`` into an
+in-memory table (what the changelog would receive). Data: ``streams.bench.data``, readings
+round-robin over the shipments, as ``cryotrace bench`` produces them. Timed with the process
+CPU clock (``time.process_time``), the collector tuned as on a worker (``streams.gc_tuning``).
+
+``--late-manifests F`` delivers the first F of the readings before the manifests (they wait
+in the pending lists, as when the telemetry topic is consumed ahead of the shipments one).
+``--warm R`` folds R readings per shipment first, untimed (long histories, as in a trip's
+later hours). Prints readings/s, the per-reading CPU split into process and checkpoint, and
+the changelog bytes per reading.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from streams.bench import data
+from streams.gc_tuning import tune_gc
+from streams.partitioning import partition_for
+from streams.processor import process_batch
+from streams.settings import Settings
+from streams.state_store import ShipmentStates
+from streams.topics import Topic, topic_name
+
+
+@dataclass
+class FakeMessage:
+    """The fields of a consumed Kafka message the processor reads."""
+
+    topic: str
+    value: bytes
+    partition: int
+    offset: int
+    key: bytes
+    timestamp: float
+    headers: list[tuple[str, bytes]] = field(default_factory=list)
+
+
+class MemoryTable:
+    """What ``ShipmentStates`` uses of a Faust table: its data."""
+
+    def __init__(self) -> None:
+        self.data: dict[bytes, bytes] = {}
+
+
+@dataclass
+class Figures:
+    readings: int = 0
+    process_s: float = 0.0
+    checkpoint_s: float = 0.0
+    changelog_bytes: int = 0
+    records: int = 0
+    alerts: int = 0
+    dead_letters: int = 0
+
+
+def _messages(
+    settings: Settings,
+    start: datetime,
+    readings: tuple[int, int],
+    shipments: int,
+    *,
+    manifests_after: int | None,
+) -> Iterator[FakeMessage]:
+    """Readings ``readings[0]`` to ``readings[1]`` (round-robin, ``streams.bench.data``) as
+    consumed messages, the manifests before the ``manifests_after``-th (None: none)."""
+    partitions = settings.topics.partitions
+    now = datetime.now(tz=UTC).timestamp()
+    telemetry = topic_name(settings, Topic.TELEMETRY)
+    shipments_topic = topic_name(settings, Topic.SHIPMENTS)
+    offsets = [0] * partitions
+
+    def message(topic: str, sid: str, value: bytes) -> FakeMessage:
+        partition = partition_for(sid, partitions)
+        offsets[partition] += 1
+        return FakeMessage(topic, value, partition, offsets[partition], sid.encode(), now)
+
+    def manifests() -> Iterator[FakeMessage]:
+        for index in range(shipments):
+            yield message(shipments_topic, data.shipment_id(index), data.manifest(index))
+
+    first, last = readings
+    for n, (sid, value) in enumerate(data.readings(last, shipments, start)):
+        if n == manifests_after:
+            yield from manifests()
+        if n >= first:
+            yield message(telemetry, sid, value)
+    if manifests_after is not None and manifests_after >= last:
+        yield from manifests()
+
+
+def _batches(messages: Iterator[FakeMessage], size: int) -> Iterator[list[FakeMessage]]:
+    batch: list[FakeMessage] = []
+    for message in messages:
+        batch.append(message)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def run(args: argparse.Namespace) -> Figures:
+    """One timed pass; the figures."""
+    settings = Settings(topic_prefix="bench")
+    states = ShipmentStates(MemoryTable(), settings.topics.partitions)
+    warm = args.warm * args.shipments
+    start = data.start_for((warm + args.events) // args.shipments + 1)
+    late = int(args.events * args.late_manifests)
+    messages = _messages(
+        settings,
+        start,
+        (warm, warm + args.events),
+        args.shipments,
+        manifests_after=None if warm else late,
+    )
+    if warm:  # untimed: the manifests and ``warm`` readings per shipment first
+        prefix = _messages(settings, start, (0, warm), args.shipments, manifests_after=0)
+        for batch in _batches(prefix, args.batch):
+            states.update(process_batch(settings, batch, states.load).states)
+        states.stored(states.checkpoint())
+    batches = list(_batches(messages, args.batch))
+    figures = Figures()
+    tune_gc()
+    clock = time.process_time
+    for n, batch in enumerate(batches, start=1):
+        began = clock()
+        out = process_batch(settings, batch, states.load)
+        middle = clock()
+        states.update(out.states)
+        if n % args.checkpoint_every == 0 or n == len(batches):
+            records = states.checkpoint()
+            states.stored(records)
+            figures.records += len(records)
+            figures.changelog_bytes += sum(len(r.value) for r in records)
+        ended = clock()
+        figures.process_s += middle - began
+        figures.checkpoint_s += ended - middle
+        figures.readings += sum(1 for m in batch if m.topic.endswith("telemetry.v1"))
+        figures.alerts += len(out.alerts)
+        figures.dead_letters += len(out.dead_letters)
+    gc.unfreeze()
+    return figures
+
+
+def main() -> None:
+    """Run the benchmark and print the figures (best of the rounds by total CPU time)."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=100_000, help="timed readings")
+    parser.add_argument("--shipments", type=int, default=2_000)
+    parser.add_argument("--batch", type=int, default=2_000, help="messages per batch")
+    parser.add_argument(
+        "--checkpoint-every",
+        type=int,
+        default=10,
+        help="batches between checkpoints (10 x 2,000 = the worker's checkpoint_events)",
+    )
+    parser.add_argument("--late-manifests", type=float, default=0.0, metavar="F")
+    parser.add_argument("--warm", type=int, default=0, metavar="R")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds; the best is reported")
+    parser.add_argument("--label", default="", help="prefix of the result line")
+    args = parser.parse_args()
+
+    best: Figures | None = None
+    for _ in range(args.rounds):
+        figures = run(args)
+        total = figures.process_s + figures.checkpoint_s
+        if best is None or total < best.process_s + best.checkpoint_s:
+            best = figures
+    assert best is not None
+    _print(args, best)
+
+
+def _print(args: argparse.Namespace, f: Figures) -> None:
+    total = f.process_s + f.checkpoint_s
+    per = 1e6 / f.readings
+    line: dict[str, Any] = {
+        "readings/s": f"{f.readings / total:,.0f}",
+        "us/reading": f"{total * per:.1f}",
+        "process": f"{f.process_s * per:.1f}",
+        "checkpoint": f"{f.checkpoint_s * per:.1f}",
+        "changelog B/reading": f"{f.changelog_bytes / f.readings:,.0f}",
+        "records": f.records,
+        "alerts": f.alerts,
+        "dead letters": f.dead_letters,
+    }
+    text = "  ".join(f"{k} {v}" for k, v in line.items())
+    shape = (
+        f"{f.readings:,} readings / {args.shipments:,} shipments, batches {args.batch:,}, "
+        f"checkpoint every {args.checkpoint_every}, warm {args.warm}, "
+        f"late manifests {args.late_manifests:g}"
+    )
+    print(f"{args.label + ': ' if args.label else ''}{shape}\n  {text}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
