@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 
 from alerts.custody_checks import CompactCustody
+from alerts.encoded import EncodingCache
 from alerts.eta import EtaState
 from alerts.findings import Finding
 from alerts.fold import ReadingFold
@@ -71,6 +72,10 @@ class ShipmentState:
     """Runtime cache, not serialised: fold checkpoints ``(sort key of last reading, fold)``."""
     since_mark: int = field(default=0, repr=False, compare=False)
     """Readings folded in order since the last checkpoint (runtime only)."""
+    encoding: EncodingCache = field(
+        default_factory=EncodingCache, init=False, repr=False, compare=False
+    )
+    """Runtime cache: the JSON of the history prefix and the manifest (``to_bytes``)."""
 
     def __post_init__(self) -> None:
         self.book = AlertBook(self.shipment_id)
@@ -95,13 +100,17 @@ class ShipmentState:
             held = party
         return held
 
-    def to_dict(self) -> dict[str, Any]:
-        """Compact JSON-able form (tuples become lists)."""
+    def to_dict(self, *, full: bool = True) -> dict[str, Any]:
+        """Compact JSON-able form (tuples become lists); without ``full`` the history and
+        manifest keys hold None (``encodable`` fills them in from its cache)."""
+        manifest = None
+        if self.manifest is not None and full:
+            manifest = self.manifest.model_dump(mode="json")
         return {
             "format": STATE_FORMAT,
             "shipment_id": self.shipment_id,
-            "manifest": None if self.manifest is None else self.manifest.model_dump(mode="json"),
-            "history": [list(r) for r in self.history],
+            "manifest": manifest,
+            "history": [list(r) for r in self.history] if full else None,
             "base": self.base.to_dict(),
             "floor": None if self.floor is None else list(self.floor),
             "fold": self.fold.to_dict(),
@@ -154,9 +163,19 @@ class ShipmentState:
         """Compact JSON text."""
         return self.to_bytes().decode("utf-8")
 
+    def encodable(self) -> dict[str, Any]:
+        """``to_dict`` for ``orjson.dumps`` only: the history and the manifest come as cached
+        ``orjson.Fragment`` s (see ``alerts.encoded``), so a checkpoint encodes only what
+        changed; the bytes are the same."""
+        data = self.to_dict(full=False)
+        data["history"] = self.encoding.history(self.history)
+        if self.manifest is not None:
+            data["manifest"] = self.encoding.manifest_fragment(self.manifest)
+        return data
+
     def to_bytes(self) -> bytes:
         """The state as compact JSON bytes (what the changelog stores)."""
-        return orjson.dumps(self.to_dict(), option=orjson.OPT_NON_STR_KEYS)
+        return orjson.dumps(self.encodable(), option=orjson.OPT_NON_STR_KEYS)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> ShipmentState:

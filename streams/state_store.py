@@ -102,7 +102,7 @@ class ShipmentStates:
         held = self._outbox.get(shipment_id)
         if not held:
             return state.to_bytes()
-        data = state.to_dict()
+        data = state.encodable()
         data["outbox"] = [a.model_dump(mode="json") for a in held]
         return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
 
