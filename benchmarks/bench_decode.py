@@ -10,6 +10,7 @@ the "kept per batch" line measures that.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import time
 from datetime import UTC, datetime, timedelta
@@ -112,6 +113,7 @@ def main() -> None:
         del kept
 
     print(f"messages per round             {args.count}")
+    print("load average (1, 5, 15 min)    " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
     print(f"json parse only (orjson)       {args.count / best_parse:>10,.0f} messages/s")
     print(f"parse + pydantic model_validate{args.count / best_full:>10,.0f} readings/s")
     print(f"schemas.decode, full path      {args.count / best_text:>10,.0f} readings/s")
