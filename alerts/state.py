@@ -15,6 +15,7 @@ from alerts.eta import EtaState
 from alerts.findings import Finding
 from alerts.fold import ReadingFold
 from alerts.lifecycle import AlertBook, to_datetime
+from alerts.pending import PendingEvent, PendingIndex
 from alerts.readings import CompactReading
 from schemas.custody import Party
 from schemas.manifest import ShipmentManifest
@@ -23,9 +24,6 @@ __all__ = ["STATE_FORMAT", "PendingEvent", "ShipmentState"]
 
 STATE_FORMAT = 1
 """Version of the JSON layout; bump on an incompatible change."""
-
-PendingEvent = list[Any]
-"""``[topic, event_time_s, event_id, event_json]`` of an event held until the manifest."""
 
 
 @dataclass(slots=True)
@@ -76,6 +74,8 @@ class ShipmentState:
         default_factory=EncodingCache, init=False, repr=False, compare=False
     )
     """Runtime cache: the JSON of the history prefix and the manifest (``to_bytes``)."""
+    held: PendingIndex = field(default_factory=PendingIndex, init=False, repr=False, compare=False)
+    """Runtime index of ``pending`` (ids, newest and oldest time) for ``engine._hold``."""
 
     def __post_init__(self) -> None:
         self.book = AlertBook(self.shipment_id)

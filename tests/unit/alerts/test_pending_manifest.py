@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from alerts.config import RuleConfig
 from alerts.engine import tick
+from alerts.state import ShipmentState
 from alerts.testing import at, custody, manifest, reading, run
 
 CRYO = manifest("cryo-150")
@@ -51,3 +52,19 @@ def test_tick_times_out_held_events_by_the_live_clock() -> None:
     step = tick(held.state, at(90) + timedelta(seconds=1), config)
     assert [d.reason for d in step.dead_letters] == ["manifest_timeout"] * 2
     assert step.state is not None and step.state.pending == []
+
+
+def test_duplicates_and_expiry_follow_the_held_list_as_it_changes() -> None:
+    config = RuleConfig(max_pending_per_shipment=3, pending_max_age_s=3600)
+    held = run([reading(m, -180) for m in range(4)], config)  # minute 0 overflows
+    assert held.state is not None
+    again = run([reading(1, -180), reading(0, -180)], config, state=held.state)
+    assert [d.reason for d in again.dead_letters] == ["pending_overflow"]  # 1 held: a duplicate,
+    assert '"SHP-T1:r:1"' in again.dead_letters[0].raw  # 0 new again (it overflowed): 1 leaves
+    restored = ShipmentState.from_json(held.state.to_json())  # a list the index never saw
+    assert [p[2] for p in restored.pending] == ["SHP-T1:r:2", "SHP-T1:r:3", "SHP-T1:r:0"]
+    assert run([reading(2, -180)], config, state=restored).dead_letters == []
+    assert len(restored.pending) == 3
+    late = run([reading(64, -180)], config, state=restored)  # the hour moves past 0-3
+    assert [d.reason for d in late.dead_letters] == ["manifest_timeout"] * 3
+    assert late.state is not None and [p[2] for p in late.state.pending] == ["SHP-T1:r:64"]
