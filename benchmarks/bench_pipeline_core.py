@@ -131,6 +131,8 @@ def run(args: argparse.Namespace) -> Figures:
         states.stored(states.checkpoint())
     batches = list(_batches(messages, args.batch))
     figures = Figures()
+    if args.setup_only:  # for instruction counts: the same run without the timed part
+        return figures
     tune_gc()
     clock = time.process_time
     for n, batch in enumerate(batches, start=1):
@@ -169,6 +171,11 @@ def main() -> None:
     parser.add_argument("--warm", type=int, default=0, metavar="R")
     parser.add_argument("--rounds", type=int, default=3, help="rounds; the best is reported")
     parser.add_argument("--label", default="", help="prefix of the result line")
+    parser.add_argument(
+        "--setup-only",
+        action="store_true",
+        help="stop before the timed part (its instructions, to subtract under callgrind)",
+    )
     args = parser.parse_args()
 
     best: Figures | None = None
@@ -178,7 +185,8 @@ def main() -> None:
         if best is None or total < best.process_s + best.checkpoint_s:
             best = figures
     assert best is not None
-    _print(args, best)
+    if not args.setup_only:
+        _print(args, best)
 
 
 def _print(args: argparse.Namespace, f: Figures) -> None:
