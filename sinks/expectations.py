@@ -169,6 +169,12 @@ def _get_runtime() -> _Runtime:
         return _runtime
 
 
+def prepare() -> None:
+    """Import Great Expectations and build its context now (~3 s of CPU, ~100 MB), so that a
+    sink's first flush does not pay for it. Blocking: call it from a thread."""
+    _get_runtime()
+
+
 def failed_rows(table: str, frame: Any) -> dict[int, str]:
     """Row positions of ``frame`` (a pandas DataFrame) that fail ``table``'s suite, each with its first failed check.
 

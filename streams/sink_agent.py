@@ -60,6 +60,7 @@ def warehouse_records(settings: Settings, message: Any) -> Iterator[SinkRecord]:
 
 def register_sink(app: faust.App, channels: Channels, settings: Settings) -> None:
     """Declare the sink agent over the input and output topics."""
+    from sinks.expectations import prepare
     from sinks.migrate import upgrade
     from sinks.writer import WarehouseSink
 
@@ -70,7 +71,9 @@ def register_sink(app: faust.App, channels: Channels, settings: Settings) -> Non
     @app.agent(topic, name="warehouse-sink")
     async def warehouse_sink(stream: faust.StreamT[bytes]) -> None:
         await asyncio.to_thread(upgrade, settings.warehouse.url)
+        await asyncio.to_thread(prepare)  # GX loaded before the first batch, not during it
         sink = WarehouseSink(settings.warehouse.url, migrate=False)  # migrated above, off the loop
+        log.info("sink.ready", warehouse=settings.warehouse.url.split("://", 1)[0])
         try:
             guard = OffsetGuard()
             # noack_take is on faust.Stream but missing from the StreamT protocol

@@ -112,3 +112,13 @@ def test_gx_validates_a_batch_without_fingerprinting_it(monkeypatch: pytest.Monk
         1: "battery_pct between 0.0 and 100.0"
     }
     assert hashed == []
+
+
+def test_prepare_builds_the_runtime_the_first_flush_then_uses() -> None:
+    from sinks import expectations
+
+    expectations.prepare()
+    runtime = expectations._runtime
+    assert runtime is not None
+    failed_rows("readings", pd.DataFrame(rows.reading_columns([build.reading(1)])))
+    assert expectations._runtime is runtime  # built once per process
