@@ -17,7 +17,9 @@ from streams.settings import get_settings
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--events", type=int, default=1_000_000, help="readings in the backlog")
     parser.add_argument("--shipments", type=int, default=10_000, help="shipments they belong to")
-    parser.add_argument("--naive-budget", type=float, default=60.0, help="seconds for (b)")
+    parser.add_argument(
+        "--naive-budget", type=float, default=60.0, help="seconds for each of (a') and (b)"
+    )
     parser.add_argument("--latency-seconds", type=float, default=20.0, help="latency phase length")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     parser.add_argument("--markdown", type=Path, default=None, help="also write this table file")

@@ -1,0 +1,45 @@
+"""`cryotrace bench --json` end to end on a small backlog: every figure measured, none stale."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from streams.settings import Settings
+from streams.supervise import settings_env
+
+
+def test_bench_measures_every_figure_from_its_own_workers(
+    isolated_settings: Settings, tmp_path: Path
+) -> None:
+    workdir = tmp_path / "bench"
+    env = {**os.environ, **settings_env(isolated_settings)}
+    command = [sys.executable, "-m", "streams.cli", "bench", "--events", "3000"]
+    command += ["--shipments", "100", "--naive-budget", "30", "--latency-seconds", "2"]
+    command += ["--workdir", str(workdir), "--json"]
+    result = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=900, check=False
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert "did not finish" not in result.stderr
+    for key in ("raw_eps", "faust_eps", "naive_eps", "pipeline_eps", "latency_offered_eps"):
+        assert figures[key] > 0, key
+    assert figures["ratio_naive"] == pytest.approx(
+        figures["pipeline_eps"] / figures["naive_eps"], rel=0.01
+    )
+    assert figures["latency_samples"] > 0
+    assert figures["latency_ms_p50"] <= figures["latency_ms_p99"]
+    # the idle baseline is a started worker with its sink's validation loaded (not a process
+    # caught while starting), and the restarted worker really recovered its table
+    assert figures["rss_idle_mb"] > 100
+    assert figures["rss_peak_mb"] > figures["rss_idle_mb"]
+    assert figures["recovery_s"] > 1
+    (logs,) = [p for p in workdir.iterdir() if p.is_dir()]  # this run's logs, nobody else's
+    recovery = (logs / "recovery.log").read_text()
+    assert "Recovery complete" in recovery and recovery.count("[^Worker]: Ready") == 1
