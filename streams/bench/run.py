@@ -410,11 +410,32 @@ def markdown(summary: dict[str, Any], machine: str, command: str) -> str:
     ]
     table = "\n".join(f"| {k} | {v} |" for k, v in rows)
     return (
-        "# Benchmarks\n\n"
+        f"{MARK_START}\n"
         f"Measured {datetime.now().date().isoformat()} on {machine}.\n\n"
         f"Reproduce: `{command}` (or `make bench`).\n\n"
         "| measure | figure |\n|---|---|\n"
         f"{table}\n\n"
         "Targets (issue 10): c >= 50,000 readings/s per worker, c/b >= 5, c/a >= 0.3, "
         "p99 < 1 s at 5,000 readings/s, <= 100 MB per 10,000 shipments, recovery < 30 s.\n"
+        f"{MARK_END}\n"
     )
+
+
+MARK_START = "<!-- cryotrace bench: start -->"
+MARK_END = "<!-- cryotrace bench: end -->"
+
+
+def write_markdown(path: Path, block: str) -> None:
+    """Put ``block`` (from ``markdown``) into ``path``: in place of the previous run's block,
+    so the notes around it stay; a file without one gets it after its title."""
+    if not path.exists():
+        path.write_text(f"# Benchmarks\n\n{block}")
+        return
+    text = path.read_text()
+    if MARK_START in text and MARK_END in text:
+        before, rest = text.split(MARK_START, 1)
+        after = rest.split(MARK_END, 1)[1].removeprefix("\n")
+        path.write_text(before + block + after)
+        return
+    title, _, body = text.partition("\n")
+    path.write_text(f"{title}\n\n{block}\n{body.lstrip()}")

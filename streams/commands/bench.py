@@ -10,7 +10,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from streams.bench.run import BenchOptions, markdown, run_bench
+from streams.bench.run import BenchOptions, markdown, run_bench, write_markdown
 from streams.settings import get_settings
 
 
@@ -22,7 +22,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--latency-seconds", type=float, default=20.0, help="latency phase length")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
-    parser.add_argument("--markdown", type=Path, default=None, help="also write this table file")
+    parser.add_argument(
+        "--markdown",
+        type=Path,
+        default=None,
+        help="also put the table into this file (replacing the previous run's)",
+    )
     parser.add_argument("--workdir", type=Path, default=Path("data/bench"), help="logs, warehouse")
 
 
@@ -42,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
             f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
         )
         command = f"cryotrace bench --events {args.events} --shipments {args.shipments} --json"
-        args.markdown.write_text(markdown(summary, machine, command))
+        write_markdown(args.markdown, markdown(summary, machine, command))
     if result.notes:
         console.print("notes: " + "; ".join(result.notes))
     print(json.dumps(summary) if args.json else json.dumps(summary, indent=2))

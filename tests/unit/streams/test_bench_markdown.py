@@ -1,0 +1,30 @@
+"""The bench's table goes into docs/benchmarks.md in place of the previous one, notes kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streams.bench.run import MARK_END, MARK_START, BenchResult, markdown, write_markdown
+
+
+def _block(pipeline_eps: float) -> str:
+    result = BenchResult(events=1000, shipments=10, raw_eps=9000.0, pipeline_eps=pipeline_eps)
+    return markdown(result.summary(), "a test machine", "cryotrace bench")
+
+
+def test_a_new_run_replaces_the_previous_table_and_keeps_the_notes(tmp_path: Path) -> None:
+    path = tmp_path / "benchmarks.md"
+    path.write_text("# Benchmarks\n\nintro\n\n## Session notes\nkept\n")
+    write_markdown(path, _block(111.0))
+    write_markdown(path, _block(222.0))
+    text = path.read_text()
+    assert text.count(MARK_START) == 1 and text.count(MARK_END) == 1
+    assert "222 readings/s" in text and "111 readings/s" not in text
+    assert text.startswith("# Benchmarks\n\n" + MARK_START)
+    assert text.endswith("intro\n\n## Session notes\nkept\n")
+
+
+def test_a_missing_file_is_created_with_a_title(tmp_path: Path) -> None:
+    path = tmp_path / "new.md"
+    write_markdown(path, _block(5.0))
+    assert path.read_text().startswith("# Benchmarks\n\n" + MARK_START)
