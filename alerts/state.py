@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 
 from alerts.custody_checks import CompactCustody
-from alerts.encoded import EncodingCache
+from alerts.encoded import EncodingCache, exact
 from alerts.eta import EtaState
 from alerts.findings import Finding
 from alerts.fold import ReadingFold
@@ -24,6 +24,9 @@ __all__ = ["STATE_FORMAT", "PendingEvent", "ShipmentState"]
 
 STATE_FORMAT = 1
 """Version of the JSON layout; bump on an incompatible change."""
+
+_PREFIX = b'{"format":%d,"shipment_id":' % STATE_FORMAT
+"""The encoded state's first bytes (``to_dict``'s first keys), up to the shipment id."""
 
 
 @dataclass(slots=True)
@@ -136,14 +139,16 @@ class ShipmentState:
             raise ValueError(f"unsupported shipment state format {data.get('format')!r}")
         manifest = data["manifest"]
         floor = data["floor"]
+        history = [CompactReading.from_list(r) for r in data["history"]]
+        ids = {r.event_id: r.event_id for r in history}  # ``seen`` shares the history's ids
         state = cls(
             shipment_id=data["shipment_id"],
             manifest=None if manifest is None else ShipmentManifest.model_validate(manifest),
-            history=[CompactReading.from_list(r) for r in data["history"]],
+            history=history,
             base=ReadingFold.from_dict(data["base"]),
             floor=None if floor is None else (float(floor[0]), str(floor[1])),
             fold=ReadingFold.from_dict(data["fold"]),
-            seen=OrderedDict.fromkeys(data["seen"]),
+            seen=OrderedDict.fromkeys([ids.get(i, i) for i in data["seen"]]),
             custody=[CompactCustody.from_list(c) for c in data["custody"]],
             departed=data["departed"],
             delivered=data["delivered"],
@@ -174,8 +179,29 @@ class ShipmentState:
         return data
 
     def to_bytes(self) -> bytes:
-        """The state as compact JSON bytes (what the changelog stores)."""
-        return orjson.dumps(self.encodable(), option=orjson.OPT_NON_STR_KEYS)
+        """The state as compact JSON bytes (what the changelog stores).
+
+        Sized to fit (``alerts.encoded.exact``), and the very object of the last call when the
+        bytes did not change (the one the table keeps); the history's cached text then points
+        into these bytes (``EncodingCache.embedded``) instead of being held a second time.
+        """
+        encoding = self.encoding
+        previous = encoding.text
+        out = orjson.dumps(self.encodable(), option=orjson.OPT_NON_STR_KEYS)
+        out = previous if out == previous else exact(out)
+        encoding.embedded(out, self._history_offset())
+        return out
+
+    def _history_offset(self) -> int:
+        """Where the history's JSON starts in ``to_bytes`` (the keys before it: ``to_dict``)."""
+        manifest = 4 if self.manifest is None else len(self.encoding.manifest_json)  # null
+        return (
+            len(_PREFIX)
+            + len(orjson.dumps(self.shipment_id))
+            + len(b',"manifest":')
+            + manifest
+            + len(b',"history":')
+        )
 
     @classmethod
     def from_json(cls, text: str | bytes) -> ShipmentState:

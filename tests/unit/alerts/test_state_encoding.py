@@ -29,11 +29,35 @@ def test_in_order_readings_are_encoded_once_and_appended() -> None:
     first = state.to_bytes()
     assert first == _plain(state)
     cached = state.encoding.items
-    assert state.to_bytes() == first and state.encoding.items is cached  # nothing re-encoded
+    assert state.encoding.text is first  # the history's text is read from the state bytes
+    assert state.to_bytes() is first  # unchanged: the same bytes object, nothing re-encoded
     _feed(state, 30, 40)
-    assert state.to_bytes() == _plain(state)
+    second = state.to_bytes()
+    assert second == _plain(state)
+    assert state.encoding.text is second
     assert state.encoding.items.startswith(cached + b",")  # the old readings' text reused
-    assert ShipmentState.from_json(state.to_bytes()) == state
+    assert ShipmentState.from_json(second) == state
+
+
+def test_the_cache_keeps_its_own_text_when_the_bytes_are_encoded_elsewhere() -> None:
+    state = _feed(apply(None, manifest(), SMALL).state, 0, 10)
+    state.to_bytes()
+    _feed(state, 20)
+    data = state.encodable()  # as the state store does when it adds an outbox
+    data["outbox"] = []
+    assert orjson.loads(orjson.dumps(data))["history"] == state.to_dict()["history"]
+    assert state.encoding.text.startswith(b"[") and state.encoding.text.endswith(b"]")
+    assert state.to_bytes() == _plain(state)
+
+
+def test_readings_share_their_logger_id_live_and_restored() -> None:
+    state = _feed(apply(None, manifest(), SMALL).state, 0, 10, 20)
+    assert state.history[0].logger_id is state.history[2].logger_id is not None
+    restored = ShipmentState.from_json(state.to_bytes())
+    assert restored == state
+    assert restored.history[0].logger_id is restored.history[2].logger_id
+    kept = {id(r.event_id) for r in restored.history}
+    assert {id(i) for i in restored.seen} >= kept  # the seen ids are the history's objects
 
 
 def test_a_late_reading_inside_the_cached_prefix_is_encoded_in_place() -> None:

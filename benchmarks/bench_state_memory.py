@@ -1,0 +1,230 @@
+"""Benchmark: the memory a process worker holds per active shipment and per kept reading.
+
+Builds the states the way a ``--role process`` worker does: ``streams.bench.data`` traffic
+(readings round-robin over the shipments, as ``cryotrace bench`` sends them) through
+``process_batch``, the changed states into ``ShipmentStates`` over an in-memory table, a
+checkpoint every ``--checkpoint-every`` batches stored into the table (the bytes the Faust
+memory table keeps per shipment). Then it prints, per shipment and per kept reading:
+
+- the RSS above the process after a small warm-up (``/proc/self/status``, after a collection);
+- the live objects split by what holds them (a deep walk of each state's fields, the table's
+  bytes and the cache's dict; an object reachable from several holders counts once, for the
+  first in the printed order);
+- with ``--tracemalloc``, the traced memory and its top allocation sites grouped by line
+  (tracing slows the run and inflates RSS, so it is off by default).
+
+Run it with ``PYTHONPATH=<old tree>`` to measure another tree (it uses only what both have).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import sys
+import tracemalloc
+from collections.abc import Iterator
+from dataclasses import fields, is_dataclass
+from datetime import UTC, datetime
+from types import BuiltinFunctionType, FunctionType, ModuleType
+from typing import Any
+
+from streams.bench import data
+from streams.partitioning import partition_for
+from streams.processor import process_batch
+from streams.settings import Settings
+from streams.state_store import ShipmentStates
+from streams.topics import Topic, topic_name
+
+
+class FakeMessage:
+    """The fields of a consumed Kafka message the processor reads."""
+
+    __slots__ = ("headers", "key", "offset", "partition", "timestamp", "topic", "value")
+
+    def __init__(
+        self, topic: str, value: bytes, partition: int, offset: int, key: bytes, ts: float
+    ) -> None:
+        self.topic, self.value, self.partition, self.offset = topic, value, partition, offset
+        self.key, self.timestamp = key, ts
+        self.headers: list[tuple[str, bytes]] = []
+
+
+class MemoryTable:
+    """What ``ShipmentStates`` uses of a Faust table: its data."""
+
+    def __init__(self) -> None:
+        self.data: dict[bytes, bytes] = {}
+
+
+def _rss() -> int:
+    """Resident set size of this process in bytes."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmRSS in /proc/self/status")
+
+
+def _batches(
+    settings: Settings, shipments: int, per: int, first: int, size: int
+) -> Iterator[list[FakeMessage]]:
+    """The manifests, then ``per`` readings per shipment, as consumed message batches;
+    shipments are numbered from ``first``."""
+    partitions = settings.topics.partitions
+    now = datetime.now(tz=UTC).timestamp()
+    telemetry = topic_name(settings, Topic.TELEMETRY)
+    manifests = topic_name(settings, Topic.SHIPMENTS)
+    offsets = [0] * partitions
+    start = data.start_for(per + 1)
+
+    def message(topic: str, sid: str, value: bytes) -> FakeMessage:
+        partition = partition_for(sid, partitions)
+        offsets[partition] += 1
+        return FakeMessage(topic, value, partition, offsets[partition], sid.encode(), now)
+
+    def stream() -> Iterator[FakeMessage]:
+        for index in range(first, first + shipments):
+            yield message(manifests, data.shipment_id(index), data.manifest(index))
+        for n, (_, value) in enumerate(data.readings(per * shipments, shipments, start)):
+            index = first + n % shipments
+            seq = n // shipments
+            if first:  # shift the shipment numbers (warm-up shipments stay apart)
+                temperature = -180.0
+                value = data.reading(index, seq, temperature, start)
+            yield message(telemetry, data.shipment_id(index), value)
+
+    batch: list[FakeMessage] = []
+    for item in stream():
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def build(
+    settings: Settings, shipments: int, per: int, first: int, size: int, every: int
+) -> tuple[ShipmentStates, MemoryTable]:
+    """The worker's states and table after ``per`` readings for each of ``shipments``."""
+    table = MemoryTable()
+    states = ShipmentStates(table, settings.topics.partitions)
+    for n, batch in enumerate(_batches(settings, shipments, per, first, size), start=1):
+        states.update(process_batch(settings, batch, states.load).states)
+        if n % every == 0:
+            states.stored(states.checkpoint())
+    states.stored(states.checkpoint())
+    return states, table
+
+
+_SKIP = (type, ModuleType, FunctionType, BuiltinFunctionType)
+
+
+class Walker:
+    """Deep sizes; every object counted once, for the first holder that reaches it."""
+
+    def __init__(self) -> None:
+        self.counted: set[int] = set()
+
+    def size(self, root: object) -> int:
+        total = 0
+        stack = [root]
+        counted = self.counted
+        while stack:
+            obj = stack.pop()
+            if isinstance(obj, _SKIP) or id(obj) in counted:
+                continue
+            counted.add(id(obj))
+            total += sys.getsizeof(obj)
+            stack.extend(gc.get_referents(obj))
+        return total
+
+
+def _field_names(state: object) -> list[str]:
+    if is_dataclass(state):
+        return [f.name for f in fields(state)]
+    return list(getattr(state, "__slots__", ())) or list(vars(state))
+
+
+def split(states: ShipmentStates, table: MemoryTable) -> dict[str, int]:
+    """Bytes of live objects by holder: each state field, the table, the containers."""
+    cache: dict[str, Any] = states._cache  # the worker's own cache
+    walker = Walker()
+    for always in (None, True, False):
+        walker.counted.add(id(always))
+    out: dict[str, int] = {}
+    order = ["history", "seen", "manifest", "encoding"]
+    names = _field_names(next(iter(cache.values())))
+    names = [n for n in order if n in names] + [n for n in names if n not in order]
+    for name in names:
+        out[name] = sum(walker.size(getattr(s, name, None)) for s in cache.values())
+    out["state objects"] = sum(sys.getsizeof(s) for s in cache.values())
+    out["table bytes"] = sum(walker.size(v) + walker.size(k) for k, v in table.data.items())
+    out["dicts (cache, table)"] = sys.getsizeof(cache) + sys.getsizeof(table.data)
+    return out
+
+
+def main() -> None:
+    """Build the states and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--shipments", type=int, default=2_000)
+    parser.add_argument("--readings", type=int, default=100, help="readings per shipment")
+    parser.add_argument("--batch", type=int, default=2_000, help="messages per batch")
+    parser.add_argument("--checkpoint-every", type=int, default=10, help="batches")
+    parser.add_argument("--tracemalloc", action="store_true", help="trace allocation sites")
+    parser.add_argument("--top", type=int, default=15, help="allocation sites shown")
+    parser.add_argument("--label", default="", help="prefix of the result lines")
+    args = parser.parse_args()
+
+    settings = Settings(topic_prefix="bench")
+    # warm-up: lazy imports and caches, on other shipments, dropped before the baseline
+    warm = build(settings, 20, 5, 900_000, args.batch, args.checkpoint_every)
+    del warm
+    gc.collect()
+    if args.tracemalloc:
+        tracemalloc.start()
+    gc.collect()
+    idle = _rss()
+    states, table = build(
+        settings, args.shipments, args.readings, 0, args.batch, args.checkpoint_every
+    )
+    gc.collect()
+    rss = _rss() - idle
+    snapshot = tracemalloc.take_snapshot() if args.tracemalloc else None
+    traced = tracemalloc.get_traced_memory()[0] if args.tracemalloc else 0
+    kept = sum(len(s.history) for s in states._cache.values())
+    n = args.shipments
+    label = f"{args.label}: " if args.label else ""
+    print(
+        f"{label}{n:,} shipments x {args.readings} readings ({kept:,} kept), "
+        f"batches {args.batch:,}, checkpoint every {args.checkpoint_every}"
+        f"{' (tracemalloc on: RSS inflated)' if args.tracemalloc else ''}"
+    )
+    print(
+        f"  RSS above warm idle: {rss / 2**20:,.1f} MiB = {rss / n:,.0f} B/shipment, "
+        f"{rss / kept:,.0f} B/kept reading, {rss / n * 10_000 / 1e6:,.0f} MB per 10,000 shipments"
+    )
+    parts = split(states, table)
+    total = sum(parts.values())
+    print(
+        f"  live objects: {total / n:,.0f} B/shipment, {total / kept:,.0f} B/kept reading; by holder "
+        "(B/shipment, B/kept reading):"
+    )
+    for name, size in sorted(parts.items(), key=lambda kv: -kv[1]):
+        if size:
+            print(f"    {name:<22} {size / n:>9,.0f} {size / kept:>8,.1f}")
+    if snapshot is not None:
+        print(
+            f"  traced: {traced / n:,.0f} B/shipment, {traced / kept:,.0f} B/kept reading; "
+            "top allocation sites (B per kept reading, blocks per kept reading):"
+        )
+        for stat in snapshot.statistics("lineno")[: args.top]:
+            frame = stat.traceback[0]
+            where = "/".join(frame.filename.split("/")[-2:])
+            print(
+                f"    {stat.size / kept:>7,.1f} {stat.count / kept:>5.2f}  {where}:{frame.lineno}"
+            )
+
+
+if __name__ == "__main__":
+    main()
