@@ -20,6 +20,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--naive-budget", type=float, default=60.0, help="seconds for each of (a') and (b)"
     )
+    parser.add_argument(
+        "--latency-rate", type=int, default=5000, help="readings/s offered in the latency phase"
+    )
     parser.add_argument("--latency-seconds", type=float, default=20.0, help="latency phase length")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     parser.add_argument(
@@ -38,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
         shipments=args.shipments,
         naive_budget_s=args.naive_budget,
         latency_s=args.latency_seconds,
+        latency_rate=args.latency_rate,
         workdir=args.workdir,
     )
     result = run_bench(get_settings(), options, console)
