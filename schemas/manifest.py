@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Self, TypeVar
 
 from pydantic import Field, PrivateAttr, SerializationInfo, field_serializer, model_validator
 
@@ -60,6 +60,26 @@ class PromisedWindow(WireModel):
         return self
 
 
+_Part = TypeVar("_Part", bound=WireModel)
+_PARTS: dict[tuple[type, bytes, frozenset[str]], WireModel] = {}
+"""One kept instance per distinct site or window of the manifests seen lately (``_shared``)."""
+_PARTS_MAX = 4096
+
+
+def _shared(part: _Part) -> _Part:
+    """The kept part equal to ``part``: same type, same JSON, same fields set (so every dump
+    of it is the same). Manifests repeat a few hubs, hospitals and windows; each active
+    shipment's state would hold its own copies (~0.8 KB per site) otherwise. The models are
+    frozen, so sharing is safe; the table is cleared when full, so it stays bounded."""
+    key = (type(part), part.__pydantic_serializer__.to_json(part), frozenset(part.model_fields_set))
+    kept = _PARTS.get(key)
+    if kept is None:
+        if len(_PARTS) >= _PARTS_MAX:
+            _PARTS.clear()
+        _PARTS[key] = kept = part
+    return kept  # type: ignore[return-value]  # stored under its own type in the key
+
+
 class ShipmentManifest(WireModel):
     """Everything known in advance about one shipment."""
 
@@ -97,6 +117,15 @@ class ShipmentManifest(WireModel):
         else:
             merged = {**base.model_dump(), **overrides}
         self._effective = ProductProfile.model_validate(merged)
+        return self
+
+    @model_validator(mode="after")
+    def _share_parts(self) -> Self:
+        """Hold shared instances of the origin, destination and window (``_shared``)."""
+        fields = self.__dict__
+        fields["origin"] = _shared(self.origin)
+        fields["destination"] = _shared(self.destination)
+        fields["promised_window"] = _shared(self.promised_window)
         return self
 
     @field_serializer("profile")
