@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence, Set
 from datetime import UTC, datetime
 from typing import Any
@@ -50,30 +51,37 @@ def register_processor(
     )
     states = ShipmentStates(table, settings.topics.partitions)
     register_web(app, table, states)
-    forward_topics = {
-        logical: app.topic(topic_name(settings, logical), key_type=bytes, value_type=bytes)
-        for logical in (Topic.TELEMETRY, Topic.CUSTODY)
+    names = {
+        logical: topic_name(settings, logical)
+        for logical in (Topic.ALERTS, Topic.ETA, Topic.DEADLETTER, Topic.TELEMETRY, Topic.CUSTODY)
     }
 
     async def send(out: BatchOutput) -> None:
         """Produce the outputs and wait until the broker has them all."""
+        # straight to the producer: Faust's Topic.send layers (serializers, sensors, a
+        # future per message) cost as much again per record, for raw bytes
+        producer = await app.maybe_start_producer()
+        alerts, eta, deadletter = names[Topic.ALERTS], names[Topic.ETA], names[Topic.DEADLETTER]
         pending = [
-            await channels.alerts.send(key=shipment_key(a.shipment_id), value=encode(a))
+            await producer.send(alerts, shipment_key(a.shipment_id), encode(a), None, None, None)
             for a in out.alerts
         ]
         pending += [
-            await channels.eta.send(key=shipment_key(e.shipment_id), value=encode(e))
+            await producer.send(eta, shipment_key(e.shipment_id), encode(e), None, None, None)
             for e in out.eta
         ]
         pending += [
-            await channels.deadletter.send(key=shipment_key(d.key), value=encode(d))
+            await producer.send(deadletter, shipment_key(d.key), encode(d), None, None, None)
             for d in out.dead_letters
         ]
         pending += [
-            await forward_topics[f.topic].send(
-                key=shipment_key(f.event.shipment_id),
-                value=encode(f.event),
-                headers=received_at_headers(f.received_at),
+            await producer.send(
+                names[f.topic],
+                shipment_key(f.event.shipment_id),
+                encode(f.event),
+                None,
+                None,
+                received_at_headers(f.received_at),
             )
             for f in out.forwards
         ]
@@ -100,13 +108,15 @@ def register_processor(
 
         The records go straight to the producer and are awaited together (Faust's
         ``send_changelog`` queues them one by one in a small buffer that, full, stalls the
-        agent: thousands of states per second overflowed it).
+        agent: thousands of states per second overflowed it; its ``Topic.send`` doubles the
+        cost of each record).
         """
         records = states.checkpoint()
         if records:
-            changelog = table.changelog_topic
+            producer = await app.maybe_start_producer()
+            changelog = table.changelog_topic.get_topic_name()
             pending = [
-                await changelog.send(key=r.key, value=r.value, partition=r.partition)
+                await producer.send(changelog, r.key, r.value, r.partition, None, None)
                 for r in records
             ]
             await asyncio.gather(*pending)
@@ -134,8 +144,8 @@ def register_processor(
         async for events in stream.noack_take(  # type: ignore[attr-defined]
             settings.stream.batch_max, within=settings.stream.batch_seconds
         ):
-            for event in events:
-                EVENTS_IN.labels(event.message.topic).inc()
+            for topic, count in Counter(event.message.topic for event in events).items():
+                EVENTS_IN.labels(topic).inc(count)
             async with lock:
                 events = await admit_in_order(
                     app, guard, owned_events(events, lost), agent="process"

@@ -21,13 +21,14 @@ RECEIVED_AT_HEADER = "cryotrace-received-at"
 def received_at(message: Any) -> datetime:
     """The receiving clock of a message: its ``cryotrace-received-at`` header when a recording
     was replayed, else the record timestamp (seconds in Faust)."""
-    headers = getattr(message, "headers", None) or ()
-    for name, value in headers.items() if isinstance(headers, Mapping) else headers:
-        if name == RECEIVED_AT_HEADER:
-            try:
-                return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
-            except (TypeError, ValueError, OverflowError):
-                break
+    headers = getattr(message, "headers", None)
+    if headers:  # most messages have none: no type check, no loop
+        for name, value in headers.items() if isinstance(headers, Mapping) else headers:
+            if name == RECEIVED_AT_HEADER:
+                try:
+                    return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
+                except (TypeError, ValueError, OverflowError):
+                    break
     timestamp = getattr(message, "timestamp", None)
     if timestamp:
         return datetime.fromtimestamp(float(timestamp), tz=UTC)
