@@ -6,11 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
 
 from alerts.testing import at, manifest, reading
 from schemas.recording import RecordingLine
 from sinks.engine import make_engine
-from streams.kafka_clients import ensure_topics
+from streams.kafka_clients import ensure_topics, kafka_python_config
+from streams.process_agent import CHANGELOG_CONFIG, STATE_TABLE
 from streams.produce import produce_lines
 from streams.settings import Settings
 from streams.testing import recording_line, running_worker, wait_until
@@ -71,6 +73,21 @@ def test_readings_alerts_and_dead_letters_reach_the_warehouse(
     assert alert["shipment_id"] == "SHP-T1"
     assert dead == "invalid_json"
     engine.dispose()
+    # the state changelog was created to compact early (recovery reads ~one record per shipment)
+    changelog = f"{settings.app_id}-{STATE_TABLE}-changelog"
+    assert _topic_config(settings, changelog, set(CHANGELOG_CONFIG)) == {
+        key: str(value) for key, value in CHANGELOG_CONFIG.items()
+    }
+
+
+def _topic_config(settings: Settings, topic: str, keys: set[str]) -> dict[str, str]:
+    admin = KafkaAdminClient(**kafka_python_config(settings.kafka))
+    try:
+        (response,) = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
+        ((_, _, _, _, entries),) = response.resources
+        return {entry[0]: entry[1] for entry in entries if entry[0] in keys}
+    finally:
+        admin.close()
 
 
 def _has_tables(engine: sa.Engine) -> bool:
