@@ -17,7 +17,7 @@ from typing import Any
 from alerts.custody_checks import CompactCustody
 from alerts.eta_config import EtaConfig
 from alerts.eta_route import Estimate, estimate
-from alerts.eta_track import Track
+from alerts.eta_track import Fix, Track
 from alerts.findings import Finding
 from alerts.lifecycle import to_datetime
 from alerts.readings import CompactReading
@@ -78,6 +78,10 @@ class EtaState:
     ``rederive``, where the next replay can start instead of at the beginning (only replays
     leave marks: a state built in arrival order is no place to start an event-time replay)."""
     since_mark: int = field(default=0, repr=False, compare=False)
+    known: list[_Known] = field(default_factory=list, repr=False, compare=False)
+    """Runtime cache, not serialised: the newest estimates of in-order ``refresh``-es and
+    what they were computed from; a ``rederive`` that reaches the same inputs (the usual
+    case: it replays the events the refreshes saw) takes them instead of estimating again."""
     stale: bool = field(default=False, repr=False, compare=False)
     """Runtime: an in-order refresh is owed (``alerts.engine.apply(..., eta_now=False)``)."""
     refreshed_t: float | None = field(default=None, repr=False, compare=False)
@@ -126,6 +130,44 @@ class EtaState:
             bool(data.get("dirty", False)),
             bool(data.get("unsettled", False)),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    """An estimate and everything ``estimate`` read to compute it."""
+
+    now: float
+    manifest: ShipmentManifest
+    config: EtaConfig
+    fixes: list[Fix]
+    first_t: float | None
+    last_t: float | None
+    custody: list[CompactCustody]
+    est: Estimate
+
+    def matches(
+        self,
+        manifest: ShipmentManifest,
+        track: Track,
+        custody: Sequence[CompactCustody],
+        config: EtaConfig,
+        now: float,
+    ) -> bool:
+        """Whether ``estimate`` would compute this estimate from these inputs."""
+        return (
+            self.now == now
+            and self.manifest is manifest
+            and self.config is config
+            and self.first_t == track.first_t
+            and self.last_t == track.last_t
+            and self.fixes == track.fixes
+            and self.custody == custody
+        )
+
+
+KNOWN = 4
+"""Refresh estimates kept for the next ``rederive`` (the live clock settles a shipment
+within seconds of its events, usually after one or two refreshes)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +234,11 @@ def refresh(
     """Recompute the ETA at ``now`` (newest event time); the update to publish and the
     ETA findings that changed."""
     est, changed, hold = _derive(eta, manifest, custody, config, now)
+    t = eta.track
+    known = eta.known
+    known.append(_Known(now, manifest, config, t.fixes[:], t.first_t, t.last_t, list(custody), est))
+    if len(known) > KNOWN:
+        del known[0]
     return EtaResult(_publish(eta, manifest, est, hold, config, now), changed, est)
 
 
@@ -253,7 +300,9 @@ def rederive(
     else:
         start, now = base.copy(), base_t
     start.last = eta.last
-    now, est, hold = _replay(start, now, manifest, readings, custody, None, config, tilt_limit_deg)
+    now, est, hold = _replay(
+        start, now, manifest, readings, custody, None, config, tilt_limit_deg, eta.known
+    )
     update = _publish(start, manifest, est, hold, config, now)
     return start, EtaResult(update, [], est)
 
@@ -289,16 +338,18 @@ def _replay(
     until: float | None,
     config: EtaConfig,
     tilt_limit_deg: float,
+    known: Sequence[_Known] = (),
 ) -> tuple[float, Estimate, float | None]:
     """Fold ``readings`` and the custody events after ``now`` (up to ``until``) into ``eta``
-    in event-time order, refreshing after each; the final time, estimate and hold end."""
+    in event-time order, refreshing after each; the final time, estimate and hold end.
+    ``known``: estimates to take when their inputs recur (see ``EtaState.known``)."""
     seen = [c for c in custody if c.t <= now]
     later = [c for c in custody if c.t > now and (until is None or c.t <= until)]
     merged = sorted(
         [(r.t, 0, r.event_id, i) for i, r in enumerate(readings)]
         + [(c.t, 1, c.event_id, i) for i, c in enumerate(later)]
     )
-    est, _, hold = _derive(eta, manifest, seen, config, now)
+    est, _, hold = _derive(eta, manifest, seen, config, now, known)
     for t, kind, _, i in merged:
         if kind == 0:
             r = readings[i]
@@ -306,7 +357,7 @@ def _replay(
         else:
             seen.append(later[i])
         now = max(now, t)
-        est, _, hold = _derive(eta, manifest, seen, config, now)
+        est, _, hold = _derive(eta, manifest, seen, config, now, known)
         _checkpoint(eta, now)
     return now, est, hold
 
@@ -317,9 +368,17 @@ def _derive(
     custody: Sequence[CompactCustody],
     config: EtaConfig,
     now: float,
+    known: Sequence[_Known] = (),
 ) -> tuple[Estimate, list[Finding], float | None]:
-    """The estimate at ``now``, with the ETA alert episodes brought up to date."""
-    est = estimate(manifest, eta.track, custody, config, now)
+    """The estimate at ``now`` (one of ``known`` if computed from the same inputs), with
+    the ETA alert episodes brought up to date."""
+    track = eta.track
+    for k in known:
+        if k.matches(manifest, track, custody, config, now):
+            est = k.est
+            break
+    else:
+        est = estimate(manifest, track, custody, config, now)
     end = manifest.promised_window.end.timestamp()
     hold = hold_end(manifest, eta.track.tilted_s, config)
     newest = eta.track.newest

@@ -1,0 +1,75 @@
+"""The refresh estimates a settle's replay reuses (``EtaState.known``) change nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from alerts.config import RuleConfig
+from alerts.engine import Step, apply, refresh_eta, settle
+from alerts.eta_route import Estimate, estimate
+from alerts.state import ShipmentState
+from alerts.testing import custody, manifest, reading
+
+CONFIG = RuleConfig()
+CRYO = manifest("cryo-150")
+
+
+def _trip(minutes: range) -> list[object]:
+    """Readings driving from the origin towards the destination, a departure scan first."""
+    events: list[object] = [custody(-5, "departing", "HUB-NE", "CUR-1")]
+    for m in minutes:
+        events.append(reading(m, -180, location=(40.44 + m * 0.002, -79.99 + m * 0.01)))
+    return events
+
+
+def _batches(state: ShipmentState | None, events: list[object]) -> ShipmentState:
+    """Each event as its own batch: ``apply`` then the batch's ``refresh_eta``."""
+    for event in events:
+        step = apply(state, event, CONFIG, eta_now=False)  # type: ignore[arg-type]  # events are readings or custody
+        state = step.state
+        refresh_eta(state, CONFIG)
+    assert state is not None
+    return state
+
+
+def _outputs(step: Step) -> list[str]:
+    return [x.model_dump_json() for x in (*step.alerts, *step.eta)]
+
+
+def test_settle_with_the_refresh_estimates_equals_settle_without(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    reused = _batches(apply(None, CRYO, CONFIG).state, _trip(range(0, 200, 10)))
+    fresh = ShipmentState.from_json(reused.to_json())  # the same state, no runtime caches
+    assert reused.eta.known and not fresh.eta.known
+    calls: list[float] = []
+
+    def counted(*args: Any) -> Estimate:
+        calls.append(args[-1])
+        return estimate(*args)
+
+    monkeypatch.setattr("alerts.eta.estimate", counted)
+    with_known = settle(reused, CONFIG)
+    taken = len(calls)
+    without = settle(fresh, CONFIG)
+    assert taken < len(calls) - taken, "the replay took the known estimates"
+    assert _outputs(with_known) == _outputs(without)
+    assert reused.to_json() == fresh.to_json()
+    # and on: more batches, another settle
+    later = _trip(range(200, 320, 10))[1:]
+    reused, fresh = _batches(reused, later), _batches(fresh, later)
+    assert _outputs(settle(reused, CONFIG)) == _outputs(settle(fresh, CONFIG))
+    assert reused.to_json() == fresh.to_json()
+
+
+def test_a_known_estimate_is_taken_only_for_the_same_inputs() -> None:
+    state = _batches(apply(None, CRYO, CONFIG).state, _trip(range(0, 60, 10)))
+    newest = state.eta.known[-1]
+    assert newest.matches(CRYO, state.eta.track, state.custody, CONFIG.eta, newest.now)
+    assert not newest.matches(CRYO, state.eta.track, state.custody, CONFIG.eta, newest.now + 1)
+    assert not newest.matches(CRYO, state.eta.track, [], CONFIG.eta, newest.now)
+    moved = state.eta.track.fixes[:-1]
+    track = type(state.eta.track)(moved, state.eta.track.first_t, state.eta.track.last_t)
+    assert not newest.matches(CRYO, track, state.custody, CONFIG.eta, newest.now)
