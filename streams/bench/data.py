@@ -22,8 +22,11 @@ def shipment_id(index: int) -> str:
     return f"BSH-{index:06d}"
 
 
-def manifest(index: int) -> bytes:
-    """A cryo-150 manifest hub -> hospital with a 10-minute logger cadence."""
+def manifest(index: int, created_at: datetime | None = None) -> bytes:
+    """A cryo-150 manifest hub -> hospital with a 10-minute logger cadence, created at
+    ``created_at`` (default 2026-11-30, after the readings of a run on the days this was written:
+    pass the backlog's start, as ``cryotrace bench`` does, for a manifest before its readings)."""
+    created = created_at or datetime(2026, 11, 30, tzinfo=UTC)
     sid = shipment_id(index)
     return orjson.dumps(
         {
@@ -40,7 +43,7 @@ def manifest(index: int) -> bytes:
             "promised_window": {"start": "2026-12-20T08:00:00Z", "end": "2026-12-20T14:00:00Z"},
             "logger_id": f"LOG-{sid}",
             "reporting_interval_s": INTERVAL_S,
-            "created_at": "2026-11-30T00:00:00Z",
+            "created_at": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
     )
 

@@ -11,7 +11,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +59,7 @@ class BenchResult:
     latency_samples: int = 0
     latency_rate: int = 0
     latency_offered_eps: float = 0.0
+    pipeline_cpu_us: float = 0.0
     rss_mb: float = 0.0
     rss_idle_mb: float = 0.0
     rss_peak_mb: float = 0.0
@@ -81,6 +82,7 @@ class BenchResult:
             "latency_ms_p99": self.latency_ms_p99,
             "rss_mb": round(self.rss_mb, 1),
             "recovery_s": round(self.recovery_s, 1),
+            "pipeline_cpu_us": round(self.pipeline_cpu_us, 1),
             "faust_eps": round(self.faust_eps),
             "ratio_faust": ratio(self.pipeline_eps, self.faust_eps),
             "produce_eps": round(self.produce_eps),
@@ -90,6 +92,12 @@ class BenchResult:
             "rss_idle_mb": round(self.rss_idle_mb, 1),
             "rss_peak_mb": round(self.rss_peak_mb, 1),
         }
+
+
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _rss_mb(pid: int, field_name: str) -> float:
@@ -118,7 +126,8 @@ def produce_backlog(settings: Settings, options: BenchOptions, start: datetime) 
     started = time.perf_counter()
     with TopicProducer(settings) as producer:
         for index in range(options.shipments):
-            producer.send(Topic.SHIPMENTS, data.shipment_id(index), data.manifest(index))
+            value = data.manifest(index, created_at=start - timedelta(hours=1))
+            producer.send(Topic.SHIPMENTS, data.shipment_id(index), value)
         for key, value in data.readings(options.events, options.shipments, start):
             producer.send(Topic.TELEMETRY, key, value)
     return (options.events + options.shipments) / (time.perf_counter() - started)
@@ -161,12 +170,13 @@ def _consumed_rate(
     total: int,
     budget_s: float,
     alive: Callable[[], bool],
+    since: float | None = None,
 ) -> tuple[float, bool]:
     """Messages/s a consumer group works through, from its first commit to done (or budget).
 
     A backlog done within the first commit is timed from the last look that saw nothing
-    committed (a lower bound: it includes up to one commit interval of waiting)."""
-    none_yet: float | None = None
+    committed, or ``since`` (a lower bound: it includes up to one commit interval of waiting)."""
+    none_yet = since
     first: tuple[float, int] | None = None
     last: tuple[float, int] | None = None
     deadline = time.monotonic() + budget_s
@@ -279,9 +289,20 @@ def run_bench(base: Settings, options: BenchOptions, console: Console) -> BenchR
     console.print("(c) cryotrace pipeline: decode, rules, alerts, warehouse sink")
     worker = WorkerProcess(settings, "all", logs / "pipeline.log")
     try:
+        wait_until(lambda: _worker_ready(worker), 120, "the pipeline worker")
+        cpu_at_start, ready_at = _cpu_s(worker.pid), time.monotonic()
         result.pipeline_eps, finished = _consumed_rate(
-            settings, settings.app_id, inputs, total, options.pipeline_timeout_s, worker.alive
+            settings,
+            settings.app_id,
+            inputs,
+            total,
+            options.pipeline_timeout_s,
+            worker.alive,
+            since=ready_at,
         )
+        # CPU per reading (its worker from ready to done: all roles, sink included) moves
+        # less with the machine's load than the rate does
+        result.pipeline_cpu_us = 1e6 * (_cpu_s(worker.pid) - cpu_at_start) / total
         if not finished:
             result.notes.append("pipeline did not finish the backlog within its time box")
         result.rss_peak_mb = _rss_mb(worker.pid, "VmHWM")
@@ -321,7 +342,7 @@ def _latency(
     probe_ids = [f"BLAT-{i:04d}" for i in range(PROBES)]
     with TopicProducer(settings, linger_ms=2) as producer:
         for index, sid in enumerate(probe_ids):
-            producer.send(Topic.SHIPMENTS, sid, _probe_manifest(sid, index))
+            producer.send(Topic.SHIPMENTS, sid, _probe_manifest(sid, index, start))
         producer.flush()
         ticks = int(options.latency_s * 100)
         per_tick = max(1, options.latency_rate // 100)
@@ -363,8 +384,8 @@ def _latency(
     return samples, offered
 
 
-def _probe_manifest(sid: str, index: int) -> bytes:
-    value = orjson.loads(data.manifest(index))
+def _probe_manifest(sid: str, index: int, start: datetime) -> bytes:
+    value = orjson.loads(data.manifest(index, created_at=start - timedelta(hours=1)))
     value.update(shipment_id=sid, coi_id=f"COI-LAT-{index:04d}", logger_id=f"LOG-{sid}")
     return orjson.dumps(value)
 
@@ -400,6 +421,10 @@ def markdown(summary: dict[str, Any], machine: str, command: str) -> str:
         (
             "(c) cryotrace pipeline (decode, validate, rules, alerts, sink)",
             f"{summary['pipeline_eps']:,} readings/s",
+        ),
+        (
+            "(c) CPU per reading (its worker, from ready to done)",
+            f"{summary['pipeline_cpu_us']} µs",
         ),
         ("c / a", str(summary["ratio_raw"])),
         ("c / b", str(summary["ratio_naive"])),
