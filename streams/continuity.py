@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -121,3 +121,39 @@ async def admit_in_order(
             last=last,
         )
     return admitted.events
+
+
+STALL_SECONDS = 10.0
+"""How long a partition may stay behind by the same count before it is read again."""
+
+
+class StallWatch:
+    """Partitions left behind with nothing moving: a message Faust dropped at a partition's
+    end (the rebalance race ``OffsetGuard`` heals when a later message shows the hole) leaves
+    no later message to show it, so the agent would wait for it until the next rebalance.
+
+    ``observe`` gets each tick's backlog per partition; a partition behind by the same count
+    for ``after`` seconds is returned once (then again after another ``after``) to be read
+    again from its next offset. Pure: the caller passes the clock.
+    """
+
+    def __init__(self, after: float = STALL_SECONDS) -> None:
+        self.after = after
+        self._since: dict[Any, tuple[int, float]] = {}
+
+    def observe(self, behind: Mapping[Any, int], now: float) -> list[Any]:
+        """The partitions stalled as of ``now`` (``behind``: messages not applied, by tp)."""
+        stalled = []
+        for tp in list(self._since):
+            if not behind.get(tp):
+                del self._since[tp]
+        for tp, count in behind.items():
+            if not count:
+                continue
+            seen = self._since.get(tp)
+            if seen is None or seen[0] != count:
+                self._since[tp] = (count, now)
+            elif now - seen[1] >= self.after:
+                stalled.append(tp)
+                self._since[tp] = (count, now)
+        return stalled

@@ -33,17 +33,28 @@ def backlog(
     counts. A partition whose log end is not known yet counts as one message behind.
     """
     consumer: Any = app.consumer
-    starts = log_start or {}
     behind: dict[Any, int] = {}
     for tp in consumer.assignment():
         end = consumer.highwater(tp)
-        start = due(tp)
-        if start is None:
-            start = committed(app, tp)
-        if start is None:
-            start = starts.get(tp, 0)
+        start = next_offset(app, tp, due, log_start)
         behind[tp] = 1 if end is None else max(0, end - start)
     return behind
+
+
+def next_offset(
+    app: faust.App,
+    tp: Any,
+    due: Callable[[Any], int | None],
+    log_start: Mapping[Any, int] | None = None,
+) -> int:
+    """The next offset of ``tp`` to apply: ``due(tp)``, else the committed offset, else
+    ``log_start`` (0 if not given); see ``backlog``."""
+    start = due(tp)
+    if start is None:
+        start = committed(app, tp)
+    if start is None:
+        start = (log_start or {}).get(tp, 0)
+    return start
 
 
 def uncommitted(app: faust.App) -> list[Any]:

@@ -7,15 +7,16 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence, Set
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import faust
 import structlog
 
 from streams.app import Channels
-from streams.continuity import OffsetGuard, admit_in_order
+from streams.continuity import OffsetGuard, StallWatch, admit_in_order
 from streams.metrics import ALERTS_OUT, DEAD_LETTERS, EVENTS_IN, OWNED_SHIPMENTS
-from streams.positions import backlog, uncommitted
+from streams.positions import backlog, next_offset, uncommitted
 from streams.processor import BatchOutput, clock_step, process_batch
 from streams.settings import Settings
 from streams.state_store import ShipmentStates
@@ -148,6 +149,7 @@ def register_processor(
             states.release(held)
 
     guard = OffsetGuard()
+    stalls = StallWatch()
 
     @app.agent(channels.inputs, name="process")
     async def process(stream: faust.StreamT[bytes]) -> None:
@@ -199,8 +201,15 @@ def register_processor(
             starts = [tp for tp in uncommitted(app) if tp.topic in inputs and tp not in log_start]
             if starts:
                 log_start.update(await app.consumer.earliest_offsets(*starts))
-            applied = backlog(app, lambda tp: guard.due(tp, generation), log_start)
+            due = partial(guard.due, generation=generation)
+            applied = backlog(app, due, log_start)
             behind = {tp: n for tp, n in applied.items() if n and tp.topic in inputs}
+            for tp in stalls.observe(behind, time.monotonic()):
+                # nothing moved on it for a while: a message dropped at its end (see
+                # StallWatch) is read again; one merely slow is read twice, idempotently
+                offset = next_offset(app, tp, due, log_start)
+                log.warning("input.stalled", topic=tp.topic, partition=tp.partition, at=offset)
+                await app.consumer.seek(tp, offset)
             owned -= {tp.partition for tp in behind}
             gates = (
                 sorted(owned),

@@ -7,7 +7,7 @@ from typing import Any
 
 from faust.types import TP
 
-from streams.continuity import SEEKS_PER_HOLE, OffsetGuard
+from streams.continuity import SEEKS_PER_HOLE, OffsetGuard, StallWatch
 
 P0 = TP("telemetry", 0)
 P1 = TP("telemetry", 1)
@@ -117,3 +117,22 @@ def test_events_read_in_an_older_generation_are_dropped_even_when_the_partition_
     assert admitted.events == fresh
     assert admitted.stale == 1
     assert guard.due(P1, 4) == 8
+
+
+def test_a_partition_behind_by_the_same_count_for_a_while_is_read_again_once_per_period() -> None:
+    tail, busy = TP("t.custody.v1", 2), TP("t.telemetry.v1", 2)
+    watch = StallWatch(after=10.0)
+    assert watch.observe({tail: 1, busy: 500}, now=0.0) == []
+    assert watch.observe({tail: 1, busy: 300}, now=6.0) == []  # busy moves on: never stalled
+    assert watch.observe({tail: 1, busy: 100}, now=10.0) == [tail]
+    assert watch.observe({tail: 1, busy: 0}, now=15.0) == []  # read again: another period
+    assert watch.observe({tail: 1}, now=20.0) == [tail]
+
+
+def test_a_partition_caught_up_or_moving_starts_its_period_again() -> None:
+    tp = TP("t.telemetry.v1", 0)
+    watch = StallWatch(after=10.0)
+    watch.observe({tp: 3}, now=0.0)
+    watch.observe({tp: 0}, now=5.0)  # applied up to the end
+    assert watch.observe({tp: 3}, now=12.0) == []  # new messages: the period starts now
+    assert watch.observe({tp: 3}, now=22.0) == [tp]
