@@ -9,7 +9,7 @@ and the ETA findings that changed, for the alert lifecycle.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -256,9 +256,13 @@ MAX_MARKS = 4
 """Checkpoints kept (late events are mostly minutes late)."""
 
 
-def _checkpoint(eta: EtaState, now: float) -> None:
+def _checkpoint(eta: EtaState, now: float, *, complete: bool) -> None:
+    """Count one replayed event; every ``MARK_EVERY`` leave a mark at ``now`` if the replay
+    has folded exactly the events up to ``now`` (``complete``: the next one is later). A
+    replay resuming there takes the events after ``now``: a mark left among events at one
+    time, or while the clock stays at ``created_at`` over earlier readings, would lose some."""
     eta.since_mark += 1
-    if eta.since_mark < MARK_EVERY:
+    if eta.since_mark < MARK_EVERY or not complete:
         return
     eta.since_mark = 0
     marks = eta.marks
@@ -289,11 +293,12 @@ def rederive(
     published one. The result's ``changed`` is empty: the caller reconciles ``findings()``
     of the new state completely.
     """
-    marks = [m for m in eta.marks if not m[1].dirty]
+    # a mark before ``base_t`` would need readings the history no longer has
+    marks = [m for m in eta.marks if not m[1].dirty and (base_t is None or m[0] >= base_t)]
     if marks:
         now, start = marks[-1][0], marks[-1][1].copy()
         start.marks = marks
-        readings = readings[bisect_left(readings, now, key=lambda r: r.t) :]
+        readings = readings[bisect_right(readings, now, key=lambda r: r.t) :]
     elif base is None or base_t is None:
         start, now = EtaState(), manifest.created_at.timestamp()
         _derive(start, manifest, [], config, now)
@@ -350,7 +355,7 @@ def _replay(
         + [(c.t, 1, c.event_id, i) for i, c in enumerate(later)]
     )
     est, _, hold = _derive(eta, manifest, seen, config, now, known)
-    for t, kind, _, i in merged:
+    for j, (t, kind, _, i) in enumerate(merged, 1):
         if kind == 0:
             r = readings[i]
             observe(eta, t, r.lat, r.lon, r.tilt_deg, config, tilt_limit_deg=tilt_limit_deg)
@@ -358,7 +363,7 @@ def _replay(
             seen.append(later[i])
         now = max(now, t)
         est, _, hold = _derive(eta, manifest, seen, config, now, known)
-        _checkpoint(eta, now)
+        _checkpoint(eta, now, complete=j < len(merged) and merged[j][0] > now)
     return now, est, hold
 
 
