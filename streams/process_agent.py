@@ -113,6 +113,7 @@ def register_processor(
     last_checkpoint = [time.monotonic()]
     last_gates: list[tuple[list[int], list[str]] | None] = [None]
     lost: set[Any] = set()  # input partitions revoked from this worker and not given back
+    closing = [False]  # the shutdown checkpoint has run: nothing more is applied or emitted
     inputs = {topic_name(settings, logical) for logical in INPUT_TOPICS}
     log_start: dict[Any, int] = {}  # first offsets of partitions the group never committed on
 
@@ -161,6 +162,13 @@ def register_processor(
             for topic, count in Counter(event.message.topic for event in events).items():
                 EVENTS_IN.labels(topic).inc(count)
             async with lock:
+                if closing[0]:
+                    # after the shutdown checkpoint: what is applied now would be published
+                    # but never checkpointed, and the next owner, reading these events again
+                    # in another interleaving of the topics, could publish the same versions
+                    # with other contents; left unacked, they are its to read
+                    log.info("process.left_after_shutdown", events=len(events))
+                    continue
                 events = await admit_in_order(
                     app, guard, owned_events(events, lost), agent="process"
                 )
@@ -189,7 +197,7 @@ def register_processor(
             # During a rebalance and until table recovery has finished, the table holds
             # partly recovered states: settling or ticking one would publish from, and
             # checkpoint, a state older than the changelog's.
-            if app.rebalancing or not app.tables.actives_ready:
+            if closing[0] or app.rebalancing or not app.tables.actives_ready:
                 log.debug("clock.waits", rebalancing=app.rebalancing)
                 return
             owned = owned_partitions(app, settings)
@@ -250,9 +258,11 @@ def register_processor(
 
     @app.on_before_shutdown.connect  # type: ignore[arg-type]  # as above
     async def on_shutdown(sender: Any, **kwargs: Any) -> None:
-        """A clean stop checkpoints what was processed, so the consumer commits it."""
+        """A clean stop checkpoints what was processed, so the consumer commits it; batches
+        still buffered are left to the next owner (Faust stops the agent only after this)."""
         async with lock:
             await checkpoint()
+            closing[0] = True
 
     @app.on_partitions_assigned.connect  # type: ignore[arg-type]  # as above
     async def on_assigned(sender: Any, assigned: Any, **kwargs: Any) -> None:

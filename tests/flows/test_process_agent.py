@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 import pytest
+import structlog.testing
 
 from alerts.testing import SHIPMENT, at, manifest, reading
 from streams.app import create_app, declare_channels
@@ -99,3 +100,51 @@ async def test_bad_input_becomes_a_dead_letter(collected_agent: tuple[Any, Colle
     assert dead.reason in {"not_utf8", "invalid_json"}
     assert dead.source_topic == "telemetry"
     assert dead.offset == 7
+
+
+class _ChangelogProducer:
+    """Takes the checkpoint's changelog records (flows tests have no broker)."""
+
+    def __init__(self) -> None:
+        self.records: list[tuple[str, bytes]] = []
+
+    async def send(self, topic: str, key: bytes, *_: Any) -> asyncio.Future[None]:
+        self.records.append((topic, key))
+        sent: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        sent.set_result(None)
+        return sent
+
+
+async def test_after_the_shutdown_checkpoint_nothing_is_applied_or_published(
+    collected_agent: tuple[Any, Collected], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Faust stops the agent only after ``on_before_shutdown``: a batch still buffered then
+    would be published and never checkpointed, so the next owner could publish its versions
+    again from another interleaving of the topics. It is left unacked instead."""
+    agent, collected = collected_agent
+    producer = _ChangelogProducer()
+
+    async def started_producer() -> _ChangelogProducer:
+        return producer
+
+    monkeypatch.setattr(agent.app, "maybe_start_producer", started_producer)
+    async with agent.test_context() as context:
+        manifest_json = orjson.dumps(manifest("cryo-150").model_dump(mode="json"))
+        await _put(context, Topic.SHIPMENTS, SHIPMENT, manifest_json, 0, 0)
+        for offset, (minute, temp) in enumerate([(10, -180.0), (20, -140.0)]):
+            value = orjson.dumps(reading(minute, temp).model_dump(mode="json"))
+            await _put(context, Topic.TELEMETRY, SHIPMENT, value, offset, minute + 1)
+        await collected.wait_for(lambda c: any(a.status == "open" for a in c.alerts))
+        await agent.app.on_before_shutdown.send()
+        assert producer.records, "the shutdown checkpoint wrote the changed state"
+        checkpointed = len(producer.records)
+        published = len(collected.batches)
+        with structlog.testing.capture_logs() as logs:
+            value = orjson.dumps(reading(30, -181.0).model_dump(mode="json"))
+            await _put(context, Topic.TELEMETRY, SHIPMENT, value, 2, 31)
+            async with asyncio.timeout(10):
+                while not any(e["event"] == "process.left_after_shutdown" for e in logs):
+                    await asyncio.sleep(0)
+    assert len(collected.batches) == published
+    assert not any(a.status == "resolved" for a in collected.alerts)
+    assert len(producer.records) == checkpointed
