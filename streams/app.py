@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 import faust
 
+from streams.consumer_handoff import inline_handoff
 from streams.consumer_tuning import shorten_fetch_wait
 from streams.kafka_clients import faust_broker_credentials
 from streams.settings import Settings
@@ -41,6 +42,7 @@ def app_id_for(settings: Settings, role: Role) -> str:
 def create_app(settings: Settings, role: Role = "all", *, web_port: int | None = None) -> faust.App:
     """A Faust app for one role, with raw-bytes topics (decoding is ours: schemas.decode)."""
     shorten_fetch_wait()
+    inline_handoff()
     app = faust.App(
         app_id_for(settings, role),
         broker=[f"kafka://{host}" for host in settings.kafka.bootstrap.split(",")],

@@ -1,0 +1,185 @@
+"""The consumer's hand-off of a fetched message: inline when it need not wait, raced as before otherwise."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import types
+import warnings
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+from faust.transport.consumer import Consumer
+from mode import Service
+
+from streams.consumer_handoff import _resume, inline_handoff
+
+
+class Drainer(Service):
+    """Stands in for Faust's consumer: a mode service that the patched method is called on."""
+
+
+def wait_first() -> Any:
+    inline_handoff()
+    return Consumer.wait_first
+
+
+def test_inline_handoff_is_idempotent() -> None:
+    inline_handoff()
+    patched = Consumer.wait_first
+    inline_handoff()
+    assert Consumer.wait_first is patched
+
+
+async def test_a_handoff_that_does_not_suspend_runs_inline_and_the_race_never_starts() -> None:
+    service = Drainer()
+    started: list[str] = []
+
+    async def callback() -> str:
+        started.append("callback")
+        return "delivered"
+
+    async def suspend_flow() -> None:
+        started.append("suspend_flow")
+
+    tasks_before = len(asyncio.all_tasks())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a coroutine left unawaited would warn
+        results = await wait_first()(service, callback(), suspend_flow())
+    assert results.results == ["delivered"]
+    assert not results.stopped
+    assert started == ["callback"]
+    assert len(asyncio.all_tasks()) == tasks_before
+
+
+async def test_an_inline_handoff_still_yields_to_the_loop_once() -> None:
+    """As the original's tasks do: the agents and the rebalance callbacks ready meanwhile run
+    between two messages (without it, a burst reached a stream before a revocation did)."""
+    service = Drainer()
+    ran: list[str] = []
+
+    async def callback() -> str:
+        return "delivered"
+
+    async def suspend_flow() -> None:
+        raise AssertionError("must not run")
+
+    asyncio.get_running_loop().call_soon(ran.append, "ready callback")
+    results = await wait_first()(service, callback(), suspend_flow())
+    assert results.results == ["delivered"]
+    assert ran == ["ready callback"]
+
+
+async def test_a_blocked_handoff_is_abandoned_when_the_flow_is_suspended() -> None:
+    service = Drainer()
+    suspend = asyncio.Event()
+    blocker: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    seen: list[str] = []
+
+    async def callback() -> None:
+        try:
+            await blocker  # e.g. flow control during a rebalance
+        except asyncio.CancelledError:
+            seen.append("cancelled")
+            raise
+        seen.append("resumed")
+
+    async def suspend_flow() -> None:
+        await suspend.wait()
+
+    waiting = asyncio.ensure_future(wait_first()(service, callback(), suspend_flow()))
+    await asyncio.sleep(0)
+    assert not waiting.done()
+    suspend.set()
+    results = await waiting
+    await asyncio.sleep(0)
+    assert results.results == [None]  # the suspend_flow coroutine won
+    assert seen == ["cancelled"]
+
+
+async def test_a_blocked_handoff_goes_on_where_it_stopped_and_returns_its_result() -> None:
+    service = Drainer()
+    loop = asyncio.get_running_loop()
+    first: asyncio.Future[int] = loop.create_future()
+    second: asyncio.Future[int] = loop.create_future()
+    never = asyncio.Event()
+
+    async def callback() -> int:
+        return await first + await second
+
+    async def suspend_flow() -> None:
+        await never.wait()
+
+    waiting = asyncio.ensure_future(wait_first()(service, callback(), suspend_flow()))
+    await asyncio.sleep(0)
+    first.set_result(1)
+    await asyncio.sleep(0)
+    assert not waiting.done()
+    second.set_result(2)
+    results = await waiting
+    assert results.results == [3]
+
+
+async def test_an_error_in_the_handoff_propagates_and_the_race_never_starts() -> None:
+    service = Drainer()
+
+    async def callback() -> None:
+        raise ValueError("undecodable")
+
+    async def suspend_flow() -> None:
+        raise AssertionError("must not run")
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="undecodable"):
+            await wait_first()(service, callback(), suspend_flow())
+
+
+async def test_other_calls_wait_as_before() -> None:
+    service = Drainer()
+
+    async def one() -> str:
+        return "one"
+
+    results = await wait_first()(service, one())
+    assert results.results == ["one"]
+    stopped = await wait_first()(service, one(), one(), timeout=1.0)
+    assert sorted(stopped.results) == ["one", "one"]
+
+
+def test_what_is_thrown_into_a_resumed_handoff_reaches_the_handoff() -> None:
+    caught: list[str] = []
+
+    @types.coroutine
+    def pause() -> Generator[str, None, None]:
+        yield "waiting"
+
+    async def callback() -> str:
+        try:
+            await pause()
+        except KeyError:
+            caught.append("KeyError")
+        await pause()
+        return "done"
+
+    coro = callback()
+    first = coro.send(None)
+    resumed = _resume(coro, first)
+    assert resumed.send(None) == "waiting"
+    assert resumed.throw(KeyError("x")) == "waiting"
+    assert caught == ["KeyError"]
+    with pytest.raises(StopIteration) as stop:
+        resumed.send(None)
+    assert stop.value.value == "done"
+
+
+def test_the_app_installs_it_and_faust_still_hands_off_with_that_call() -> None:
+    """Against a Faust whose drain loop changed, the patch would silently do nothing."""
+    from streams.app import create_app
+    from streams.settings import Settings
+
+    create_app(Settings(app_id="handoff", topic_prefix="handoff"), "process")
+    assert getattr(Consumer, "_cryotrace_inline_handoff", False)
+    drain = inspect.getsource(Consumer._drain_messages)
+    assert "callback(message), self.suspend_flow.wait()" in " ".join(drain.split())
