@@ -19,6 +19,7 @@ import orjson
 from rich.console import Console
 
 from schemas.alert import Alert
+from streams.app import Role, app_id_for
 from streams.bench import data
 from streams.demo import ensure_kafka
 from streams.kafka_clients import ensure_topics
@@ -41,6 +42,13 @@ class BenchOptions:
     latency_rate: int = 5000
     latency_s: float = 20.0
     workdir: Path = Path("data/bench")
+    one_worker: bool = False
+    """(c) in one ``--role all`` worker instead of as deployed (a processor and a sink)."""
+
+    @property
+    def roles(self) -> tuple[Role, ...]:
+        """The worker roles (c) runs; the first holds the shipment states."""
+        return ("all",) if self.one_worker else ("process", "sink")
 
 
 @dataclass
@@ -60,6 +68,8 @@ class BenchResult:
     latency_rate: int = 0
     latency_offered_eps: float = 0.0
     pipeline_cpu_us: float = 0.0
+    sink_cpu_us: float | None = None
+    workers: str = ""
     rss_mb: float = 0.0
     rss_idle_mb: float = 0.0
     rss_peak_mb: float = 0.0
@@ -83,6 +93,8 @@ class BenchResult:
             "rss_mb": round(self.rss_mb, 1),
             "recovery_s": round(self.recovery_s, 1),
             "pipeline_cpu_us": round(self.pipeline_cpu_us, 1),
+            "sink_cpu_us": None if self.sink_cpu_us is None else round(self.sink_cpu_us, 1),
+            "workers": self.workers,
             "faust_eps": round(self.faust_eps),
             "ratio_faust": ratio(self.pipeline_eps, self.faust_eps),
             "produce_eps": round(self.produce_eps),
@@ -165,14 +177,15 @@ async def _raw_ceiling(settings: Settings, events: int) -> float:
 
 def _consumed_rate(
     settings: Settings,
-    group: str,
+    groups: list[str],
     topics: list[str],
     total: int,
     budget_s: float,
     alive: Callable[[], bool],
     since: float | None = None,
 ) -> tuple[float, bool]:
-    """Messages/s a consumer group works through, from its first commit to done (or budget).
+    """Messages/s consumer groups work through, from their first commits to done (or budget);
+    with several groups (the stages of a pipeline), a message counts once every one has it.
 
     A backlog done within the first commit is timed from the last look that saw nothing
     committed, or ``since`` (a lower bound: it includes up to one commit interval of waiting)."""
@@ -182,8 +195,9 @@ def _consumed_rate(
     deadline = time.monotonic() + budget_s
     while time.monotonic() < deadline:
         if not alive():
-            raise RuntimeError(f"the worker of group {group} exited")
-        lag = group_lag(settings, group, topics)
+            raise RuntimeError(f"a worker of {', '.join(groups)} exited")
+        lags = [group_lag(settings, group, topics) for group in groups]
+        lag = None if None in lags else max(lag for lag in lags if lag is not None)
         now = time.monotonic()
         if lag is None or lag >= total:
             none_yet = now
@@ -211,6 +225,11 @@ def _sink_ready(worker: WorkerProcess) -> bool:
     return _worker_ready(worker) and "sink.ready" in worker.output()
 
 
+def _role_ready(role: Role) -> Callable[[WorkerProcess], bool]:
+    """Started, and with a sink, its validation loaded (it loads before any batch)."""
+    return _worker_ready if role in ("process", "deliver") else _sink_ready
+
+
 def _group_rate(
     settings: Settings, module: str, suffix: str, options: BenchOptions, logs: Path
 ) -> float:
@@ -225,7 +244,7 @@ def _group_rate(
         try:
             rate, _ = _consumed_rate(
                 settings,
-                settings.app_id + suffix,
+                [settings.app_id + suffix],
                 inputs,
                 options.events + options.shipments,
                 options.naive_budget_s,
@@ -278,31 +297,39 @@ def run_bench(base: Settings, options: BenchOptions, console: Console) -> BenchR
         }
     )
     ensure_topics(idle_settings)
-    idle = WorkerProcess(idle_settings, "all", logs / "idle.log")
+    roles = options.roles
+    result.workers = "+".join(roles)
+    idle = WorkerProcess(idle_settings, roles[0], logs / "idle.log")
     try:
-        # idle = started, with the warehouse sink's validation loaded (it loads before any batch)
-        wait_until(lambda: _sink_ready(idle), 120, "the idle worker")
+        wait_until(lambda: _role_ready(roles[0])(idle), 120, "the idle worker")
         result.rss_idle_mb = _rss_mb(idle.pid, "VmRSS")
     finally:
         idle.stop()
 
-    console.print("(c) cryotrace pipeline: decode, rules, alerts, warehouse sink")
-    worker = WorkerProcess(settings, "all", logs / "pipeline.log")
+    console.print(f"(c) cryotrace pipeline ({result.workers}): decode, rules, alerts, sink")
+    workers = [WorkerProcess(settings, role, logs / f"pipeline-{role}.log") for role in roles]
+    worker = workers[0]  # the one holding the shipment states
     try:
-        wait_until(lambda: _worker_ready(worker), 120, "the pipeline worker")
-        cpu_at_start, ready_at = _cpu_s(worker.pid), time.monotonic()
+        for role, each in zip(roles, workers, strict=True):
+            wait_until(lambda: _role_ready(role)(each), 120, f"the {role} worker")  # noqa: B023 - waited on at once
+        cpu_at_start, ready_at = [_cpu_s(w.pid) for w in workers], time.monotonic()
         result.pipeline_eps, finished = _consumed_rate(
             settings,
-            settings.app_id,
+            [app_id_for(settings, role) for role in roles],
             inputs,
             total,
             options.pipeline_timeout_s,
-            worker.alive,
+            lambda: all(w.alive() for w in workers),
             since=ready_at,
         )
-        # CPU per reading (its worker from ready to done: all roles, sink included) moves
-        # less with the machine's load than the rate does
-        result.pipeline_cpu_us = 1e6 * (_cpu_s(worker.pid) - cpu_at_start) / total
+        # CPU per reading (each worker from ready to done) moves less with the machine's load
+        # than the rate does
+        cpu_us = [
+            1e6 * (_cpu_s(w.pid) - c) / total for w, c in zip(workers, cpu_at_start, strict=True)
+        ]
+        result.pipeline_cpu_us = cpu_us[0]
+        if "sink" in roles:
+            result.sink_cpu_us = cpu_us[roles.index("sink")]
         if not finished:
             result.notes.append("pipeline did not finish the backlog within its time box")
         result.rss_peak_mb = _rss_mb(worker.pid, "VmHWM")
@@ -315,11 +342,12 @@ def run_bench(base: Settings, options: BenchOptions, console: Console) -> BenchR
             result.latency_ms_p50 = round(statistics.median(samples), 1)
             result.latency_ms_p99 = round(statistics.quantiles(samples, n=100)[98], 1)
     finally:
-        worker.stop()
+        for each in workers:
+            each.stop()
 
     console.print("table recovery after a restart")
     started = time.monotonic()
-    again = WorkerProcess(settings, "all", logs / "recovery.log")
+    again = WorkerProcess(settings, roles[0], logs / "recovery.log")
     try:
         wait_until(lambda: _worker_ready(again), 600, "the restarted worker to recover")
         result.recovery_s = time.monotonic() - started
@@ -410,6 +438,10 @@ def _probe_reading(sid: str, seq: int, now: datetime) -> tuple[bytes, str]:
 
 def markdown(summary: dict[str, Any], machine: str, command: str) -> str:
     """docs/benchmarks.md: the table, the machine, the command."""
+    workers = {
+        "process+sink": "a processor and a sink worker, as deployed",
+        "all": "one worker with every role",
+    }.get(summary.get("workers", ""), summary.get("workers", ""))
     rows = [
         ("readings", f"{summary['events']:,} over {summary['shipments']:,} shipments"),
         ("(a) raw aiokafka fetch + JSON decode", f"{summary['raw_eps']:,} readings/s"),
@@ -419,12 +451,17 @@ def markdown(summary: dict[str, Any], machine: str, command: str) -> str:
         ),
         ("(b) textbook Faust agent, table write per event", f"{summary['naive_eps']:,} readings/s"),
         (
-            "(c) cryotrace pipeline (decode, validate, rules, alerts, sink)",
+            f"(c) cryotrace pipeline (decode, validate, rules, alerts, sink; {workers})",
             f"{summary['pipeline_eps']:,} readings/s",
         ),
         (
-            "(c) CPU per reading (its worker, from ready to done)",
+            "(c) CPU per reading of the worker holding the states, from ready to done",
             f"{summary['pipeline_cpu_us']} µs",
+        ),
+        *(
+            [("(c) CPU per reading of the sink worker", f"{summary['sink_cpu_us']} µs")]
+            if summary.get("sink_cpu_us") is not None
+            else []
         ),
         ("c / a", str(summary["ratio_raw"])),
         ("c / b", str(summary["ratio_naive"])),

@@ -24,6 +24,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--latency-rate", type=int, default=5000, help="readings/s offered in the latency phase"
     )
     parser.add_argument("--latency-seconds", type=float, default=20.0, help="latency phase length")
+    parser.add_argument(
+        "--one-worker",
+        action="store_true",
+        help="run (c) in one worker with every role, not as deployed (a processor and a sink)",
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     parser.add_argument(
         "--markdown",
@@ -43,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
         latency_s=args.latency_seconds,
         latency_rate=args.latency_rate,
         workdir=args.workdir,
+        one_worker=args.one_worker,
     )
     result = run_bench(get_settings(), options, console)
     summary = result.summary()
@@ -51,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
             f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
         )
         command = f"cryotrace bench --events {args.events} --shipments {args.shipments} --json"
+        if args.one_worker:
+            command += " --one-worker"
         write_markdown(args.markdown, markdown(summary, machine, command))
     if result.notes:
         console.print("notes: " + "; ".join(result.notes))

@@ -28,3 +28,15 @@ def test_a_missing_file_is_created_with_a_title(tmp_path: Path) -> None:
     path = tmp_path / "new.md"
     write_markdown(path, _block(5.0))
     assert path.read_text().startswith("# Benchmarks\n\n" + MARK_START)
+
+
+def test_the_table_says_which_workers_ran_the_pipeline_and_each_ones_cpu() -> None:
+    deployed = BenchResult(
+        events=1000, shipments=10, pipeline_cpu_us=300.0, sink_cpu_us=40.0, workers="process+sink"
+    )
+    block = markdown(deployed.summary(), "a test machine", "cryotrace bench")
+    assert "a processor and a sink worker, as deployed" in block
+    assert "| (c) CPU per reading of the sink worker | 40.0 µs |" in block
+    single = BenchResult(events=1000, shipments=10, pipeline_cpu_us=300.0, workers="all")
+    block = markdown(single.summary(), "a test machine", "cryotrace bench --one-worker")
+    assert "one worker with every role" in block and "sink worker" not in block
