@@ -134,15 +134,24 @@ class StallWatch:
 
     ``observe`` gets each tick's backlog per partition; a partition behind by the same count
     for ``after`` seconds is returned once (then again after another ``after``) to be read
-    again from its next offset. Pure: the caller passes the clock.
+    again from its next offset. Only while the agent is not ``backlogged``: with events
+    waiting in its buffer, a partition whose messages were not fetched yet (Faust pauses
+    fetching a partition while the buffer is under pressure) is merely waiting its turn, and
+    seeking it would fetch it again for nothing. Pure: the caller passes the clock.
     """
 
     def __init__(self, after: float = STALL_SECONDS) -> None:
         self.after = after
         self._since: dict[Any, tuple[int, float]] = {}
 
-    def observe(self, behind: Mapping[Any, int], now: float) -> list[Any]:
-        """The partitions stalled as of ``now`` (``behind``: messages not applied, by tp)."""
+    def observe(
+        self, behind: Mapping[Any, int], now: float, *, backlogged: bool = False
+    ) -> list[Any]:
+        """The partitions stalled as of ``now`` (``behind``: messages not applied, by tp;
+        ``backlogged``: events wait for the agent, so every period starts again)."""
+        if backlogged:
+            self._since = {tp: (count, now) for tp, count in behind.items() if count}
+            return []
         stalled = []
         for tp in list(self._since):
             if not behind.get(tp):

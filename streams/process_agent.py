@@ -212,7 +212,9 @@ def register_processor(
             due = partial(guard.due, generation=generation)
             applied = backlog(app, due, log_start)
             behind = {tp: n for tp, n in applied.items() if n and tp.topic in inputs}
-            for tp in stalls.observe(behind, time.monotonic()):
+            waiting = streams[0].channel.queue.qsize() if streams else 0
+            backlogged = waiting >= settings.stream.batch_max
+            for tp in stalls.observe(behind, time.monotonic(), backlogged=backlogged):
                 # nothing moved on it for a while: a message dropped at its end (see
                 # StallWatch) is read again; one merely slow is read twice, idempotently
                 offset = next_offset(app, tp, due, log_start)

@@ -136,3 +136,17 @@ def test_a_partition_caught_up_or_moving_starts_its_period_again() -> None:
     watch.observe({tp: 0}, now=5.0)  # applied up to the end
     assert watch.observe({tp: 3}, now=12.0) == []  # new messages: the period starts now
     assert watch.observe({tp: 3}, now=22.0) == [tp]
+
+
+def test_nothing_is_stalled_while_events_wait_for_the_agent() -> None:
+    """A backlog: Faust fetches some partitions while others wait their turn (their fetching
+    paused while the buffer is under pressure); the waiting ones are not stalled."""
+    waiting, applied = TP("t.telemetry.v1", 0), TP("t.telemetry.v1", 1)
+    watch = StallWatch(after=10.0)
+    assert watch.observe({waiting: 16_400, applied: 9_000}, now=0.0, backlogged=True) == []
+    assert watch.observe({waiting: 16_400, applied: 4_000}, now=10.0, backlogged=True) == []
+    assert watch.observe({waiting: 16_400, applied: 0}, now=20.0, backlogged=True) == []
+    # the buffer has drained and the partition still has not moved: its period starts when
+    # the backlog ended, not when it was first seen
+    assert watch.observe({waiting: 16_400}, now=25.0) == []
+    assert watch.observe({waiting: 16_400}, now=30.0) == [waiting]
