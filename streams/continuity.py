@@ -98,6 +98,17 @@ class OffsetGuard:
         return out
 
 
+async def read_again(app: faust.App, tp: Any, offset: int) -> None:
+    """Make the consumer fetch ``tp`` again from ``offset``.
+
+    Through ``seek_wait``, which runs the seek on the consumer's own thread: Faust's ``seek``
+    calls aiokafka's from the event loop's thread, racing the fetcher there, which then fails
+    on the records the seek dropped (``KeyError`` in ``Fetcher.fetched_records``; robinhood/
+    aiokafka#19) and crashes the worker.
+    """
+    await app.consumer.seek_wait({tp: offset})
+
+
 async def admit_in_order(
     app: faust.App, guard: OffsetGuard, events: Sequence[Any], *, agent: str
 ) -> list[Any]:
@@ -110,7 +121,7 @@ async def admit_in_order(
         log.warning(
             "input.offset_hole", agent=agent, topic=tp.topic, partition=tp.partition, at=offset
         )
-        await app.consumer.seek(tp, offset)
+        await read_again(app, tp, offset)
     for tp, (first, last) in admitted.gone.items():
         log.error(
             "input.offsets_gone",

@@ -14,7 +14,7 @@ import faust
 import structlog
 
 from streams.app import Channels
-from streams.continuity import OffsetGuard, StallWatch, admit_in_order
+from streams.continuity import OffsetGuard, StallWatch, admit_in_order, read_again
 from streams.metrics import ALERTS_OUT, DEAD_LETTERS, EVENTS_IN, OWNED_SHIPMENTS
 from streams.positions import backlog, next_offset, uncommitted
 from streams.processor import BatchOutput, clock_step, process_batch
@@ -219,7 +219,7 @@ def register_processor(
                 # StallWatch) is read again; one merely slow is read twice, idempotently
                 offset = next_offset(app, tp, due, log_start)
                 log.warning("input.stalled", topic=tp.topic, partition=tp.partition, at=offset)
-                await app.consumer.seek(tp, offset)
+                await read_again(app, tp, offset)
             owned -= {tp.partition for tp in behind}
             gates = (
                 sorted(owned),

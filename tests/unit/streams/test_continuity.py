@@ -7,7 +7,7 @@ from typing import Any
 
 from faust.types import TP
 
-from streams.continuity import SEEKS_PER_HOLE, OffsetGuard, StallWatch
+from streams.continuity import SEEKS_PER_HOLE, OffsetGuard, StallWatch, read_again
 
 P0 = TP("telemetry", 0)
 P1 = TP("telemetry", 1)
@@ -150,3 +150,24 @@ def test_nothing_is_stalled_while_events_wait_for_the_agent() -> None:
     # the backlog ended, not when it was first seen
     assert watch.observe({waiting: 16_400}, now=25.0) == []
     assert watch.observe({waiting: 16_400}, now=30.0) == [waiting]
+
+
+async def test_reading_again_seeks_on_the_consumers_own_thread() -> None:
+    """``seek_wait`` runs on the consumer thread; ``seek`` would race its fetcher."""
+
+    class Consumer:
+        def __init__(self) -> None:
+            self.calls: list[tuple[str, object]] = []
+
+        async def seek_wait(self, partitions: dict[TP, int]) -> None:
+            self.calls.append(("seek_wait", partitions))
+
+        async def seek(self, tp: TP, offset: int) -> None:
+            self.calls.append(("seek", (tp, offset)))
+
+    class App:
+        consumer = Consumer()
+
+    tp = TP("t.custody.v1", 2)
+    await read_again(App(), tp, 41)  # type: ignore[arg-type]  # the consumer is all it uses
+    assert App.consumer.calls == [("seek_wait", {tp: 41})]
