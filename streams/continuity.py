@@ -145,10 +145,14 @@ class StallWatch:
 
     ``observe`` gets each tick's backlog per partition; a partition behind by the same count
     for ``after`` seconds is returned once (then again after another ``after``) to be read
-    again from its next offset. Only while the agent is not ``backlogged``: with events
-    waiting in its buffer, a partition whose messages were not fetched yet (Faust pauses
-    fetching a partition while the buffer is under pressure) is merely waiting its turn, and
-    seeking it would fetch it again for nothing. Pure: the caller passes the clock.
+    again from its next offset. Only once the agent has applied nothing for that long: while
+    it applies other partitions' events, a partition not fetched yet is merely waiting its
+    turn (on a backlog the consumer serves partitions a few at a time: aiokafka hands out
+    one partition's fetched records before the next, and Faust pauses fetching partitions
+    while the stream buffer is under pressure), and seeking it would fetch it again for
+    nothing. A message dropped while other partitions keep the agent busy is read when the
+    next message of its partition shows the hole (``OffsetGuard``), or once the agent is
+    idle. Pure: the caller passes the clock.
     """
 
     def __init__(self, after: float = STALL_SECONDS) -> None:
@@ -156,11 +160,12 @@ class StallWatch:
         self._since: dict[Any, tuple[int, float]] = {}
 
     def observe(
-        self, behind: Mapping[Any, int], now: float, *, backlogged: bool = False
+        self, behind: Mapping[Any, int], now: float, *, progressed: bool = False
     ) -> list[Any]:
         """The partitions stalled as of ``now`` (``behind``: messages not applied, by tp;
-        ``backlogged``: events wait for the agent, so every period starts again)."""
-        if backlogged:
+        ``progressed``: the agent applied events since the last look, so every period
+        starts again)."""
+        if progressed:
             self._since = {tp: (count, now) for tp, count in behind.items() if count}
             return []
         stalled = []

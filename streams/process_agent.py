@@ -151,6 +151,7 @@ def register_processor(
 
     guard = OffsetGuard()
     stalls = StallWatch()
+    applied_events = [0, 0]  # events the agent applied: so far, at the clock's last look
 
     @app.agent(channels.inputs, name="process")
     async def process(stream: faust.StreamT[bytes]) -> None:
@@ -178,6 +179,7 @@ def register_processor(
                 states.update(out.states)
                 OWNED_SHIPMENTS.set(states.cached)
                 unacked.extend(events)
+                applied_events[0] += len(events)
                 due = time.monotonic() - last_checkpoint[0] >= settings.stream.checkpoint_seconds
                 if due or len(unacked) >= settings.stream.checkpoint_events:
                     await checkpoint()
@@ -212,9 +214,9 @@ def register_processor(
             due = partial(guard.due, generation=generation)
             applied = backlog(app, due, log_start)
             behind = {tp: n for tp, n in applied.items() if n and tp.topic in inputs}
-            waiting = streams[0].channel.queue.qsize() if streams else 0
-            backlogged = waiting >= settings.stream.batch_max
-            for tp in stalls.observe(behind, time.monotonic(), backlogged=backlogged):
+            progressed = applied_events[0] != applied_events[1]
+            applied_events[1] = applied_events[0]
+            for tp in stalls.observe(behind, time.monotonic(), progressed=progressed):
                 # nothing moved on it for a while: a message dropped at its end (see
                 # StallWatch) is read again; one merely slow is read twice, idempotently
                 offset = next_offset(app, tp, due, log_start)
