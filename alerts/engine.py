@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right, insort
+from bisect import insort
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -269,8 +269,9 @@ def _apply_reading(
     rules = rules_for(state.manifest, config)
     r = compact(reading)
     history = state.history
+    last = history.last
     problem = None
-    if history and r.t < history[-1].t - config.max_lateness_s:
+    if last is not None and r.t < last.t - config.max_lateness_s:
         problem = f"recorded more than {config.max_lateness_s:g} s before the newest reading"
     elif state.floor is not None and r.sort_key <= state.floor:
         problem = "recorded before the oldest reading still kept for this shipment"
@@ -292,7 +293,7 @@ def _apply_reading(
     )
     if state.latest_t is None or r.t > state.latest_t:
         state.latest_t = r.t
-    if not history or r.sort_key > history[-1].sort_key:
+    if last is None or r.sort_key > last.sort_key:
         history.append(r)
         changed = state.fold.step(r, rules)
         state.since_mark += 1
@@ -309,7 +310,7 @@ def _apply_reading(
         elif changed:
             _reconcile(state, changed, complete=False, out=out)
         return
-    insort(history, r, key=lambda item: item.sort_key)
+    history.place(r)
     _refold(state, rules, r.sort_key)  # first: drops the checkpoints the reading made stale
     _evict(state, rules, config)
     state.deferred = True
@@ -332,15 +333,16 @@ def _evict(state: ShipmentState, rules: RuleSet, config: RuleConfig) -> None:
     excess = len(history) - bound
     if excess <= bound // 8:
         return
-    floor = history[excess - 1].sort_key
+    evicted = history[:excess]  # decoded once (most kept readings are JSON text)
+    floor = evicted[-1].sort_key
     marks = state.marks
     start = 0
     while marks and marks[0][0] <= floor:
         key, fold = marks.pop(0)
         if not marks or marks[0][0] > floor:  # the newest checkpoint at or before the cut
             state.base = fold
-            start = bisect_right(history, key, key=lambda item: item.sort_key)
-    for r in history[start:excess]:
+            start = history.after(key)
+    for r in evicted[start:]:
         state.base.step(r, rules)
     state.floor = floor
     if state.manifest is not None:
@@ -348,12 +350,12 @@ def _evict(state: ShipmentState, rules: RuleSet, config: RuleConfig) -> None:
             state.eta_base,
             state.eta_base_t,
             state.manifest,
-            history[:excess],
+            evicted,
             state.custody,
             config.eta,
             tilt_limit_deg=config.tilt_deg,
         )
-    del history[:excess]
+    history.evict(excess)
 
 
 def _refold(state: ShipmentState, rules: RuleSet, after: tuple[float, str] | None = None) -> None:
@@ -373,13 +375,12 @@ def _refold(state: ShipmentState, rules: RuleSet, after: tuple[float, str] | Non
     if marks:
         key, start = marks[-1]
         fold = start.copy()
-        first = bisect_right(history, key, key=lambda item: item.sort_key)
+        first = history.after(key)
     else:
         fold = state.base.copy()
         first = 0
     since = 0
-    for i in range(first, len(history)):
-        r = history[i]
+    for r in history[first:]:
         fold.step(r, rules)
         since += 1
         if since >= MARK_EVERY:

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 
 from alerts.custody_checks import CompactCustody
-from alerts.encoded import EncodingCache, exact
+from alerts.encoded import EncodingCache, History, exact
 from alerts.eta import EtaState
 from alerts.findings import Finding
 from alerts.fold import ReadingFold
@@ -33,7 +33,8 @@ _PREFIX = b'{"format":%d,"shipment_id":' % STATE_FORMAT
 class ShipmentState:
     """The per-shipment state.
 
-    - ``history``: readings sorted by ``(recorded_at, event_id)``, bounded; ``base`` is the
+    - ``history``: readings sorted by ``(recorded_at, event_id)``, bounded, mostly kept as
+      their JSON text (``alerts.encoded.History``); ``base`` is the
       fold of the readings evicted from it and ``floor`` the sort key of the last evicted
       one, so ``fold`` (the live result) always equals ``base`` folded over ``history``.
     - ``seen``: recent event ids (insertion-ordered, bounded) for de-duplication.
@@ -50,7 +51,7 @@ class ShipmentState:
 
     shipment_id: str
     manifest: ShipmentManifest | None = None
-    history: list[CompactReading] = field(default_factory=list)
+    history: History = field(default_factory=History)
     base: ReadingFold = field(default_factory=ReadingFold)
     floor: tuple[float, str] | None = None
     fold: ReadingFold = field(default_factory=ReadingFold)
@@ -76,7 +77,7 @@ class ShipmentState:
     encoding: EncodingCache = field(
         default_factory=EncodingCache, init=False, repr=False, compare=False
     )
-    """Runtime cache: the JSON of the history prefix and the manifest (``to_bytes``)."""
+    """Runtime cache: the manifest's JSON (``to_bytes``)."""
     held: PendingIndex = field(default_factory=PendingIndex, init=False, repr=False, compare=False)
     """Runtime index of ``pending`` (ids, newest and oldest time) for ``engine._hold``."""
 
@@ -139,12 +140,12 @@ class ShipmentState:
             raise ValueError(f"unsupported shipment state format {data.get('format')!r}")
         manifest = data["manifest"]
         floor = data["floor"]
-        history = [CompactReading.from_list(r) for r in data["history"]]
-        ids = {r.event_id: r.event_id for r in history}  # ``seen`` shares the history's ids
+        readings = [CompactReading.from_list(r) for r in data["history"]]
+        ids = {r.event_id: r.event_id for r in readings}  # ``seen`` shares the history's ids
         state = cls(
             shipment_id=data["shipment_id"],
             manifest=None if manifest is None else ShipmentManifest.model_validate(manifest),
-            history=history,
+            history=History(readings),
             base=ReadingFold.from_dict(data["base"]),
             floor=None if floor is None else (float(floor[0]), str(floor[1])),
             fold=ReadingFold.from_dict(data["fold"]),
@@ -169,11 +170,11 @@ class ShipmentState:
         return self.to_bytes().decode("utf-8")
 
     def encodable(self) -> dict[str, Any]:
-        """``to_dict`` for ``orjson.dumps`` only: the history and the manifest come as cached
-        ``orjson.Fragment`` s (see ``alerts.encoded``), so a checkpoint encodes only what
-        changed; the bytes are the same."""
+        """``to_dict`` for ``orjson.dumps`` only: the history (``History.encode``) and the
+        manifest come as ``orjson.Fragment`` s of their kept JSON (see ``alerts.encoded``), so
+        a checkpoint encodes only the new readings; the bytes are the same."""
         data = self.to_dict(full=False)
-        data["history"] = self.encoding.history(self.history)
+        data["history"] = orjson.Fragment(self.history.encode())
         if self.manifest is not None:
             data["manifest"] = self.encoding.manifest_fragment(self.manifest)
         return data
@@ -182,14 +183,14 @@ class ShipmentState:
         """The state as compact JSON bytes (what the changelog stores).
 
         Sized to fit (``alerts.encoded.exact``), and the very object of the last call when the
-        bytes did not change (the one the table keeps); the history's cached text then points
-        into these bytes (``EncodingCache.embedded``) instead of being held a second time.
+        bytes did not change (the one the table keeps); the history's text then points into
+        these bytes (``History.embedded``) instead of being held a second time.
         """
-        encoding = self.encoding
-        previous = encoding.text
+        history = self.history
+        previous = history.text
         out = orjson.dumps(self.encodable(), option=orjson.OPT_NON_STR_KEYS)
         out = previous if out == previous else exact(out)
-        encoding.embedded(out, self._history_offset())
+        history.embedded(out, self._history_offset())
         return out
 
     def _history_offset(self) -> int:

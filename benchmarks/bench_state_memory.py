@@ -7,9 +7,9 @@ checkpoint every ``--checkpoint-every`` batches stored into the table (the bytes
 memory table keeps per shipment). Then it prints, per shipment and per kept reading:
 
 - the RSS above the process after a small warm-up (``/proc/self/status``, after a collection);
-- the live objects split by what holds them (a deep walk of each state's fields, the table's
-  bytes and the cache's dict; an object reachable from several holders counts once, for the
-  first in the printed order);
+- the live objects split by what holds them (a deep walk of the table's bytes, then each
+  state's fields and the cache's dict; an object reachable from several holders counts once,
+  for the first walked);
 - with ``--tracemalloc``, the traced memory and its top allocation sites grouped by line
   (tracing slows the run and inflates RSS, so it is off by default).
 
@@ -153,13 +153,15 @@ def split(states: ShipmentStates, table: MemoryTable) -> dict[str, int]:
     for always in (None, True, False):
         walker.counted.add(id(always))
     out: dict[str, int] = {}
+    # the table's bytes first: a state's kept JSON (its history's, its manifest's) may be
+    # read from them, and they are held anyway, so the fields show only what they add
+    out["table bytes"] = sum(walker.size(v) + walker.size(k) for k, v in table.data.items())
     order = ["history", "seen", "manifest", "encoding"]
     names = _field_names(next(iter(cache.values())))
     names = [n for n in order if n in names] + [n for n in names if n not in order]
     for name in names:
         out[name] = sum(walker.size(getattr(s, name, None)) for s in cache.values())
     out["state objects"] = sum(sys.getsizeof(s) for s in cache.values())
-    out["table bytes"] = sum(walker.size(v) + walker.size(k) for k, v in table.data.items())
     out["dicts (cache, table)"] = sys.getsizeof(cache) + sys.getsizeof(table.data)
     return out
 

@@ -28,14 +28,14 @@ def test_in_order_readings_are_encoded_once_and_appended() -> None:
     state = _feed(apply(None, manifest(), SMALL).state, 0, 10, 20)
     first = state.to_bytes()
     assert first == _plain(state)
-    cached = state.encoding.items
-    assert state.encoding.text is first  # the history's text is read from the state bytes
+    cached = state.history.items
+    assert state.history.text is first  # the history's text is read from the state bytes
     assert state.to_bytes() is first  # unchanged: the same bytes object, nothing re-encoded
     _feed(state, 30, 40)
     second = state.to_bytes()
     assert second == _plain(state)
-    assert state.encoding.text is second
-    assert state.encoding.items.startswith(cached + b",")  # the old readings' text reused
+    assert state.history.text is second
+    assert state.history.items.startswith(cached + b",")  # the old readings' text reused
     assert ShipmentState.from_json(second) == state
 
 
@@ -46,7 +46,7 @@ def test_the_cache_keeps_its_own_text_when_the_bytes_are_encoded_elsewhere() -> 
     data = state.encodable()  # as the state store does when it adds an outbox
     data["outbox"] = []
     assert orjson.loads(orjson.dumps(data))["history"] == state.to_dict()["history"]
-    assert state.encoding.text.startswith(b"[") and state.encoding.text.endswith(b"]")
+    assert state.history.text.startswith(b"[") and state.history.text.endswith(b"]")
     assert state.to_bytes() == _plain(state)
 
 
