@@ -577,9 +577,9 @@ def _custodian(state: ShipmentState) -> Custodian:
 def _remember(state: ShipmentState, event_id: str, config: RuleConfig) -> None:
     """Add an event id to the de-duplication window, forgetting the oldest past the bound."""
     seen = state.seen
-    seen[event_id] = None
+    seen.add(event_id)
     if len(seen) > config.max_seen_event_ids:
-        seen.popitem(last=False)  # O(1) on an OrderedDict, unlike next(iter(dict))
+        seen.popleft()
 
 
 # -- helpers -----------------------------------------------------------------------------------

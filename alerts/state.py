@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,13 +16,18 @@ from alerts.fold import ReadingFold
 from alerts.lifecycle import AlertBook, to_datetime
 from alerts.pending import PendingEvent, PendingIndex
 from alerts.readings import CompactReading
+from alerts.seen import SeenIds
 from schemas.custody import Party
 from schemas.manifest import ShipmentManifest
 
 __all__ = ["STATE_FORMAT", "PendingEvent", "ShipmentState"]
 
-STATE_FORMAT = 1
-"""Version of the JSON layout; bump on an incompatible change."""
+STATE_FORMAT = 2
+"""Version of the JSON layout; bump on an incompatible change. 2: ``seen`` as runs
+(``alerts.seen.SeenIds.to_list``)."""
+
+_READS = frozenset({1, STATE_FORMAT})
+"""Layouts ``from_dict`` reads (1: ``seen`` as plain id strings, which ``SeenIds`` reads)."""
 
 _PREFIX = b'{"format":%d,"shipment_id":' % STATE_FORMAT
 """The encoded state's first bytes (``to_dict``'s first keys), up to the shipment id."""
@@ -37,7 +41,8 @@ class ShipmentState:
       their JSON text (``alerts.encoded.History``); ``base`` is the
       fold of the readings evicted from it and ``floor`` the sort key of the last evicted
       one, so ``fold`` (the live result) always equals ``base`` folded over ``history``.
-    - ``seen``: recent event ids (insertion-ordered, bounded) for de-duplication.
+    - ``seen``: recent event ids (insertion-ordered, bounded) for de-duplication, as runs of
+      logger sequence numbers (``alerts.seen``).
     - ``custody``: custody events sorted by ``(occurred_at, event_id)``.
     - ``book``: emitted alert snapshots and episode counters.
     - ``pending``: events that arrived before the manifest, in arrival order.
@@ -55,7 +60,7 @@ class ShipmentState:
     base: ReadingFold = field(default_factory=ReadingFold)
     floor: tuple[float, str] | None = None
     fold: ReadingFold = field(default_factory=ReadingFold)
-    seen: OrderedDict[str, None] = field(default_factory=OrderedDict)
+    seen: SeenIds = field(default_factory=SeenIds)
     custody: list[CompactCustody] = field(default_factory=list)
     departed: float | None = None
     delivered: float | None = None
@@ -118,7 +123,7 @@ class ShipmentState:
             "base": self.base.to_dict(),
             "floor": None if self.floor is None else list(self.floor),
             "fold": self.fold.to_dict(),
-            "seen": list(self.seen),
+            "seen": self.seen.to_list(),
             "custody": [list(c) for c in self.custody],
             "departed": self.departed,
             "delivered": self.delivered,
@@ -136,12 +141,11 @@ class ShipmentState:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ShipmentState:
         """Inverse of ``to_dict``."""
-        if data.get("format") != STATE_FORMAT:
+        if data.get("format") not in _READS:
             raise ValueError(f"unsupported shipment state format {data.get('format')!r}")
         manifest = data["manifest"]
         floor = data["floor"]
         readings = [CompactReading.from_list(r) for r in data["history"]]
-        ids = {r.event_id: r.event_id for r in readings}  # ``seen`` shares the history's ids
         state = cls(
             shipment_id=data["shipment_id"],
             manifest=None if manifest is None else ShipmentManifest.model_validate(manifest),
@@ -149,7 +153,7 @@ class ShipmentState:
             base=ReadingFold.from_dict(data["base"]),
             floor=None if floor is None else (float(floor[0]), str(floor[1])),
             fold=ReadingFold.from_dict(data["fold"]),
-            seen=OrderedDict.fromkeys([ids.get(i, i) for i in data["seen"]]),
+            seen=SeenIds(data["seen"]),
             custody=[CompactCustody.from_list(c) for c in data["custody"]],
             departed=data["departed"],
             delivered=data["delivered"],
