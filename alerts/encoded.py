@@ -247,7 +247,8 @@ class History(Sequence[CompactReading]):
         begin = start + offsets[first]
         end = start + offsets[stop] - 1 if stop < len(offsets) else self._end
         data = orjson.loads(b"".join((b"[", memoryview(self._text)[begin:end], b"]")))
-        return [CompactReading.from_list(item) for item in data]
+        make = CompactReading._make  # equal values; not shared (``from_list``): short-lived
+        return [make(item) for item in data]
 
 
 _AHEAD = 64

@@ -14,8 +14,16 @@ _OTHER = 0xFFFFFFFF
 """Run prefix index of an id not of the ``<prefix>:<seq>`` form (kept as its string)."""
 
 
+_last: list[Any] = [None, None]
+"""The last id parsed and its result: the engine asks ``in`` and then ``add`` for one id."""
+
+
 def _parse(event_id: str) -> tuple[str, int] | None:
     """``(prefix, seq)`` when ``event_id`` is exactly ``f"{prefix}:{seq}"`` (seq canonical)."""
+    last = _last
+    if event_id is last[0]:
+        parsed: tuple[str, int] | None = last[1]
+        return parsed
     prefix, sep, digits = event_id.rpartition(":")
     if (
         not sep
@@ -24,8 +32,11 @@ def _parse(event_id: str) -> tuple[str, int] | None:
         or len(digits) > 18
         or (digits[0] == "0" and len(digits) > 1)
     ):
-        return None
-    return prefix, int(digits)
+        parsed = None
+    else:
+        parsed = prefix, int(digits)
+    last[0], last[1] = event_id, parsed
+    return parsed
 
 
 class SeenIds:

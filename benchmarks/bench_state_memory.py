@@ -19,6 +19,8 @@ Run it with ``PYTHONPATH=<old tree>`` to measure another tree (it uses only what
 from __future__ import annotations
 
 import argparse
+import ctypes
+import ctypes.util
 import gc
 import sys
 import tracemalloc
@@ -63,6 +65,13 @@ def _rss() -> int:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) * 1024
     raise RuntimeError("no VmRSS in /proc/self/status")
+
+
+def _trimmed_rss() -> int:
+    """The RSS once glibc gave its free heap back (``malloc_trim(0)``)."""
+    libc = ctypes.CDLL(ctypes.util.find_library("c"))
+    libc.malloc_trim(0)
+    return _rss()
 
 
 def _batches(
@@ -176,6 +185,11 @@ def main() -> None:
     parser.add_argument("--tracemalloc", action="store_true", help="trace allocation sites")
     parser.add_argument("--top", type=int, default=15, help="allocation sites shown")
     parser.add_argument("--label", default="", help="prefix of the result lines")
+    parser.add_argument(
+        "--trim",
+        action="store_true",
+        help="also print the RSS after glibc's malloc_trim (free heap given back to the OS)",
+    )
     args = parser.parse_args()
 
     settings = Settings(topic_prefix="bench")
@@ -206,6 +220,12 @@ def main() -> None:
         f"  RSS above warm idle: {rss / 2**20:,.1f} MiB = {rss / n:,.0f} B/shipment, "
         f"{rss / kept:,.0f} B/kept reading, {rss / n * 10_000 / 1e6:,.0f} MB per 10,000 shipments"
     )
+    if args.trim:
+        trimmed = _trimmed_rss() - idle
+        print(
+            f"  RSS after malloc_trim: {trimmed / 2**20:,.1f} MiB = {trimmed / n:,.0f} B/shipment, "
+            f"{trimmed / kept:,.0f} B/kept reading (the rest of the RSS above: free heap)"
+        )
     parts = split(states, table)
     total = sum(parts.values())
     print(
