@@ -174,12 +174,22 @@ def test_what_is_thrown_into_a_resumed_handoff_reaches_the_handoff() -> None:
     assert stop.value.value == "done"
 
 
-def test_the_app_installs_it_and_faust_still_hands_off_with_that_call() -> None:
-    """Against a Faust whose drain loop changed, the patch would silently do nothing."""
-    from streams.app import create_app
-    from streams.settings import Settings
+def test_the_app_installs_it_only_when_asked_and_faust_still_hands_off_with_that_call(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Off by default (experimental); against a Faust whose drain loop changed, the patch
+    would silently do nothing."""
+    import streams.app
+    from streams.settings import Settings, StreamSettings
 
-    create_app(Settings(app_id="handoff", topic_prefix="handoff"), "process")
-    assert getattr(Consumer, "_cryotrace_inline_handoff", False)
+    installed: list[bool] = []
+    monkeypatch.setattr(streams.app, "inline_handoff", lambda: installed.append(True))
+    streams.app.create_app(Settings(app_id="handoff", topic_prefix="handoff"), "process")
+    assert installed == []
+    asked = Settings(
+        app_id="handoff", topic_prefix="handoff", stream=StreamSettings(inline_handoff=True)
+    )
+    streams.app.create_app(asked, "process")
+    assert installed == [True]
     drain = inspect.getsource(Consumer._drain_messages)
     assert "callback(message), self.suspend_flow.wait()" in " ".join(drain.split())
