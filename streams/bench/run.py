@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -311,7 +312,7 @@ def run_bench(base: Settings, options: BenchOptions, console: Console) -> BenchR
     worker = workers[0]  # the one holding the shipment states
     try:
         for role, each in zip(roles, workers, strict=True):
-            wait_until(lambda: _role_ready(role)(each), 120, f"the {role} worker")  # noqa: B023 - waited on at once
+            wait_until(partial(_role_ready(role), each), 120, f"the {role} worker")
         cpu_at_start, ready_at = [_cpu_s(w.pid) for w in workers], time.monotonic()
         result.pipeline_eps, finished = _consumed_rate(
             settings,
