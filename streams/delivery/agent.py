@@ -17,7 +17,7 @@ from streams.app import Channels
 from streams.continuity import OffsetGuard, admit_in_order
 from streams.delivery.records import DeliveryAttempt, encode_attempts
 from streams.delivery.service import DeliveryService, Publisher
-from streams.delivery.store import OutboxStore, SitesStore
+from streams.delivery.store import ChangelogWrites, OutboxStore, SitesStore
 from streams.settings import Settings
 from streams.topics import Topic, topic_name
 from streams.wire import encode, shipment_key
@@ -65,9 +65,9 @@ def register_delivery(
     async def publish_attempts(records: list[DeliveryAttempt]) -> None:
         """One message per partition and flush; keyed by a shipment of that partition.
 
-        The outbox changelog written by the same flush reaches the broker first: an attempt
-        anyone can see is one a restarted worker remembers (attempt numbers never restart)."""
-        await app.producer.flush()
+        Called only once the outbox changelog written by the same flush is acknowledged:
+        an attempt anyone can see is one a restarted worker remembers (attempt numbers
+        never restart)."""
         await channels.deliveries.send(
             key=shipment_key(records[0].shipment_id), value=encode_attempts(records)
         )
@@ -82,12 +82,13 @@ def register_delivery(
     def ready() -> bool:
         return not (app.rebalancing or getattr(app, "in_recovery", False))
 
+    writes = ChangelogWrites()  # both tables': an alert is acked once both are durable
     service = DeliveryService(
         settings.delivery,
         subscriptions,
         secrets,
-        OutboxStore(table(OUTBOX_TABLE)),
-        SitesStore(table(SITES_TABLE)),
+        OutboxStore(table(OUTBOX_TABLE), writes=writes),
+        SitesStore(table(SITES_TABLE), writes),
         Publisher(publish_attempts, publish_dead_letter),
         owned=owned,
         ready=ready,
@@ -124,6 +125,11 @@ def register_delivery(
     async def stop_delivery(app: faust.App, **kwargs: Any) -> None:
         """Before Faust flushes its producer: stop sending, write the outbox."""
         await service.stop()
+
+    @app.on_rebalance_complete.connect  # type: ignore[arg-type]  # as above
+    async def outbox_recovered(app: faust.App, **kwargs: Any) -> None:
+        """Sent once the tables are recovered, before the streams resume."""
+        service.recovered()
 
     @app.task  # type: ignore[untyped-decorator]  # faust's decorator is untyped
     async def dispatch() -> None:

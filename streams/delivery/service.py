@@ -124,6 +124,7 @@ class DeliveryService:
         self._records: dict[int, list[DeliveryAttempt]] = {}
         self._idle: deque[tuple[float, bytes]] = deque()  # (settled_at, key), oldest first
         self._stopping = False
+        self._flushing = asyncio.Lock()
 
     # ---- intake (called from the agent, on the event loop, never awaits) ----
 
@@ -217,21 +218,40 @@ class DeliveryService:
     async def _flush_loop(self) -> None:
         while True:
             await asyncio.sleep(FLUSH_S)
-            # Take the records first: every one of them has its outbox change already put,
-            # so the flush below makes it durable before anyone can see the record.
-            records, self._records = self._records, {}
-            await self.flush()
-            await self._publish_records(records)
+            await self.flush_and_publish()
 
-    async def flush(self, *, defer: bool = True) -> None:
+    async def flush_and_publish(self) -> None:
+        """One flush, then the attempt records it made durable."""
+        # Take the records first: every one of them has its outbox change already put, so
+        # the flush below makes it durable before anyone can see the record.
+        records, self._records = self._records, {}
+        if await self.flush():
+            await self._publish_records(records)
+        else:  # not durable yet: published after a later flush
+            for partition, batch in records.items():
+                self._records[partition] = batch + self._records.get(partition, [])
+
+    async def flush(self, *, defer: bool = True) -> bool:
         """Changed outbox entries to the changelog (new ones waiting for less than
-        ``DEFER_S`` may wait for the next flush), then the callbacks whose changes are all
-        written or moot."""
-        self.store.flush(DEFER_S if defer else 0.0)
-        unwritten = self.store.unwritten_since()
-        while self._after_flush and (unwritten is None or self._after_flush[0][0] < unwritten):
-            _, callback = self._after_flush.popleft()
-            await callback()
+        ``DEFER_S`` may wait for the next flush), acknowledged by the broker, then the
+        callbacks whose changes are all written or moot. False when a record failed."""
+        async with self._flushing:  # the flush loop's and stop()'s
+            self.store.flush(DEFER_S if defer else 0.0)
+            covered = len(self._after_flush)  # those registered later may have unsent writes
+            failed = await self.store.writes.acknowledged()
+            if failed:  # sent again by the next flush; nothing it covers is acked before
+                log.error("webhooks.changelog_failed", records=failed)
+                return False
+            unwritten = self.store.unwritten_since()
+            while (
+                covered
+                and self._after_flush
+                and (unwritten is None or self._after_flush[0][0] < unwritten)
+            ):
+                _, callback = self._after_flush.popleft()
+                covered -= 1
+                await callback()
+            return True
 
     async def _publish_records(
         self, records: dict[int, list[DeliveryAttempt]] | None = None
@@ -255,8 +275,10 @@ class DeliveryService:
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self.flush(defer=False)
-        await self._publish_records()
+        if await self.flush(defer=False):
+            await self._publish_records()
+        else:  # the next owner repeats these attempts, under the same numbers
+            log.error("webhooks.records_dropped", records=sum(map(len, self._records.values())))
         lanes, self.lanes = self.lanes, {}
         for lane in lanes.values():
             await lane.sender.aclose()
@@ -294,6 +316,16 @@ class DeliveryService:
             if next_due is not None:
                 wait = min(wait, max(0.0, next_due - now))
         return wait
+
+    def recovered(self) -> None:
+        """The tables hold the recovered state of the current assignment, and the streams
+        are about to resume (Faust's ``on_rebalance_complete``): the outbox of newly owned
+        partitions is rebuilt now, before any of their alerts is taken in. Taken in first,
+        a re-read alert would start a fresh entry over the recovered one (attempt counts
+        restarting), and the next flush would write that over the changelog."""
+        owned = self._owned_probe()
+        if owned != self._owned:
+            self._resync(owned)
 
     def _resync(self, owned: set[int]) -> None:
         """After start-up or a rebalance: the entries of the owned partitions, re-queued."""

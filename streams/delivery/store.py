@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from pydantic import ValidationError
 from alerts.webhooks.outbox import OutboxEntry
 from alerts.webhooks.routing import ShipmentSites
 
-__all__ = ["OutboxStore", "SitesStore", "outbox_key"]
+__all__ = ["ChangelogWrites", "OutboxStore", "SitesStore", "outbox_key"]
 
 _SEP = "\x1f"
 DECODED_SITES_MAX = 65_536
@@ -28,6 +29,49 @@ def outbox_key(subscriber_id: str, alert_id: str) -> bytes:
 
 def _key(kind: str, name: str) -> bytes:
     return f"{kind}{_SEP}{name}".encode()
+
+
+class ChangelogWrites:
+    """The stores' changelog records on their way to the broker.
+
+    Faust's ``send_changelog`` only queues a record, and ``producer.flush()`` may return
+    before a queued record reached the broker (its buffer stops waiting after 0.1 s, and
+    does not count the record its sender task holds). What must follow a change (an
+    attempt record anyone can see, an alert's acknowledgement) waits on
+    :meth:`acknowledged` instead: every record sent so far, acknowledged by the broker."""
+
+    def __init__(self) -> None:
+        self._pending: list[tuple[Any, Any, int, bytes]] = []  # (future, table, partition, key)
+        self._failed: list[tuple[Any, int, bytes]] = []
+
+    def send(self, table: Any, partition: int, key: bytes, value: bytes | None) -> None:
+        """Set ``key`` in ``table`` (None deletes) and send the change to its changelog."""
+        if value is None:
+            table.data.pop(key, None)
+        else:
+            table.data[key] = value
+        self._pending.append((table.send_changelog(partition, key, value), table, partition, key))
+
+    async def acknowledged(self) -> int:
+        """Wait until every record sent so far is acknowledged (the failed ones of the last
+        call are sent again first, with their key's current value); returns how many failed
+        this time. A failed record is sent again on the next call."""
+        failed, self._failed = self._failed, []
+        for table, partition, key in failed:
+            self.send(table, partition, key, table.data.get(key))
+        pending, self._pending = self._pending, []
+        if not pending:
+            return 0
+        try:
+            # asyncio.wait, not gather: cancelling the wait must not cancel the records
+            await asyncio.wait([future for future, *_ in pending])
+        except asyncio.CancelledError:
+            self._pending = pending + self._pending
+            raise
+        for future, table, partition, key in pending:
+            if future.cancelled() or future.exception() is not None:
+                self._failed.append((table, partition, key))
+        return len(self._failed)
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass is slow to make, one per change
@@ -51,16 +95,26 @@ class OutboxStore:
     between two flushes) is never written at all, and neither is a new entry still waiting
     for its first attempt for less than ``defer_s`` (the healthy case, even when busy, costs
     no changelog record). Offsets of alerts must be acknowledged only once every change
-    made up to their intake is written or moot: :meth:`unwritten_since` says which.
+    made up to their intake is written and acknowledged (:attr:`writes`) or moot:
+    :meth:`unwritten_since` says which.
     :meth:`reload` rebuilds the decoded entries from the table after a recovery.
 
     Idle entries (nothing pending; kept ``remember_s`` against replays) are held as plain
     tuples, about a fifth of the memory of a model and invisible to the garbage collector:
     at 1,000 alerts/s an hour of them is 3.6 million."""
 
-    def __init__(self, table: Any, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        table: Any,
+        *,
+        clock: Callable[[], float] = time.time,
+        writes: ChangelogWrites | None = None,
+    ) -> None:
         self._table = table
         self._clock = clock
+        self.writes = writes or ChangelogWrites()
+        """Where this store's records go; :meth:`ChangelogWrites.acknowledged` says when
+        they are durable."""
         self._entries: dict[bytes, OutboxEntry] = {}  # something pending
         self._idle: dict[bytes, _Idle] = {}
         self._dirty: dict[bytes, _Dirty] = {}  # in the order keys were first dirtied
@@ -218,18 +272,15 @@ class OutboxStore:
             self._write(partition, _key(_GONE, subscriber_id), value)
 
     def _write(self, partition: int, key: bytes, value: bytes | None) -> None:
-        if value is None:
-            self._table.data.pop(key, None)
-        else:
-            self._table.data[key] = value
-        self._table.send_changelog(partition, key, value)
+        self.writes.send(self._table, partition, key, value)
 
 
 class SitesStore:
     """Origin and destination of every shipment, from manifests (``webhook-sites`` table)."""
 
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Any, writes: ChangelogWrites | None = None) -> None:
         self._table = table
+        self._writes = writes or ChangelogWrites()
         self._decoded: dict[bytes, ShipmentSites] = {}  # stored value -> sites
 
     def get(self, shipment_id: str) -> ShipmentSites | None:
@@ -251,6 +302,5 @@ class SitesStore:
         value = orjson.dumps({"origin": sites.origin, "destination": sites.destination})
         if self._table.data.get(key) == value:
             return False
-        self._table.data[key] = value
-        self._table.send_changelog(partition, key, value)
+        self._writes.send(self._table, partition, key, value)
         return True

@@ -1,4 +1,4 @@
-"""Test helpers: real HTTP endpoints on 127.0.0.1 (port 0) with scripted answers, in a thread."""
+"""Test helpers: real HTTP endpoints with scripted answers, and an in-memory table whose broker answers on cue."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from aiohttp import web
 
 from alerts.webhooks.signing import SignatureError, WebhookSecret, verify
 
-__all__ = ["Reply", "Request", "ScriptedEndpoint", "running_endpoints"]
+__all__ = ["MemoryTable", "Reply", "Request", "ScriptedEndpoint", "running_endpoints"]
 
 
 @dataclass(frozen=True)
@@ -120,3 +120,38 @@ def running_endpoints(*endpoints: ScriptedEndpoint) -> Iterator[tuple[ScriptedEn
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
         loop.close()
+
+
+class MemoryTable:
+    """The part of a Faust table the delivery stores use, in memory (call it on a running
+    event loop). ``changelog`` lists the records sent. Each is acknowledged at once or,
+    with ``hold=True``, only when :meth:`answer` says so: a broker answering later, or
+    failing."""
+
+    def __init__(self, *, hold: bool = False) -> None:
+        self.data: dict[bytes, bytes] = {}
+        self.changelog: list[tuple[int, bytes, bytes | None]] = []
+        self._hold = hold
+        self._unanswered: list[asyncio.Future[None]] = []
+
+    def send_changelog(
+        self, partition: int, key: bytes, value: bytes | None
+    ) -> asyncio.Future[None]:
+        self.changelog.append((partition, key, value))
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if self._hold:
+            self._unanswered.append(future)
+        else:
+            future.set_result(None)
+        return future
+
+    def answer(self, error: Exception | None = None) -> int:
+        """Acknowledge every record held so far (or fail them with ``error``); returns how
+        many were answered."""
+        unanswered, self._unanswered = self._unanswered, []
+        for future in unanswered:
+            if error is None:
+                future.set_result(None)
+            else:
+                future.set_exception(error)
+        return len(unanswered)

@@ -13,18 +13,9 @@ from streams.delivery.records import DeliveryAttempt
 from streams.delivery.sender import AttemptResult
 from streams.delivery.service import DeliveryService, Publisher
 from streams.delivery.store import OutboxStore, SitesStore, outbox_key
+from streams.delivery.testing import MemoryTable
 from streams.settings import DeliverySettings
 from streams.wire import encode
-
-
-class MemoryTable:
-    """The part of a Faust table the stores use."""
-
-    def __init__(self) -> None:
-        self.data: dict[bytes, bytes] = {}
-
-    def send_changelog(self, partition: int, key: bytes, value: bytes | None) -> None:
-        pass
 
 
 class AcceptingSender:
