@@ -126,6 +126,11 @@ def register_delivery(
         """Before Faust flushes its producer: stop sending, write the outbox."""
         await service.stop()
 
+    @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # as above
+    async def outbox_revoked(app: faust.App, revoked: Any, **kwargs: Any) -> None:
+        """Before the partitions go: the outbox on the changelog, for their next owner."""
+        await service.revoked()
+
     @app.on_rebalance_complete.connect  # type: ignore[arg-type]  # as above
     async def outbox_recovered(app: faust.App, **kwargs: Any) -> None:
         """Sent once the tables are recovered, before the streams resume."""

@@ -317,6 +317,13 @@ class DeliveryService:
                 wait = min(wait, max(0.0, next_due - now))
         return wait
 
+    async def revoked(self) -> None:
+        """Partitions are being taken away (Faust's ``on_partitions_revoked``): every change,
+        new entries included, to the changelog now, acknowledged, so their next owner's
+        recovery reads it (written later, it would land after that recovery: unseen by the
+        new owner, yet recovered by its next restart)."""
+        await self.flush(defer=False)
+
     def recovered(self) -> None:
         """The tables hold the recovered state of the current assignment, and the streams
         are about to resume (Faust's ``on_rebalance_complete``): the outbox of newly owned

@@ -112,3 +112,19 @@ async def test_recovered_rebuilds_the_outbox_only_when_the_assignment_changed() 
     assert worker.service._generation == before + 1
     entry = worker.service.store.get(KEY)
     assert entry is not None and entry.attempt == 1  # the entry survived the rebuild
+
+
+async def test_revoked_writes_even_a_new_entry_and_returns_once_the_broker_has_it() -> None:
+    table, clock = MemoryTable(hold=True), Clock()
+    worker = Worker(table, clock, owned={3})
+    worker.service.recovered()
+    worker.service.ingest_alert(encode(alert(1, alert_id="A:1")), 3)  # new: deferred by flushes
+    await worker.service.flush_and_publish()
+    assert table.changelog == []
+    revoking = asyncio.ensure_future(worker.service.revoked())
+    for _ in range(100):
+        await asyncio.sleep(0)
+    assert not revoking.done()  # waiting for the broker
+    assert [key for _, key, _ in table.changelog] == [KEY]
+    table.answer()
+    await revoking
