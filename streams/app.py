@@ -42,7 +42,8 @@ def app_id_for(settings: Settings, role: Role) -> str:
 def create_app(settings: Settings, role: Role = "all", *, web_port: int | None = None) -> faust.App:
     """A Faust app for one role, with raw-bytes topics (decoding is ours: schemas.decode)."""
     shorten_fetch_wait()
-    if settings.stream.inline_handoff:
+    handoff = settings.stream.inline_handoff
+    if handoff if handoff is not None else role == "sink":
         inline_handoff()
     app = faust.App(
         app_id_for(settings, role),

@@ -67,11 +67,13 @@ class StreamSettings(BaseModel):
         default=20_000, ge=1, description="checkpoint sooner once this many events wait"
     )
     tick_seconds: float = Field(default=5.0, gt=0, description="how often the live timer runs")
-    inline_handoff: bool = Field(
-        default=False,
-        description="experimental: Faust's consumer hands messages to streams inline "
-        "(streams/consumer_handoff.py; 15-30 % less CPU per reading) - off by default: one "
-        "partition stall under overload is not explained yet (docs/reliability.md)",
+    inline_handoff: bool | None = Field(
+        default=None,
+        description="Faust's consumer hands messages to streams inline "
+        "(streams/consumer_handoff.py): unset, on in a dedicated sink worker (--role sink: "
+        "2.5x its readings/s) and off where the processor runs (one partition stall under "
+        "overload with it is not explained yet, docs/reliability.md); true or false: "
+        "every role",
     )
     settle_quiet_seconds: float = Field(
         default=5.0,

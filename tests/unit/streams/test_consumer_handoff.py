@@ -13,6 +13,7 @@ import pytest
 from faust.transport.consumer import Consumer
 from mode import Service
 
+from streams.app import Role
 from streams.consumer_handoff import _resume, inline_handoff
 
 
@@ -174,22 +175,30 @@ def test_what_is_thrown_into_a_resumed_handoff_reaches_the_handoff() -> None:
     assert stop.value.value == "done"
 
 
-def test_the_app_installs_it_only_when_asked_and_faust_still_hands_off_with_that_call(
+def test_the_app_installs_it_in_a_sink_worker_or_when_asked_and_faust_still_hands_off_so(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Off by default (experimental); against a Faust whose drain loop changed, the patch
-    would silently do nothing."""
+    """By default only a dedicated sink worker has it (where the processor runs it is off);
+    the setting overrides that for every role. Against a Faust whose drain loop changed, the
+    patch would silently do nothing."""
     import streams.app
     from streams.settings import Settings, StreamSettings
 
-    installed: list[bool] = []
-    monkeypatch.setattr(streams.app, "inline_handoff", lambda: installed.append(True))
-    streams.app.create_app(Settings(app_id="handoff", topic_prefix="handoff"), "process")
+    installed: list[str] = []
+
+    def create(role: Role, inline_handoff: bool | None = None) -> None:
+        monkeypatch.setattr(streams.app, "inline_handoff", lambda: installed.append(role))
+        stream = StreamSettings(inline_handoff=inline_handoff)
+        settings = Settings(app_id="handoff", topic_prefix="handoff", stream=stream)
+        streams.app.create_app(settings, role)
+
+    for role in ("process", "all", "deliver"):
+        create(role)
     assert installed == []
-    asked = Settings(
-        app_id="handoff", topic_prefix="handoff", stream=StreamSettings(inline_handoff=True)
-    )
-    streams.app.create_app(asked, "process")
-    assert installed == [True]
+    create("sink")
+    assert installed == ["sink"]
+    create("sink", inline_handoff=False)
+    create("process", inline_handoff=True)
+    assert installed == ["sink", "process"]
     drain = inspect.getsource(Consumer._drain_messages)
     assert "callback(message), self.suspend_flow.wait()" in " ".join(drain.split())
