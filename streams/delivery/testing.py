@@ -1,4 +1,4 @@
-"""Test helpers: real HTTP endpoints with scripted answers, and an in-memory table whose broker answers on cue."""
+"""Test helpers: real HTTP endpoints with scripted answers; a table, a sender and a clock for tests without them."""
 
 from __future__ import annotations
 
@@ -12,8 +12,17 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from alerts.webhooks.signing import SignatureError, WebhookSecret, verify
+from streams.delivery.sender import AttemptResult
 
-__all__ = ["MemoryTable", "Reply", "Request", "ScriptedEndpoint", "running_endpoints"]
+__all__ = [
+    "AnsweringSender",
+    "ManualClock",
+    "MemoryTable",
+    "Reply",
+    "Request",
+    "ScriptedEndpoint",
+    "running_endpoints",
+]
 
 
 @dataclass(frozen=True)
@@ -155,3 +164,29 @@ class MemoryTable:
             else:
                 future.set_exception(error)
         return len(unanswered)
+
+
+class AnsweringSender:
+    """A lane's sender without HTTP: every attempt gets ``result``; ``sent`` lists the
+    webhook ids in order."""
+
+    def __init__(self, result: AttemptResult) -> None:
+        self.result = result
+        self.sent: list[str] = []
+
+    async def send(self, msg_id: str, body: bytes) -> AttemptResult:
+        self.sent.append(msg_id)
+        return self.result
+
+    async def aclose(self) -> None:
+        pass
+
+
+class ManualClock:
+    """A clock the test moves by hand (epoch seconds)."""
+
+    def __init__(self, now: float = 1_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now

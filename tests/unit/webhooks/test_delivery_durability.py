@@ -16,19 +16,9 @@ from streams.delivery.records import DeliveryAttempt
 from streams.delivery.sender import AttemptResult
 from streams.delivery.service import DeliveryService, Publisher
 from streams.delivery.store import ChangelogWrites, OutboxStore, SitesStore, outbox_key
-from streams.delivery.testing import MemoryTable
+from streams.delivery.testing import AnsweringSender, MemoryTable
 from streams.settings import DeliverySettings
 from streams.wire import encode
-
-
-class RefusingSender:
-    """Every attempt answered 503: the entry keeps a pending retry."""
-
-    async def send(self, msg_id: str, body: bytes) -> AttemptResult:
-        return AttemptResult(503, "HTTP 503", 1.0)
-
-    async def aclose(self) -> None:
-        pass
 
 
 class Delivery:
@@ -57,7 +47,8 @@ class Delivery:
             ready=lambda: True,
             alerts_topic="alerts",
         )
-        self.service.lanes["ops"].sender = RefusingSender()  # type: ignore[assignment]  # a stub
+        refusing = AnsweringSender(AttemptResult(503, "HTTP 503", 1.0))  # a retry stays pending
+        self.service.lanes["ops"].sender = refusing  # type: ignore[assignment]  # a stub
         self.service._tick()  # the start-up resync (it writes everything pending at once)
 
     def ack_later(self, name: str) -> None:

@@ -13,28 +13,12 @@ from streams.delivery.records import DeliveryAttempt
 from streams.delivery.sender import AttemptResult
 from streams.delivery.service import DeliveryService, Publisher
 from streams.delivery.store import OutboxStore, SitesStore, outbox_key
-from streams.delivery.testing import MemoryTable
+from streams.delivery.testing import AnsweringSender, ManualClock, MemoryTable
 from streams.settings import DeliverySettings
 from streams.wire import encode
 
 
-class AcceptingSender:
-    async def send(self, msg_id: str, body: bytes) -> AttemptResult:
-        return AttemptResult(200, None, 1.0)
-
-    async def aclose(self) -> None:
-        pass
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def _service(clock: Clock) -> DeliveryService:
+def _service(clock: ManualClock) -> DeliveryService:
     async def ignore(_: Any) -> None:
         pass
 
@@ -50,7 +34,7 @@ def _service(clock: Clock) -> DeliveryService:
         alerts_topic="alerts",
         clock=clock,
     )
-    service.lanes["ops"].sender = AcceptingSender()  # type: ignore[assignment]  # a stub
+    service.lanes["ops"].sender = AnsweringSender(AttemptResult(200, None, 1.0))  # type: ignore[assignment]  # a stub
     return service
 
 
@@ -62,7 +46,7 @@ async def _deliver(service: DeliveryService, alert_id: str, version: int) -> Non
 
 
 async def test_settled_entries_are_forgotten_after_remember_s_and_not_before() -> None:
-    clock = Clock()
+    clock = ManualClock()
     service = _service(clock)
     await _deliver(service, "A:1", 1)
     clock.now += 60
@@ -81,7 +65,7 @@ async def test_settled_entries_are_forgotten_after_remember_s_and_not_before() -
 
 
 async def test_an_entry_settled_again_is_kept_for_remember_s_from_its_last_settlement() -> None:
-    clock = Clock()
+    clock = ManualClock()
     service = _service(clock)
     await _deliver(service, "A:1", 1)
     clock.now += 90
@@ -96,19 +80,13 @@ async def test_an_entry_settled_again_is_kept_for_remember_s_from_its_last_settl
 
 
 async def test_a_replayed_version_within_remember_s_is_not_sent_again() -> None:
-    clock = Clock()
+    clock = ManualClock()
     service = _service(clock)
-    sent: list[str] = []
-    original = service.lanes["ops"].sender.send
-
-    async def counting(msg_id: str, body: bytes) -> AttemptResult:
-        sent.append(msg_id)
-        return await original(msg_id, body)
-
-    service.lanes["ops"].sender.send = counting  # type: ignore[method-assign]  # a spy
+    sender = service.lanes["ops"].sender
+    assert isinstance(sender, AnsweringSender)
     await _deliver(service, "A:1", 1)
     clock.now += 50
     await _deliver(service, "A:1", 1)  # a replay within remember_s: ignored
-    assert len(sent) == 1
+    assert len(sender.sent) == 1
     records: list[DeliveryAttempt] = [r for batch in service._records.values() for r in batch]
     assert [r.outcome for r in records] == ["delivered"]

@@ -14,7 +14,7 @@ from streams.delivery.records import DeliveryAttempt
 from streams.delivery.sender import AttemptResult
 from streams.delivery.service import DeliveryService, Publisher
 from streams.delivery.store import OutboxStore, SitesStore, outbox_key
-from streams.delivery.testing import MemoryTable
+from streams.delivery.testing import AnsweringSender, ManualClock, MemoryTable
 from streams.settings import DeliverySettings
 from streams.wire import encode
 
@@ -22,27 +22,11 @@ KEY = outbox_key("ops", "A:1")
 RETRY_AFTER_S = 8.0
 
 
-class RefusingSender:
-    async def send(self, msg_id: str, body: bytes) -> AttemptResult:
-        return AttemptResult(503, "HTTP 503", 1.0, retry_after=str(int(RETRY_AFTER_S)))
-
-    async def aclose(self) -> None:
-        pass
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 class Worker:
     """One delivery worker's service over a table shared with the previous owner (what a
     changelog recovery leaves in it)."""
 
-    def __init__(self, table: MemoryTable, clock: Clock, owned: set[int]) -> None:
+    def __init__(self, table: MemoryTable, clock: ManualClock, owned: set[int]) -> None:
         self.owned = owned
         self.records: list[DeliveryAttempt] = []
 
@@ -64,7 +48,10 @@ class Worker:
             alerts_topic="alerts",
             clock=clock,
         )
-        self.service.lanes["ops"].sender = RefusingSender()  # type: ignore[assignment]  # a stub
+        refusing = AnsweringSender(
+            AttemptResult(503, "HTTP 503", 1.0, retry_after=str(int(RETRY_AFTER_S)))
+        )
+        self.service.lanes["ops"].sender = refusing  # type: ignore[assignment]  # a stub
 
     async def take_in_and_work(self) -> None:
         """The alert (read again: its offset was never committed), then due attempts."""
@@ -82,7 +69,7 @@ def _stored_attempt(table: MemoryTable) -> int:
 
 
 async def test_a_taken_over_retry_keeps_its_attempt_count_when_its_alert_is_read_again() -> None:
-    table, clock = MemoryTable(), Clock()
+    table, clock = MemoryTable(), ManualClock()
     first = Worker(table, clock, owned={3})
     first.service._tick()  # its start-up resync
     await first.take_in_and_work()
@@ -100,7 +87,7 @@ async def test_a_taken_over_retry_keeps_its_attempt_count_when_its_alert_is_read
 
 
 async def test_recovered_rebuilds_the_outbox_only_when_the_assignment_changed() -> None:
-    table, clock = MemoryTable(), Clock()
+    table, clock = MemoryTable(), ManualClock()
     worker = Worker(table, clock, owned={3})
     worker.service.recovered()
     await worker.take_in_and_work()
@@ -115,7 +102,7 @@ async def test_recovered_rebuilds_the_outbox_only_when_the_assignment_changed() 
 
 
 async def test_revoked_writes_even_a_new_entry_and_returns_once_the_broker_has_it() -> None:
-    table, clock = MemoryTable(hold=True), Clock()
+    table, clock = MemoryTable(hold=True), ManualClock()
     worker = Worker(table, clock, owned={3})
     worker.service.recovered()
     worker.service.ingest_alert(encode(alert(1, alert_id="A:1")), 3)  # new: deferred by flushes

@@ -9,6 +9,7 @@ from webhook_builders import alert
 from alerts.webhooks.outbox import OutboxEntry
 from alerts.webhooks.routing import ShipmentSites
 from streams.delivery.store import OutboxStore, SitesStore, outbox_key
+from streams.delivery.testing import ManualClock
 
 
 class MemoryTable:
@@ -34,14 +35,6 @@ def test_changed_or_recovered_sites_are_seen_through_the_cache() -> None:
     assert len(table.changelog) == 2
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def _entry(alert_id: str, **fields: Any) -> OutboxEntry:
     return OutboxEntry(
         subscriber_id="ops", alert_id=alert_id, shipment_id="SHP-T1", partition=3, **fields
@@ -49,7 +42,7 @@ def _entry(alert_id: str, **fields: Any) -> OutboxEntry:
 
 
 def test_a_new_entry_waits_defer_s_before_it_is_written_and_blocks_acks_meanwhile() -> None:
-    clock, table = Clock(), MemoryTable()
+    clock, table = ManualClock(1000.0), MemoryTable()
     store = OutboxStore(table, clock=clock)
     key = outbox_key("ops", "A:1")
     store.put(key, _entry("A:1", alert=alert(1), due_at=clock.now))
@@ -69,7 +62,7 @@ def test_a_new_entry_waits_defer_s_before_it_is_written_and_blocks_acks_meanwhil
 
 
 def test_an_entry_delivered_before_defer_s_is_never_written() -> None:
-    clock, table = Clock(), MemoryTable()
+    clock, table = ManualClock(1000.0), MemoryTable()
     store = OutboxStore(table, clock=clock)
     key = outbox_key("ops", "A:1")
     store.put(key, _entry("A:1", alert=alert(1), due_at=clock.now))
@@ -82,7 +75,7 @@ def test_an_entry_delivered_before_defer_s_is_never_written() -> None:
 
 
 def test_failed_attempts_and_written_entries_are_written_at_once() -> None:
-    clock, table = Clock(), MemoryTable()
+    clock, table = ManualClock(1000.0), MemoryTable()
     store = OutboxStore(table, clock=clock)
     retrying, known = outbox_key("ops", "A:1"), outbox_key("ops", "B:1")
     store.put(retrying, _entry("A:1", alert=alert(1), attempt=1, due_at=clock.now + 1))
@@ -95,7 +88,7 @@ def test_failed_attempts_and_written_entries_are_written_at_once() -> None:
 
 
 def test_idle_entries_are_kept_compact_and_read_back_exactly() -> None:
-    clock, table = Clock(), MemoryTable()
+    clock, table = ManualClock(1000.0), MemoryTable()
     store = OutboxStore(table, clock=clock)
     key = outbox_key("ops", "SHP-T1:lid_open:1")
     idle = _entry("SHP-T1:lid_open:1", done_version=3, settled_at=clock.now, due_at=clock.now)
@@ -111,7 +104,7 @@ def test_idle_entries_are_kept_compact_and_read_back_exactly() -> None:
 
 
 def test_a_written_entry_that_turns_idle_is_written_idle_then_deleted_with_a_tombstone() -> None:
-    clock, table = Clock(), MemoryTable()
+    clock, table = ManualClock(1000.0), MemoryTable()
     store = OutboxStore(table, clock=clock)
     key = outbox_key("ops", "A:1")
     store.put(key, _entry("A:1", alert=alert(1), attempt=1, due_at=clock.now + 1))
