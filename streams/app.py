@@ -43,7 +43,7 @@ def create_app(settings: Settings, role: Role = "all", *, web_port: int | None =
     """A Faust app for one role, with raw-bytes topics (decoding is ours: schemas.decode)."""
     shorten_fetch_wait()
     handoff = settings.stream.inline_handoff
-    if handoff if handoff is not None else role == "sink":
+    if role == "sink" if handoff is None else handoff:  # unset: by role
         inline_handoff()
     app = faust.App(
         app_id_for(settings, role),

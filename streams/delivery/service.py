@@ -225,11 +225,19 @@ class DeliveryService:
         # Take the records first: every one of them has its outbox change already put, so
         # the flush below makes it durable before anyone can see the record.
         records, self._records = self._records, {}
-        if await self.flush():
+        try:
+            durable = await self.flush()
+        except asyncio.CancelledError:  # stopping: stop() publishes them after its flush
+            self._put_back(records)
+            raise
+        if durable:
             await self._publish_records(records)
-        else:  # not durable yet: published after a later flush
-            for partition, batch in records.items():
-                self._records[partition] = batch + self._records.get(partition, [])
+        else:  # published after a later flush
+            self._put_back(records)
+
+    def _put_back(self, records: dict[int, list[DeliveryAttempt]]) -> None:
+        for partition, batch in records.items():
+            self._records[partition] = batch + self._records.get(partition, [])
 
     async def flush(self, *, defer: bool = True) -> bool:
         """Changed outbox entries to the changelog (new ones waiting for less than

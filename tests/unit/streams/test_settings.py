@@ -52,3 +52,10 @@ def test_sasl_password_is_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.kafka.sasl_password.get_secret_value() == "hunter2-secret"
     assert "hunter2-secret" not in repr(settings)
     assert "hunter2-secret" not in str(settings.model_dump())
+
+
+def test_an_empty_inline_handoff_means_by_role(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CRYOTRACE_STREAM__INLINE_HANDOFF", "")
+    assert Settings().stream.inline_handoff is None
+    monkeypatch.setenv("CRYOTRACE_STREAM__INLINE_HANDOFF", "false")
+    assert Settings().stream.inline_handoff is False
