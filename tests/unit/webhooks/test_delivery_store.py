@@ -9,19 +9,10 @@ from webhook_builders import alert
 from alerts.webhooks.outbox import OutboxEntry
 from alerts.webhooks.routing import ShipmentSites
 from streams.delivery.store import OutboxStore, SitesStore, outbox_key
-from streams.delivery.testing import ManualClock
+from streams.delivery.testing import ManualClock, MemoryTable
 
 
-class MemoryTable:
-    def __init__(self) -> None:
-        self.data: dict[bytes, bytes] = {}
-        self.changelog: list[tuple[int, bytes, bytes | None]] = []
-
-    def send_changelog(self, partition: int, key: bytes, value: bytes | None) -> None:
-        self.changelog.append((partition, key, value))
-
-
-def test_changed_or_recovered_sites_are_seen_through_the_cache() -> None:
+async def test_changed_or_recovered_sites_are_seen_through_the_cache() -> None:
     table = MemoryTable()
     sites = SitesStore(table)
     assert sites.get("SHP-1") is None
@@ -41,7 +32,7 @@ def _entry(alert_id: str, **fields: Any) -> OutboxEntry:
     )
 
 
-def test_a_new_entry_waits_defer_s_before_it_is_written_and_blocks_acks_meanwhile() -> None:
+async def test_a_new_entry_waits_defer_s_before_it_is_written_and_blocks_acks_meanwhile() -> None:
     clock, table = ManualClock(1000.0), MemoryTable()
     store = OutboxStore(table, clock=clock)
     key = outbox_key("ops", "A:1")
@@ -61,7 +52,7 @@ def test_a_new_entry_waits_defer_s_before_it_is_written_and_blocks_acks_meanwhil
     assert value is not None and OutboxEntry.model_validate_json(value).alert == alert(2)
 
 
-def test_an_entry_delivered_before_defer_s_is_never_written() -> None:
+async def test_an_entry_delivered_before_defer_s_is_never_written() -> None:
     clock, table = ManualClock(1000.0), MemoryTable()
     store = OutboxStore(table, clock=clock)
     key = outbox_key("ops", "A:1")
@@ -74,7 +65,7 @@ def test_an_entry_delivered_before_defer_s_is_never_written() -> None:
     assert table.changelog == []
 
 
-def test_failed_attempts_and_written_entries_are_written_at_once() -> None:
+async def test_failed_attempts_and_written_entries_are_written_at_once() -> None:
     clock, table = ManualClock(1000.0), MemoryTable()
     store = OutboxStore(table, clock=clock)
     retrying, known = outbox_key("ops", "A:1"), outbox_key("ops", "B:1")
@@ -87,7 +78,7 @@ def test_failed_attempts_and_written_entries_are_written_at_once() -> None:
     assert store.unwritten_since() is None
 
 
-def test_idle_entries_are_kept_compact_and_read_back_exactly() -> None:
+async def test_idle_entries_are_kept_compact_and_read_back_exactly() -> None:
     clock, table = ManualClock(1000.0), MemoryTable()
     store = OutboxStore(table, clock=clock)
     key = outbox_key("ops", "SHP-T1:lid_open:1")
@@ -103,7 +94,7 @@ def test_idle_entries_are_kept_compact_and_read_back_exactly() -> None:
     assert list(store.entries()) == [(key, pending)]
 
 
-def test_a_written_entry_that_turns_idle_is_written_idle_then_deleted_with_a_tombstone() -> None:
+async def test_a_written_entry_turned_idle_is_written_idle_then_deleted_by_a_tombstone() -> None:
     clock, table = ManualClock(1000.0), MemoryTable()
     store = OutboxStore(table, clock=clock)
     key = outbox_key("ops", "A:1")
