@@ -10,6 +10,7 @@ import faust
 from streams.consumer_handoff import inline_handoff
 from streams.consumer_tuning import shorten_fetch_wait
 from streams.kafka_clients import faust_broker_credentials
+from streams.seek_fence import fence_seeks
 from streams.settings import Settings
 from streams.topics import INPUT_TOPICS, Topic, topic_name
 
@@ -42,6 +43,7 @@ def app_id_for(settings: Settings, role: Role) -> str:
 def create_app(settings: Settings, role: Role = "all", *, web_port: int | None = None) -> faust.App:
     """A Faust app for one role, with raw-bytes topics (decoding is ours: schemas.decode)."""
     shorten_fetch_wait()
+    fence_seeks()
     handoff = settings.stream.inline_handoff
     if role == "sink" if handoff is None else handoff:  # unset: by role
         inline_handoff()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -16,6 +17,10 @@ log = structlog.get_logger(__name__)
 
 SEEKS_PER_HOLE = 20
 """Seeks back to one missing offset before it is taken as gone from the log (retention)."""
+RESEEK_SECONDS = 10.0
+"""After a seek back, events beyond the hole are taken as read before the seek (already in the
+stream's buffer) and skipped for this long; if the missing offset has not come by then, the
+partition is sought again."""
 
 
 @dataclass
@@ -30,6 +35,9 @@ class Admitted:
     stale: int = 0
     """Events read in an older consumer generation, dropped (read again from the committed
     offset by whoever owns their partition now)."""
+    awaiting: int = 0
+    """Events beyond a hole already sought back, skipped (read before the seek; they come
+    again after the missing ones)."""
 
 
 class OffsetGuard:
@@ -40,18 +48,23 @@ class OffsetGuard:
     a seek that arrives after it moves the consumer's read position past the re-fetched
     ones, which it then drops, and acks of the later offsets commit past the lost message.
     An event beyond a hole is therefore not applied (nor acked) and the caller seeks back to
-    the first missing offset; events read again that were already applied are kept (the rule
-    engine and the warehouse ignore duplicates).
+    the first missing offset (``streams.seek_fence`` makes the consumer deliver what it then
+    fetches again); events read again that were already applied are kept (the rule engine and
+    the warehouse ignore duplicates). Events beyond the hole that were read before the seek
+    still come out of the stream's buffer: for ``RESEEK_SECONDS`` after the seek they are
+    skipped without seeking again (each seek would throw away what the last one fetched).
 
     A batch gathered across a rebalance may also hold events read in an older generation:
     they are neither applied nor acked. Applied, they could meet a partly recovered state;
     acked, they could let the consumer commit past events nobody processed.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, reseek_after: float = RESEEK_SECONDS) -> None:
+        self.reseek_after = reseek_after
         self._generation: int | None = None
         self._due: dict[Any, int] = {}
         self._seeks: dict[tuple[Any, int], int] = {}
+        self._sought: dict[Any, tuple[int, float]] = {}  # tp -> (offset, when) of the last seek
 
     def due(self, tp: Any, generation: int) -> int | None:
         """The next offset of ``tp`` to apply in consumer ``generation`` (None when nothing
@@ -63,16 +76,19 @@ class OffsetGuard:
         events: Sequence[Any],
         generation: int,
         committed: Callable[[Any], int | None],
+        now: float = 0.0,
     ) -> Admitted:
         """Sort ``events`` into those to apply and the holes to read again.
 
         ``committed(tp)`` gives the offset the consumer started the generation at (None when
-        the group has none yet: the first offset read is then taken as the start).
+        the group has none yet: the first offset read is then taken as the start); ``now`` is
+        the caller's monotonic clock.
         """
         if generation != self._generation:
             self._generation = generation
             self._due.clear()
             self._seeks.clear()
+            self._sought.clear()
         out = Admitted(events=[])
         for event in events:
             message = event.message
@@ -86,12 +102,18 @@ class OffsetGuard:
             if due is None:
                 due = committed(tp)
             if due is not None and offset > due:
+                sought = self._sought.get(tp)
+                if sought is not None and sought[0] == due and now - sought[1] < self.reseek_after:
+                    out.awaiting += 1
+                    continue
                 tries = self._seeks.get((tp, due), 0)
                 if tries < SEEKS_PER_HOLE:
                     self._seeks[(tp, due)] = tries + 1
+                    self._sought[tp] = (due, now)
                     out.seek[tp] = due
                     continue
                 out.gone[tp] = (due, offset - 1)
+            self._sought.pop(tp, None)
             out.events.append(event)
             if due is None or offset >= due:
                 self._due[tp] = offset + 1
@@ -104,7 +126,9 @@ async def read_again(app: faust.App, tp: Any, offset: int) -> None:
     Through ``seek_wait``, which runs the seek on the consumer's own thread: Faust's ``seek``
     calls aiokafka's from the event loop's thread, racing the fetcher there, which then fails
     on the records the seek dropped (``KeyError`` in ``Fetcher.fetched_records``; robinhood/
-    aiokafka#19) and crashes the worker.
+    aiokafka#19) and crashes the worker. The records fetched again reach the stream only with
+    ``streams.seek_fence`` installed (``create_app`` does): without it, the rest of the batch
+    being handed over moves Faust's read offset past them and they are dropped.
     """
     await app.consumer.seek_wait({tp: offset})
 
@@ -114,9 +138,13 @@ async def admit_in_order(
 ) -> list[Any]:
     """The events of a batch that follow on from what ``agent`` applied in this generation;
     a partition with a hole (a message the consumer skipped) is read again from there."""
-    admitted = guard.admit(events, app.consumer_generation_id, partial(committed, app))
+    admitted = guard.admit(
+        events, app.consumer_generation_id, partial(committed, app), time.monotonic()
+    )
     if admitted.stale:
         log.info("input.stale_events_dropped", agent=agent, count=admitted.stale)
+    if admitted.awaiting:
+        log.debug("input.awaiting_read_again", agent=agent, count=admitted.awaiting)
     for tp, offset in admitted.seek.items():
         log.warning(
             "input.offset_hole", agent=agent, topic=tp.topic, partition=tp.partition, at=offset

@@ -7,7 +7,13 @@ from typing import Any
 
 from faust.types import TP
 
-from streams.continuity import SEEKS_PER_HOLE, OffsetGuard, StallWatch, read_again
+from streams.continuity import (
+    RESEEK_SECONDS,
+    SEEKS_PER_HOLE,
+    OffsetGuard,
+    StallWatch,
+    read_again,
+)
 
 P0 = TP("telemetry", 0)
 P1 = TP("telemetry", 1)
@@ -47,16 +53,25 @@ def test_a_skipped_offset_stops_the_partition_there_and_asks_for_a_seek_back() -
 
 def test_after_the_seek_the_missing_offset_and_the_rest_are_admitted() -> None:
     guard = OffsetGuard()
-    guard.admit(_events(P0, 100, 101, 103), 1, _committed({P0: 100}))
-    # records still queued from before the seek keep the hole open, and ask again
-    assert guard.admit(
-        _events(P0, 104),
-        1,
-        _committed({}),
-    ).seek == {P0: 102}
-    admitted = guard.admit(_events(P0, 102, 103, 104), 1, _committed({}))
+    assert guard.admit(_events(P0, 100, 101, 103), 1, _committed({P0: 100}), 50.0).seek == {P0: 102}
+    # events read before the seek still come out of the buffer: skipped, no second seek
+    # (it would throw away what the first one fetched)
+    queued = guard.admit(_events(P0, 104, 105), 1, _committed({}), 51.0)
+    assert (queued.events, queued.seek, queued.awaiting) == ([], {}, 2)
+    admitted = guard.admit(_events(P0, 102, 103, 104), 1, _committed({}), 52.0)
     assert _offsets(admitted.events) == [102, 103, 104]
     assert admitted.seek == {}
+    # the hole is closed: a later gap is a new hole, sought at once
+    assert guard.admit(_events(P0, 106), 1, _committed({}), 53.0).seek == {P0: 105}
+
+
+def test_a_missing_offset_that_does_not_come_after_the_seek_is_sought_again() -> None:
+    guard = OffsetGuard()
+    guard.admit(_events(P0, 100, 102), 1, _committed({P0: 100}), 0.0)
+    assert guard.admit(_events(P0, 103), 1, _committed({}), RESEEK_SECONDS - 1).seek == {}
+    again = guard.admit(_events(P0, 103), 1, _committed({}), RESEEK_SECONDS + 1)
+    assert again.seek == {P0: 101}
+    assert again.awaiting == 0
 
 
 def test_a_hole_before_the_first_event_of_a_generation_is_found_from_the_committed_offset() -> None:
@@ -91,9 +106,11 @@ def test_without_a_committed_offset_the_first_event_read_is_the_start() -> None:
 
 def test_a_hole_that_stays_after_many_seeks_is_reported_gone_and_passed() -> None:
     guard = OffsetGuard()
+    now = 0.0
     for _ in range(SEEKS_PER_HOLE):
-        assert guard.admit(_events(P0, 40), 1, _committed({P0: 10})).seek == {P0: 10}
-    admitted = guard.admit(_events(P0, 40, 41), 1, _committed({P0: 10}))
+        assert guard.admit(_events(P0, 40), 1, _committed({P0: 10}), now).seek == {P0: 10}
+        now += RESEEK_SECONDS
+    admitted = guard.admit(_events(P0, 40, 41), 1, _committed({P0: 10}), now)
     assert _offsets(admitted.events) == [40, 41]
     assert admitted.gone == {P0: (10, 39)}
 
