@@ -45,7 +45,7 @@ def create_app(settings: Settings, role: Role = "all", *, web_port: int | None =
     shorten_fetch_wait()
     fence_seeks()
     handoff = settings.stream.inline_handoff
-    if role == "sink" if handoff is None else handoff:  # unset: by role
+    if role != "deliver" if handoff is None else handoff:  # unset: by role
         inline_handoff()
     app = faust.App(
         app_id_for(settings, role),

@@ -178,9 +178,9 @@ def test_what_is_thrown_into_a_resumed_handoff_reaches_the_handoff() -> None:
 def test_the_app_installs_it_in_a_sink_worker_or_when_asked_and_faust_still_hands_off_so(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """By default only a dedicated sink worker has it (where the processor runs it is off);
-    the setting overrides that for every role. Against a Faust whose drain loop changed, the
-    patch would silently do nothing."""
+    """By default every role but webhook delivery has it; the setting overrides that for
+    every role. Against a Faust whose drain loop changed, the patch would silently do
+    nothing."""
     import streams.app
     from streams.settings import Settings, StreamSettings
 
@@ -192,13 +192,11 @@ def test_the_app_installs_it_in_a_sink_worker_or_when_asked_and_faust_still_hand
         settings = Settings(app_id="handoff", topic_prefix="handoff", stream=stream)
         streams.app.create_app(settings, role)
 
-    for role in ("process", "all", "deliver"):
+    for role in ("process", "all", "sink", "deliver"):
         create(role)
-    assert installed == []
-    create("sink")
-    assert installed == ["sink"]
+    assert installed == ["process", "all", "sink"]
     create("sink", inline_handoff=False)
-    create("process", inline_handoff=True)
-    assert installed == ["sink", "process"]
+    create("deliver", inline_handoff=True)
+    assert installed == ["process", "all", "sink", "deliver"]
     drain = inspect.getsource(Consumer._drain_messages)
     assert "callback(message), self.suspend_flow.wait()" in " ".join(drain.split())
