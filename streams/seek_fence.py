@@ -1,4 +1,5 @@
-"""Records fetched before a seek of their partition are never handed to the streams.
+"""Records fetched before a seek of their partition are never handed to the streams, and
+records fetched while Faust would not hand them over are fetched again.
 
 Faust's consumer thread fetches batches of records; ``Consumer._drain_messages`` hands each
 batch over message by message in the event loop's thread, noting the newest offset handed
@@ -21,14 +22,30 @@ being handed over when the seek ran (its stream's buffer full, say) does not mov
 offset when its hand-off ends either (``ReadOffsets``): that was the last way a record from
 before a seek made the consumer drop the records the seek fetched again.
 
+A fetch can also return records Faust then drops without a seek of ours: Faust's fetcher
+keeps running across a rebalance, so a fetch started before it (waiting up to a second on the
+consumer thread, on Faust's live set of active partitions, which the rebalance empties:
+aiokafka then returns records of any partition) can return during the new generation's table
+recovery. ``Consumer.getmany`` drops what it returns while the flow is stopped or for a paused
+partition, yet aiokafka's position has moved past it. A stream partition is sought to its
+committed offset afterwards; a changelog partition is not, so a changelog record fetched
+right after the recovery's seek never reached the recovery, which waited for it forever (a
+delivery worker keeping two partitions when a second joined: 1 of 19 runs; 1 of 1 with the
+fetch delayed past the seek). ``put_back_undelivered`` seeks such partitions back to their
+first record returned, on the consumer thread before anything else runs there, so they are
+fetched again once Faust reads them.
+
 Checked against faust-streaming 0.15.3 and aiokafka 0.14.0 (constraints.txt).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from typing import Any
+
+from aiokafka.errors import IllegalStateError
 
 _MARK = "_cryotrace_seek_fence"
 _SEEKS = "_cryotrace_seeks"
@@ -131,6 +148,26 @@ def sought(thread: Any, partitions: Iterable[Any]) -> None:
         seeks[tp] = seeks.get(tp, 0) + 1
 
 
+def put_back_undelivered(
+    faust_consumer: Any, consumer: Any, records: Mapping[Any, list[Any]]
+) -> dict[Any, list[Any]]:
+    """The records of a fetch that Faust's ``Consumer.getmany`` will hand over as things stand
+    (flow on, partition active or buffered); every other partition is sought back to its first
+    record returned, to be fetched again. Call it on the consumer thread right after the fetch:
+    nothing else runs there in between."""
+    flowing = faust_consumer.flow_active
+    active = faust_consumer._active_partitions
+    buffered = faust_consumer._buffered_partitions
+    delivered = {}
+    for tp, batch in records.items():
+        if flowing and (active is None or tp in active or tp in buffered):
+            delivered[tp] = batch
+        elif batch:
+            with contextlib.suppress(IllegalStateError):  # no longer assigned: its owner's
+                consumer.seek(tp, batch[0].offset)
+    return delivered
+
+
 def fence(thread: Any, records: Mapping[Any, list[Any]]) -> dict[Any, Any]:
     """A fetched batch with each partition's records fenced by its current seek number."""
     seeks, handed = seeks_of(thread), handed_of(thread)
@@ -155,7 +192,9 @@ def fence_seeks() -> None:
 
     async def _fetch_records(self: Any, consumer: Any, *args: Any, **kwargs: Any) -> Any:
         records = await fetch_records(self, consumer, *args, **kwargs)
-        return fence(self, records) if records else records
+        if not records:
+            return records
+        return fence(self, put_back_undelivered(self.consumer, consumer, records))
 
     async def _seek_wait(self: Any, consumer: Any, partitions: Mapping[Any, int]) -> None:
         # Faust's own, with the seeks counted first and the read offsets reset for sure

@@ -7,7 +7,15 @@ from typing import Any
 
 from faust.types import TP
 
-from streams.seek_fence import ReadOffsets, fence, handed_of, read_offsets, seeks_of, sought
+from streams.seek_fence import (
+    ReadOffsets,
+    fence,
+    handed_of,
+    put_back_undelivered,
+    read_offsets,
+    seeks_of,
+    sought,
+)
 
 P0 = TP("telemetry", 0)
 P1 = TP("telemetry", 1)
@@ -62,3 +70,54 @@ def test_the_read_offsets_are_made_once_per_consumer_and_share_the_threads_count
     assert read_offsets(consumer) is first
     assert isinstance(first, ReadOffsets)
     assert first.seeks is seeks_of(thread) and first.handed is handed_of(thread)
+
+
+def _faust(
+    flowing: bool = True, active: set[TP] | None = None, buffered: set[TP] | None = None
+) -> Any:
+    """The fields of Faust's consumer that ``Consumer.getmany`` decides hand-over by."""
+    return SimpleNamespace(
+        flow_active=flowing,
+        _active_partitions=set() if active is None else active,
+        _buffered_partitions=buffered or set(),
+    )
+
+
+class _Kafka:
+    def __init__(self) -> None:
+        self.seeks: list[tuple[TP, int]] = []
+
+    def seek(self, tp: TP, offset: int) -> None:
+        self.seeks.append((tp, offset))
+
+
+def test_records_faust_hands_over_are_returned_as_fetched() -> None:
+    kafka = _Kafka()
+    records = {P0: _records(4, 5), P1: _records(0)}
+    assert put_back_undelivered(_faust(active={P0, P1}), kafka, records) == records
+    assert kafka.seeks == []
+
+
+def test_records_fetched_once_the_flow_stopped_are_put_back() -> None:
+    """The rebalance case: a fetch started before it returns the changelog record the
+    recovery just sought to, while the flow is still stopped; dropped by Faust, it would never
+    reach the recovery."""
+    kafka = _Kafka()
+    records = {P1: _records(0), P0: _records(7)}
+    assert put_back_undelivered(_faust(flowing=False), kafka, records) == {}
+    assert sorted(kafka.seeks) == sorted([(P1, 0), (P0, 7)])
+
+
+def test_records_of_paused_partitions_are_put_back_the_others_returned() -> None:
+    kafka = _Kafka()
+    records = {P0: _records(3), P1: _records(2, 3)}
+    assert put_back_undelivered(_faust(active={P0}), kafka, records) == {P0: records[P0]}
+    assert kafka.seeks == [(P1, 2)]
+
+
+def test_records_of_buffered_partitions_are_returned() -> None:
+    """Faust hands over a partition taken out of the active ones for a full buffer."""
+    kafka = _Kafka()
+    records = {P0: _records(3)}
+    assert put_back_undelivered(_faust(buffered={P0}), kafka, records) == records
+    assert kafka.seeks == []
