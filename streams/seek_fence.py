@@ -226,8 +226,9 @@ def fence_seeks() -> None:
         await self.call_thread(_seek_to_beginning, self, self._ensure_consumer(), partitions)
 
     def seek_(self: Any, partition: Any, offset: int) -> None:
-        # Faust's own (unused by cryotrace) seek from the event loop's thread: counted first,
-        # so at worst a batch fetched just after it is not handed over (and fetched again)
+        # Faust's own seek (cryotrace does not call it) from the event loop's thread, racing
+        # the consumer thread as before: a batch returned between the count and the seek is
+        # still handed over; every batch returned before the count is fenced
         sought(self, (partition,))
         seek(self, partition, offset)
 
