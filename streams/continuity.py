@@ -76,7 +76,7 @@ class OffsetGuard:
         events: Sequence[Any],
         generation: int,
         committed: Callable[[Any], int | None],
-        now: float = 0.0,
+        now: float,
     ) -> Admitted:
         """Sort ``events`` into those to apply and the holes to read again.
 

@@ -37,16 +37,16 @@ def _committed(offsets: dict[TP, int]) -> Any:
 
 def test_consecutive_offsets_from_the_committed_one_are_all_admitted() -> None:
     guard = OffsetGuard()
-    admitted = guard.admit(_events(P0, 100, 101, 102), 1, _committed({P0: 100}))
+    admitted = guard.admit(_events(P0, 100, 101, 102), 1, _committed({P0: 100}), 0.0)
     assert _offsets(admitted.events) == [100, 101, 102]
     assert admitted.seek == {}
-    assert _offsets(guard.admit(_events(P0, 103), 1, _committed({P0: 100})).events) == [103]
+    assert _offsets(guard.admit(_events(P0, 103), 1, _committed({P0: 100}), 0.0).events) == [103]
 
 
 def test_a_skipped_offset_stops_the_partition_there_and_asks_for_a_seek_back() -> None:
     guard = OffsetGuard()
     batch = _events(P0, 100, 101, 103, 104) + _events(P1, 7)
-    admitted = guard.admit(batch, 1, _committed({P0: 100, P1: 7}))
+    admitted = guard.admit(batch, 1, _committed({P0: 100, P1: 7}), 0.0)
     assert _offsets(admitted.events) == [100, 101, 7]
     assert admitted.seek == {P0: 102}
 
@@ -76,32 +76,32 @@ def test_a_missing_offset_that_does_not_come_after_the_seek_is_sought_again() ->
 
 def test_a_hole_before_the_first_event_of_a_generation_is_found_from_the_committed_offset() -> None:
     guard = OffsetGuard()
-    admitted = guard.admit(_events(P0, 103, 104, generation=5), 5, _committed({P0: 102}))
+    admitted = guard.admit(_events(P0, 103, 104, generation=5), 5, _committed({P0: 102}), 0.0)
     assert admitted.events == []
     assert admitted.seek == {P0: 102}
 
 
 def test_events_read_again_are_admitted_for_the_engine_to_ignore() -> None:
     guard = OffsetGuard()
-    guard.admit(_events(P0, 100, 101, 102), 1, _committed({P0: 100}))
-    admitted = guard.admit(_events(P0, 101, 102, 103), 1, _committed({}))
+    guard.admit(_events(P0, 100, 101, 102), 1, _committed({P0: 100}), 0.0)
+    admitted = guard.admit(_events(P0, 101, 102, 103), 1, _committed({}), 0.0)
     assert _offsets(admitted.events) == [101, 102, 103]
-    assert guard.admit(_events(P0, 104), 1, _committed({})).seek == {}
+    assert guard.admit(_events(P0, 104), 1, _committed({}), 0.0).seek == {}
 
 
 def test_a_new_generation_starts_again_from_the_committed_offset() -> None:
     guard = OffsetGuard()
-    guard.admit(_events(P0, 100, 101), 1, _committed({P0: 100}))
+    guard.admit(_events(P0, 100, 101), 1, _committed({P0: 100}), 0.0)
     # another worker moved the partition on meanwhile: the new start is its commit
-    admitted = guard.admit(_events(P0, 250, 251, generation=2), 2, _committed({P0: 250}))
+    admitted = guard.admit(_events(P0, 250, 251, generation=2), 2, _committed({P0: 250}), 0.0)
     assert _offsets(admitted.events) == [250, 251]
 
 
 def test_without_a_committed_offset_the_first_event_read_is_the_start() -> None:
     guard = OffsetGuard()
-    admitted = guard.admit(_events(P0, 0, 1), 1, _committed({}))
+    admitted = guard.admit(_events(P0, 0, 1), 1, _committed({}), 0.0)
     assert _offsets(admitted.events) == [0, 1]
-    assert guard.admit(_events(P0, 3), 1, _committed({})).seek == {P0: 2}
+    assert guard.admit(_events(P0, 3), 1, _committed({}), 0.0).seek == {P0: 2}
 
 
 def test_a_hole_that_stays_after_many_seeks_is_reported_gone_and_passed() -> None:
@@ -118,7 +118,7 @@ def test_a_hole_that_stays_after_many_seeks_is_reported_gone_and_passed() -> Non
 def test_due_is_the_next_offset_to_apply_in_the_current_generation_only() -> None:
     guard = OffsetGuard()
     assert guard.due(P0, 1) is None  # nothing applied yet
-    guard.admit(_events(P0, 100, 101), 1, _committed({P0: 100}))
+    guard.admit(_events(P0, 100, 101), 1, _committed({P0: 100}), 0.0)
     assert guard.due(P0, 1) == 102
     assert guard.due(P1, 1) is None
     # after a rebalance the consumer starts again from the committed offset: no claim
@@ -130,7 +130,7 @@ def test_events_read_in_an_older_generation_are_dropped_even_when_the_partition_
     # committed offset, so what was read before the rebalance is neither applied nor acked
     guard = OffsetGuard()
     stale, fresh = _events(P1, 7, generation=3), _events(P1, 7, generation=4)
-    admitted = guard.admit(stale + fresh, 4, _committed({P1: 7}))
+    admitted = guard.admit(stale + fresh, 4, _committed({P1: 7}), 0.0)
     assert admitted.events == fresh
     assert admitted.stale == 1
     assert guard.due(P1, 4) == 8
