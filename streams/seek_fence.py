@@ -112,22 +112,23 @@ class ReadOffsets(dict[Any, int | None]):
         super().__setitem__(tp, offset)
 
 
+def _kept_on(thread: Any, name: str) -> dict[Any, Any]:
+    """The dict ``thread`` keeps as ``name``, made the first time."""
+    kept: dict[Any, Any] | None = getattr(thread, name, None)
+    if kept is None:
+        kept = {}
+        setattr(thread, name, kept)
+    return kept
+
+
 def seeks_of(thread: Any) -> MutableMapping[Any, int]:
     """The seek numbers per partition of one consumer thread."""
-    seeks: MutableMapping[Any, int] | None = getattr(thread, _SEEKS, None)
-    if seeks is None:
-        seeks = {}
-        setattr(thread, _SEEKS, seeks)
-    return seeks
+    return _kept_on(thread, _SEEKS)
 
 
 def handed_of(thread: Any) -> MutableMapping[Any, tuple[int, int]]:
     """Per partition, the seek number and offset of the record last handed over."""
-    handed: MutableMapping[Any, tuple[int, int]] | None = getattr(thread, _HANDED, None)
-    if handed is None:
-        handed = {}
-        setattr(thread, _HANDED, handed)
-    return handed
+    return _kept_on(thread, _HANDED)
 
 
 def read_offsets(consumer: Any) -> ReadOffsets:
