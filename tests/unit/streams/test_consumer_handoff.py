@@ -14,7 +14,7 @@ from faust.transport.consumer import Consumer
 from mode import Service
 
 from streams.app import Role
-from streams.consumer_handoff import _resume, inline_handoff
+from streams.consumer_handoff import YIELD_EVERY, _resume, inline_handoff
 
 
 class Drainer(Service):
@@ -54,11 +54,12 @@ async def test_a_handoff_that_does_not_suspend_runs_inline_and_the_race_never_st
     assert len(asyncio.all_tasks()) == tasks_before
 
 
-async def test_an_inline_handoff_still_yields_to_the_loop_once() -> None:
-    """As the original's tasks do: the agents and the rebalance callbacks ready meanwhile run
-    between two messages (without it, a burst reached a stream before a revocation did)."""
+async def test_inline_handoffs_yield_to_the_loop_once_every_yield_every() -> None:
+    """The agents and the rebalance callbacks ready meanwhile run within ``YIELD_EVERY``
+    messages (never yielding, a burst reached a stream before a revocation did), and not at
+    every message (a loop iteration per message was a quarter of Faust's per-message CPU)."""
     service = Drainer()
-    ran: list[str] = []
+    ran: list[int] = []
 
     async def callback() -> str:
         return "delivered"
@@ -66,10 +67,18 @@ async def test_an_inline_handoff_still_yields_to_the_loop_once() -> None:
     async def suspend_flow() -> None:
         raise AssertionError("must not run")
 
-    asyncio.get_running_loop().call_soon(ran.append, "ready callback")
-    results = await wait_first()(service, callback(), suspend_flow())
-    assert results.results == ["delivered"]
-    assert ran == ["ready callback"]
+    handoff = wait_first()
+    loop = asyncio.get_running_loop()
+    ran_after: list[int] = []
+    for n in range(1, 2 * YIELD_EVERY + 1):
+        loop.call_soon(ran.append, n)  # ready before this hand-off
+        results = await handoff(service, callback(), suspend_flow())
+        assert results.results == ["delivered"]
+        ran_after.append(len(ran))
+    # what became ready during YIELD_EVERY hand-offs ran at the last of them, not before
+    first, second = [0] * (YIELD_EVERY - 1), [YIELD_EVERY] * (YIELD_EVERY - 1)
+    assert ran_after == [*first, YIELD_EVERY, *second, 2 * YIELD_EVERY]
+    assert ran == list(range(1, 2 * YIELD_EVERY + 1))
 
 
 async def test_a_blocked_handoff_is_abandoned_when_the_flow_is_suspended() -> None:
