@@ -10,6 +10,7 @@ import faust
 from streams.consumer_handoff import inline_handoff
 from streams.consumer_tuning import shorten_fetch_wait
 from streams.kafka_clients import faust_broker_credentials
+from streams.raw_schema import RawBytes
 from streams.seek_fence import fence_seeks
 from streams.settings import Settings
 from streams.topics import INPUT_TOPICS, Topic, topic_name
@@ -88,15 +89,13 @@ def declare_channels(app: faust.App, settings: Settings) -> Channels:
     def single(logical: Topic) -> Any:
         return app.topic(
             topic_name(settings, logical),
-            key_type=bytes,
-            value_type=bytes,
+            schema=RawBytes(),
             partitions=settings.topics.partitions,
         )
 
     inputs = app.topic(
         *(topic_name(settings, t) for t in INPUT_TOPICS),
-        key_type=bytes,
-        value_type=bytes,
+        schema=RawBytes(),
         partitions=settings.topics.partitions,
     )
     outputs = app.topic(
@@ -104,8 +103,7 @@ def declare_channels(app: faust.App, settings: Settings) -> Channels:
             topic_name(settings, t)
             for t in (Topic.ALERTS, Topic.ETA, Topic.DEADLETTER, Topic.DELIVERIES)
         ),
-        key_type=bytes,
-        value_type=bytes,
+        schema=RawBytes(),
         partitions=settings.topics.partitions,
     )
     return Channels(

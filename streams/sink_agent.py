@@ -19,6 +19,7 @@ from streams.app import Channels
 from streams.continuity import OffsetGuard, admit_in_order
 from streams.delivery.records import delivery_records
 from streams.metrics import SINK_BATCH_SECONDS
+from streams.raw_schema import RawBytes
 from streams.settings import Settings
 from streams.topics import INPUT_TOPICS, Topic, logical_name
 from streams.wire import decode_message
@@ -64,9 +65,7 @@ def register_sink(app: faust.App, channels: Channels, settings: Settings) -> Non
     from sinks.migrate import upgrade
     from sinks.writer import WarehouseSink
 
-    topic = app.topic(
-        *channels.inputs.topics, *channels.outputs.topics, key_type=bytes, value_type=bytes
-    )
+    topic = app.topic(*channels.inputs.topics, *channels.outputs.topics, schema=RawBytes())
 
     @app.agent(topic, name="warehouse-sink")
     async def warehouse_sink(stream: faust.StreamT[bytes]) -> None:

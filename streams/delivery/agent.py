@@ -18,6 +18,7 @@ from streams.continuity import OffsetGuard, admit_in_order
 from streams.delivery.records import DeliveryAttempt, encode_attempts
 from streams.delivery.service import DeliveryService, Publisher
 from streams.delivery.store import ChangelogWrites, OutboxStore, SitesStore
+from streams.raw_schema import RawBytes
 from streams.settings import Settings
 from streams.topics import Topic, topic_name
 from streams.wire import encode, shipment_key
@@ -94,7 +95,7 @@ def register_delivery(
         ready=ready,
         alerts_topic=alerts_name,
     )
-    source = app.topic(shipments_name, alerts_name, key_type=bytes, value_type=bytes)
+    source = app.topic(shipments_name, alerts_name, schema=RawBytes())
 
     @app.agent(source, name="deliver")
     async def deliver(stream: faust.StreamT[bytes]) -> None:
