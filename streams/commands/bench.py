@@ -18,7 +18,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--events", type=int, default=1_000_000, help="readings in the backlog")
     parser.add_argument("--shipments", type=int, default=10_000, help="shipments they belong to")
     parser.add_argument(
-        "--naive-budget", type=float, default=60.0, help="seconds for each of (a') and (b)"
+        "--naive-budget",
+        type=float,
+        default=60.0,
+        help="seconds for each of (a') and (b), from its first commit",
     )
     parser.add_argument(
         "--latency-rate", type=int, default=5000, help="readings/s offered in the latency phase"

@@ -1,0 +1,71 @@
+"""The bench's rate of a consumer group: its budget may count from the first commit."""
+
+from __future__ import annotations
+
+import pytest
+
+from streams.bench import run
+
+
+class FakeClock:
+    """``time.monotonic`` and ``time.sleep`` for ``_consumed_rate``: sleeping moves time."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def slow_starter(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """A group that commits nothing for 30 s, then 100 messages per second of a 10,000 backlog."""
+    clock = FakeClock()
+    monkeypatch.setattr(run.time, "monotonic", clock.monotonic)
+    monkeypatch.setattr(run.time, "sleep", clock.sleep)
+
+    def lag(settings: object, group: str, topics: list[str]) -> int | None:
+        if clock.now < 30.0:
+            return None  # nothing committed yet
+        return max(10_000 - int(100 * (clock.now - 30.0)), 0)
+
+    monkeypatch.setattr(run, "group_lag", lag)
+    return clock
+
+
+def test_a_budget_from_now_is_eaten_by_a_slow_start(slow_starter: FakeClock) -> None:
+    rate, done = run._consumed_rate(None, ["g"], ["t"], 10_000, 20.0, lambda: True)  # type: ignore[arg-type]
+    assert (rate, done) == (0.0, False)
+    assert slow_starter.now == pytest.approx(20.0)
+
+
+def test_a_budget_from_the_first_commit_measures_the_steady_rate(slow_starter: FakeClock) -> None:
+    rate, done = run._consumed_rate(
+        None,  # type: ignore[arg-type]
+        ["g"],
+        ["t"],
+        10_000,
+        20.0,
+        lambda: True,
+        start_within_s=120.0,
+    )
+    assert rate == pytest.approx(100.0, rel=0.01)
+    assert not done
+    assert slow_starter.now == pytest.approx(50.0, abs=0.6)  # 30 s to start, then 20 s
+
+
+def test_a_group_that_never_commits_gives_up_after_start_within(slow_starter: FakeClock) -> None:
+    rate, _ = run._consumed_rate(
+        None,  # type: ignore[arg-type]
+        ["g"],
+        ["t"],
+        10_000,
+        20.0,
+        lambda: True,
+        start_within_s=10.0,
+    )
+    assert rate == 0.0
+    assert slow_starter.now == pytest.approx(10.0)
