@@ -27,7 +27,7 @@ def slow_starter(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     monkeypatch.setattr(run.time, "monotonic", clock.monotonic)
     monkeypatch.setattr(run.time, "sleep", clock.sleep)
 
-    def lag(settings: object, group: str, topics: list[str]) -> int | None:
+    def lag(settings: run.Settings, group: str, topics: list[str]) -> int | None:
         if clock.now < 30.0:
             return None  # nothing committed yet
         return max(10_000 - int(100 * (clock.now - 30.0)), 0)
@@ -36,36 +36,27 @@ def slow_starter(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     return clock
 
 
+def rate_of_slow_starter(start_within_s: float | None = None) -> tuple[float, bool]:
+    """``_consumed_rate`` over the fixture's group: a 10,000 backlog, a budget of 20 s."""
+    settings = run.Settings()
+    return run._consumed_rate(
+        settings, ["g"], ["t"], 10_000, 20.0, lambda: True, start_within_s=start_within_s
+    )
+
+
 def test_a_budget_from_now_is_eaten_by_a_slow_start(slow_starter: FakeClock) -> None:
-    rate, done = run._consumed_rate(None, ["g"], ["t"], 10_000, 20.0, lambda: True)  # type: ignore[arg-type]
-    assert (rate, done) == (0.0, False)
+    assert rate_of_slow_starter() == (0.0, False)
     assert slow_starter.now == pytest.approx(20.0)
 
 
 def test_a_budget_from_the_first_commit_measures_the_steady_rate(slow_starter: FakeClock) -> None:
-    rate, done = run._consumed_rate(
-        None,  # type: ignore[arg-type]
-        ["g"],
-        ["t"],
-        10_000,
-        20.0,
-        lambda: True,
-        start_within_s=120.0,
-    )
+    rate, done = rate_of_slow_starter(start_within_s=120.0)
     assert rate == pytest.approx(100.0, rel=0.01)
     assert not done
     assert slow_starter.now == pytest.approx(50.0, abs=0.6)  # 30 s to start, then 20 s
 
 
 def test_a_group_that_never_commits_gives_up_after_start_within(slow_starter: FakeClock) -> None:
-    rate, _ = run._consumed_rate(
-        None,  # type: ignore[arg-type]
-        ["g"],
-        ["t"],
-        10_000,
-        20.0,
-        lambda: True,
-        start_within_s=10.0,
-    )
+    rate, _ = rate_of_slow_starter(start_within_s=10.0)
     assert rate == 0.0
     assert slow_starter.now == pytest.approx(10.0)
