@@ -200,8 +200,7 @@ def _consumed_rate(
     none_yet = since
     first: tuple[float, int] | None = None
     last: tuple[float, int] | None = None
-    from_first = start_within_s is not None
-    deadline = time.monotonic() + (start_within_s if start_within_s is not None else budget_s)
+    deadline = time.monotonic() + (budget_s if start_within_s is None else start_within_s)
     while time.monotonic() < deadline:
         if not alive():
             raise RuntimeError(f"a worker of {', '.join(groups)} exited")
@@ -212,7 +211,7 @@ def _consumed_rate(
             none_yet = now
         else:
             done = total - lag
-            if first is None and from_first:
+            if first is None and start_within_s is not None:
                 deadline = now + budget_s
             first = first or (now, done)
             last = (now, done)
