@@ -11,7 +11,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -19,16 +19,14 @@ from typing import Any
 import orjson
 from rich.console import Console
 
-from schemas.alert import Alert
 from streams.app import Role, app_id_for
-from streams.bench import data
+from streams.bench import data, load
 from streams.demo import ensure_kafka
 from streams.kafka_clients import ensure_topics
 from streams.lag import group_lag
 from streams.produce import TopicProducer
 from streams.settings import Settings
 from streams.supervise import WorkerProcess, settings_env, wait_until
-from streams.topic_reader import read_records
 from streams.topics import Topic, topic_name
 
 GROUP_START_S = 120.0
@@ -348,7 +346,14 @@ def run_bench(base: Settings, options: BenchOptions, console: Console) -> BenchR
         per_10k = options.shipments / 10_000
         result.rss_mb = (result.rss_peak_mb - result.rss_idle_mb) / per_10k
         console.print(f"latency at {options.latency_rate} readings/s for {options.latency_s:.0f} s")
-        samples, result.latency_offered_eps = _latency(settings, options, start)
+        samples, result.latency_offered_eps = load.latency(
+            settings,
+            options.latency_rate,
+            options.latency_s,
+            options.shipments,
+            options.events // options.shipments + 1,
+            start,
+        )
         if samples:
             result.latency_samples = len(samples)
             result.latency_ms_p50 = round(statistics.median(samples), 1)
@@ -366,86 +371,6 @@ def run_bench(base: Settings, options: BenchOptions, console: Console) -> BenchR
     finally:
         again.stop()
     return result
-
-
-PROBES = 50
-"""Probe shipments whose every reading flips an excursion, so every one yields an alert."""
-
-
-def _latency(
-    settings: Settings, options: BenchOptions, start: datetime
-) -> tuple[list[float], float]:
-    """Offer ``latency_rate`` readings/s; 10 % go to probe shipments (alternating -140 / -185 °C)
-    and each probe reading's alert is matched to its send time by (shipment, reading time).
-    Returns the latencies (ms) and the rate actually offered (the producer shares the CPU)."""
-    sent_at: dict[tuple[str, str], float] = {}
-    probe_ids = [f"BLAT-{i:04d}" for i in range(PROBES)]
-    with TopicProducer(settings, linger_ms=2) as producer:
-        for index, sid in enumerate(probe_ids):
-            producer.send(Topic.SHIPMENTS, sid, _probe_manifest(sid, index, start))
-        producer.flush()
-        ticks = int(options.latency_s * 100)
-        per_tick = max(1, options.latency_rate // 100)
-        base_seq = options.events // options.shipments + 1
-        started = time.monotonic()
-        n = 0
-        for tick in range(ticks):
-            for _ in range(per_tick):
-                if n % 10 == 0:
-                    sid, seq = probe_ids[(n // 10) % PROBES], n // (10 * PROBES)
-                    value, recorded = _probe_reading(sid, seq, datetime.now(tz=UTC))
-                    sent_at[(sid, recorded)] = time.time()
-                    producer.send(Topic.TELEMETRY, sid, value)
-                else:
-                    index = n % options.shipments
-                    producer.send(
-                        Topic.TELEMETRY,
-                        data.shipment_id(index),
-                        data.reading(index, base_seq + n // options.shipments, -182.0, start),
-                    )
-                n += 1
-            delay = started + (tick + 1) / 100 - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)  # pacing the offered load is the point here
-        producer.flush()
-        offered = n / (time.monotonic() - started)
-    deadline = time.monotonic() + 60
-    samples: list[float] = []
-    while time.monotonic() < deadline:
-        samples = []
-        for record in read_records(settings, Topic.ALERTS, timeout=120):
-            alert = Alert.model_validate_json(record.value)
-            key = (alert.shipment_id, _stamp(alert.updated_at))
-            if key in sent_at:
-                samples.append(record.timestamp - sent_at.pop(key) * 1000)
-        if not sent_at:
-            break
-        time.sleep(1)
-    return samples, offered
-
-
-def _probe_manifest(sid: str, index: int, start: datetime) -> bytes:
-    value = orjson.loads(data.manifest(index, created_at=start - timedelta(hours=1)))
-    value.update(shipment_id=sid, coi_id=f"COI-LAT-{index:04d}", logger_id=f"LOG-{sid}")
-    return orjson.dumps(value)
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _probe_reading(sid: str, seq: int, now: datetime) -> tuple[bytes, str]:
-    """A probe reading stamped now (to the microsecond), alternating outside and inside."""
-    recorded = _stamp(now)
-    value = {
-        "event_id": f"LOG-{sid}:{seq}",
-        "shipment_id": sid,
-        "logger_id": f"LOG-{sid}",
-        "seq": seq,
-        "recorded_at": recorded,
-        "temperature_c": -140.0 if seq % 2 == 0 else -185.0,
-    }
-    return orjson.dumps(value), recorded
 
 
 def markdown(summary: dict[str, Any], machine: str, command: str) -> str:
