@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -9,6 +10,18 @@ from datetime import UTC, datetime, timedelta
 import orjson
 
 INTERVAL_S = 600
+
+ORIGIN = (40.44, -79.99)
+"""The hub the bench's shipments leave (Pittsburgh)."""
+DESTINATION = (39.74, -104.99)
+"""The hospital they are driven to (Denver), about 2,130 km away as the crow flies."""
+TRIP_STEPS = 270
+"""Readings from hub to hospital: a 45-hour ground leg (team drivers) at the 10-minute
+cadence, about 47 km/h as the crow flies, 61 km/h on the road at the ETA's detour factor.
+Longer than a run's readings per shipment (100 by default, 150 for the documented 100,000
+over 1,000 with its latency phase), so every reading is in transit."""
+JITTER_DEG = 1e-4
+"""GPS noise: a fix is off by up to about 10 m, as a logger's are."""
 
 
 def start_for(steps: int, now: datetime | None = None) -> datetime:
@@ -33,12 +46,12 @@ def manifest(index: int, created_at: datetime | None = None) -> bytes:
             "shipment_id": sid,
             "coi_id": f"COI-BENCH-{index:06d}",
             "product_profile": "cryo-150",
-            "origin": {"site_id": "HUB-NE", "role": "hub", "lat": 40.44, "lon": -79.99},
+            "origin": {"site_id": "HUB-NE", "role": "hub", "lat": ORIGIN[0], "lon": ORIGIN[1]},
             "destination": {
-                "site_id": "HOSP-BOS-01",
+                "site_id": "HOSP-DEN-01",
                 "role": "hospital",
-                "lat": 42.33,
-                "lon": -71.1,
+                "lat": DESTINATION[0],
+                "lon": DESTINATION[1],
             },
             "promised_window": {"start": "2026-12-20T08:00:00Z", "end": "2026-12-20T14:00:00Z"},
             "logger_id": f"LOG-{sid}",
@@ -60,10 +73,42 @@ def reading(index: int, seq: int, temperature: float, start: datetime) -> bytes:
             "seq": seq,
             "recorded_at": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "temperature_c": temperature,
-            "location": {"lat": 40.44 + seq * 0.001, "lon": -79.99 + seq * 0.002},
+            "location": position(index, seq),
             "battery_pct": 90,
         }
     )
+
+
+def position(index: int, seq: int) -> dict[str, float]:
+    """Shipment ``index``'s fix at step ``seq``: a steady drive along the great circle from
+    ``ORIGIN`` to ``DESTINATION`` over ``TRIP_STEPS`` readings (then parked there), with GPS
+    noise.
+
+    The readings used to creep 0.2 km per reading (1.2 km/h) for days, below the ETA's
+    floor speed: the window slipped past the update threshold nearly every reading (1.02 ETA
+    updates per reading) and every shipment raised a dwell alert."""
+    progress = min(seq / TRIP_STEPS, 1.0)
+    lat, lon = _along_great_circle(progress)
+    # deterministic noise in [-1, 1) from the shipment and step, no random state to seed
+    noise = ((index * 7_919 + seq * 104_729) % 2_000) / 1_000 - 1
+    return {"lat": round(lat + noise * JITTER_DEG, 6), "lon": round(lon - noise * JITTER_DEG, 6)}
+
+
+def _unit(lat: float, lon: float) -> tuple[float, float, float]:
+    phi, lam = math.radians(lat), math.radians(lon)
+    return (math.cos(phi) * math.cos(lam), math.cos(phi) * math.sin(lam), math.sin(phi))
+
+
+_FROM, _TO = _unit(*ORIGIN), _unit(*DESTINATION)
+_ANGLE = math.acos(sum(a * b for a, b in zip(_FROM, _TO, strict=True)))
+
+
+def _along_great_circle(progress: float) -> tuple[float, float]:
+    """The point ``progress`` (0-1) of the way from ``ORIGIN`` to ``DESTINATION``."""
+    w_from = math.sin((1 - progress) * _ANGLE) / math.sin(_ANGLE)
+    w_to = math.sin(progress * _ANGLE) / math.sin(_ANGLE)
+    x, y, z = (w_from * a + w_to * b for a, b in zip(_FROM, _TO, strict=True))
+    return math.degrees(math.atan2(z, math.hypot(x, y))), math.degrees(math.atan2(y, x))
 
 
 def readings(
