@@ -48,10 +48,10 @@ def register_processor(
 ) -> faust.types.AgentT[Any]:
     """Declare the state table, the processing agent and its timers.
 
-    Order of effects per batch: outputs produced and acknowledged by the broker; states
-    updated in the cache; at the next checkpoint (every ``stream.checkpoint_seconds``, or
-    sooner when many events wait) changed states go to the table and its changelog, and only
-    then are the batch's input offsets acked. A crash anywhere replays events the changelog
+    Order of effects per batch: outputs handed to the producer; states updated in the cache;
+    at the next checkpoint (every ``stream.checkpoint_seconds``, or sooner when many events
+    wait) the outputs confirmed by the broker, then changed states to the table and its
+    changelog, and only then are the batch's input offsets acked. A crash anywhere replays events the changelog
     has not seen; their outputs are re-emitted with the same ids and versions (idempotent).
     """
     table = app.Table(
@@ -69,8 +69,8 @@ def register_processor(
         for logical in (Topic.ALERTS, Topic.ETA, Topic.DEADLETTER, Topic.TELEMETRY, Topic.CUSTODY)
     }
 
-    async def send(out: BatchOutput) -> None:
-        """Produce the outputs and wait until the broker has them all."""
+    async def produce(out: BatchOutput) -> list[asyncio.Future[Any]]:
+        """Hand the outputs to the producer; each future resolves once the broker has it."""
         # straight to the producer: Faust's Topic.send layers (serializers, sensors, a
         # future per message) cost as much again per record, for raw bytes
         producer = await app.maybe_start_producer()
@@ -98,14 +98,30 @@ def register_processor(
             )
             for f in out.forwards
         ]
-        if pending:
-            await asyncio.gather(*pending)
         for alert in out.alerts:
             ALERTS_OUT.labels(alert.type, alert.status).inc()
         for dead in out.dead_letters:
             DEAD_LETTERS.labels(dead.reason).inc()
+        return pending
+
+    async def send(out: BatchOutput) -> None:
+        """Produce the outputs and wait until the broker has them all."""
+        pending = await produce(out)
+        if pending:
+            await asyncio.gather(*pending)
 
     publish = emit or send
+    in_flight: list[asyncio.Future[Any]] = []  # batch outputs the broker has not confirmed yet
+
+    async def publish_batch(out: BatchOutput) -> None:
+        """A batch's outputs, handed to the producer; the next checkpoint waits for the broker
+        to have them (before the states they led to), the agent goes on meanwhile. The
+        producer keeps them in order: one request in flight per broker."""
+        if emit is not None:
+            await emit(out)
+        else:
+            in_flight.extend(await produce(out))
+
     # The agent and the timers all touch states and the unacked list: one at a time.
     lock = asyncio.Lock()
     unacked: list[Any] = []
@@ -125,6 +141,11 @@ def register_processor(
         agent: thousands of states per second overflowed it; its ``Topic.send`` doubles the
         cost of each record).
         """
+        if in_flight:
+            # a failed output stays here: every later checkpoint fails too, so nothing after
+            # it is stored or acked (a restart replays and re-emits, idempotently)
+            await asyncio.gather(*in_flight)
+            in_flight.clear()
         records = states.checkpoint()
         if records:
             producer = await app.maybe_start_producer()
@@ -175,7 +196,7 @@ def register_processor(
                 )
                 out = process_batch(settings, (event.message for event in events), states.load)
                 await publish_outbox()  # restored with their states: before what follows them
-                await publish(out)
+                await publish_batch(out)
                 states.update(out.states)
                 OWNED_SHIPMENTS.set(states.cached)
                 unacked.extend(events)

@@ -148,3 +148,69 @@ async def test_after_the_shutdown_checkpoint_nothing_is_applied_or_published(
     assert len(collected.batches) == published
     assert not any(a.status == "resolved" for a in collected.alerts)
     assert len(producer.records) == checkpointed
+
+
+class _HeldProducer:
+    """Confirms changelog records at once and holds every other output until ``confirm``."""
+
+    def __init__(self, changelog_suffix: str) -> None:
+        self.suffix = changelog_suffix
+        self.outputs: list[str] = []
+        self.changelog: list[bytes] = []
+        self.sent = asyncio.Event()
+        self.held: list[asyncio.Future[None]] = []
+
+    async def send(self, topic: str, key: bytes, *_: Any) -> asyncio.Future[None]:
+        sent: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if topic.endswith(self.suffix):
+            self.changelog.append(key)
+            sent.set_result(None)
+        else:
+            self.outputs.append(topic)
+            self.held.append(sent)
+            self.sent.set()
+        return sent
+
+    def confirm(self) -> None:
+        for sent in self.held:
+            sent.set_result(None)
+
+
+async def test_states_reach_the_changelog_only_after_the_broker_has_their_outputs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The agent hands a batch's outputs to the producer and goes on with the next batch;
+    the checkpoint then waits for the broker to confirm them before it writes the states they led to (a crash in
+    between replays the events and publishes them again, idempotently)."""
+    app = create_app(SETTINGS, "process")
+    app.finalize()
+    app.conf.store = "memory://"
+    app.flow_control.resume()
+    agent = register_processor(app, declare_channels(app, SETTINGS), SETTINGS)
+    producer = _HeldProducer("-changelog")
+
+    async def started_producer() -> _HeldProducer:
+        return producer
+
+    monkeypatch.setattr(app, "maybe_start_producer", started_producer)
+    async with agent.test_context() as context:
+        manifest_json = orjson.dumps(manifest("cryo-150").model_dump(mode="json"))
+        await _put(context, Topic.SHIPMENTS, SHIPMENT, manifest_json, 0, 0)
+        value = orjson.dumps(reading(10, -140.0).model_dump(mode="json"))
+        await _put(context, Topic.TELEMETRY, SHIPMENT, value, 0, 11)
+        async with asyncio.timeout(10):
+            await producer.sent.wait()  # the alert is with the producer, unconfirmed
+        producer.sent.clear()
+        value = orjson.dumps(reading(20, -181.0).model_dump(mode="json"))
+        await _put(context, Topic.TELEMETRY, SHIPMENT, value, 1, 21)
+        async with asyncio.timeout(10):  # the next batch went on without waiting for it
+            await producer.sent.wait()
+        checkpoint = asyncio.ensure_future(app.on_before_shutdown.send())
+        done, _ = await asyncio.wait([checkpoint], timeout=0.2)
+        assert not done, "the checkpoint went on before the broker confirmed the alert"
+        assert producer.changelog == []
+        producer.confirm()
+        async with asyncio.timeout(10):
+            await checkpoint
+    assert topic_name(SETTINGS, Topic.ALERTS) in producer.outputs
+    assert producer.changelog == [SHIPMENT.encode()]
