@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,24 +24,28 @@ TICKS_PER_S = 100
 """The load is offered in bursts this many times a second."""
 
 
-def latency(
-    settings: Settings,
-    rate: int,
-    seconds: float,
-    shipments: int,
-    first_seq: int,
-    start: datetime,
-) -> tuple[list[float], float]:
-    """Offer ``rate`` readings/s for ``seconds``; 10 % go to probe shipments (alternating
-    -140 / -185 °C) and each probe reading's alert is matched to its send time by (shipment,
-    reading time); the rest continue the backlog's ``shipments`` from step ``first_seq``.
+@dataclass(frozen=True)
+class OfferedLoad:
+    """``rate`` readings/s for ``seconds``; the readings that are not probes continue the
+    backlog's ``shipments`` (which started at ``start``) from step ``first_seq``."""
+
+    rate: int
+    seconds: float
+    shipments: int
+    first_seq: int
+    start: datetime
+
+
+def latency(settings: Settings, plan: OfferedLoad) -> tuple[list[float], float]:
+    """Offer ``plan``; 10 % of the readings go to probe shipments (alternating -140 / -185 °C)
+    and each probe reading's alert is matched to its send time by (shipment, reading time).
     Returns the latencies (ms) and the rate actually offered (the producer shares the CPU).
 
     A probe reading that shares a processor batch with the next one of its shipment has no
     alert of its own (the batch publishes the shipment's last version), so not every probe
     yields a sample. The alerts topic is read until every probe is matched, or until a read
     a second after the last finds nothing new (the pipeline caught up), or for 60 s."""
-    sent_at, offered = asyncio.run(_offer(settings, rate, seconds, shipments, first_seq, start))
+    sent_at, offered = asyncio.run(_offer(settings, plan))
     deadline = time.monotonic() + 60
     samples: list[float] = []
     while sent_at and time.monotonic() < deadline:
@@ -57,12 +62,7 @@ def latency(
 
 
 async def _offer(
-    settings: Settings,
-    rate: int,
-    seconds: float,
-    shipments: int,
-    first_seq: int,
-    start: datetime,
+    settings: Settings, plan: OfferedLoad
 ) -> tuple[dict[tuple[str, str], float], float]:
     """Send the load, a record batch per partition every tick, through aiokafka's batch API:
     about 3 us of CPU per reading where kafka-python's ``send`` took about 57 us (at 5,000/s
@@ -80,14 +80,14 @@ async def _offer(
         manifests = topic_name(settings, Topic.SHIPMENTS)
         for index, sid in enumerate(probe_ids):
             await producer.send_and_wait(
-                manifests, _probe_manifest(sid, index, start), key=sid.encode("utf-8")
+                manifests, _probe_manifest(sid, index, plan.start), key=sid.encode("utf-8")
             )
         sent_at: dict[tuple[str, str], float] = {}
         delivered: list[asyncio.Future[Any]] = []
-        per_tick = max(1, rate // TICKS_PER_S)
+        per_tick = max(1, plan.rate // TICKS_PER_S)
         started = time.monotonic()
         n = 0
-        for tick in range(int(seconds * TICKS_PER_S)):
+        for tick in range(int(plan.seconds * TICKS_PER_S)):
             batches: dict[int, Any] = {}
             for _ in range(per_tick):
                 if n % 10 == 0:
@@ -95,9 +95,10 @@ async def _offer(
                     value, recorded = _probe_reading(sid, seq, datetime.now(tz=UTC))
                     sent_at[(sid, recorded)] = time.time()
                 else:
-                    index = n % shipments
+                    index = n % plan.shipments
                     sid = data.shipment_id(index)
-                    value = data.reading(index, first_seq + n // shipments, -182.0, start)
+                    step = plan.first_seq + n // plan.shipments
+                    value = data.reading(index, step, -182.0, plan.start)
                 partition = partition_for(sid, partitions)
                 batch = batches.get(partition) or producer.create_batch()
                 if batch.append(key=sid.encode("utf-8"), value=value, timestamp=None) is None:

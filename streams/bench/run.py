@@ -346,14 +346,14 @@ def run_bench(base: Settings, options: BenchOptions, console: Console) -> BenchR
         per_10k = options.shipments / 10_000
         result.rss_mb = (result.rss_peak_mb - result.rss_idle_mb) / per_10k
         console.print(f"latency at {options.latency_rate} readings/s for {options.latency_s:.0f} s")
-        samples, result.latency_offered_eps = load.latency(
-            settings,
+        plan = load.OfferedLoad(
             options.latency_rate,
             options.latency_s,
             options.shipments,
             options.events // options.shipments + 1,
             start,
         )
+        samples, result.latency_offered_eps = load.latency(settings, plan)
         if samples:
             result.latency_samples = len(samples)
             result.latency_ms_p50 = round(statistics.median(samples), 1)

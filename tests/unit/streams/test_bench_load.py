@@ -50,7 +50,7 @@ def _run(monkeypatch: pytest.MonkeyPatch, reads: list[list[Any]], probes: int) -
     monkeypatch.setattr(load, "_offer", offer)
     monkeypatch.setattr(load, "read_records", lambda *a, **k: next(calls, reads[-1]))
     monkeypatch.setattr(load.time, "sleep", lambda s: None)
-    samples, offered = load.latency(Settings(), 5000, 1.0, 10, 1, SENT)
+    samples, offered = load.latency(Settings(), load.OfferedLoad(5000, 1.0, 10, 1, SENT))
     assert offered == 5000.0
     return samples
 
