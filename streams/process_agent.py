@@ -51,8 +51,9 @@ def register_processor(
     Order of effects per batch: outputs handed to the producer; states updated in the cache;
     at the next checkpoint (every ``stream.checkpoint_seconds``, or sooner when many events
     wait) the outputs confirmed by the broker, then changed states to the table and its
-    changelog, and only then are the batch's input offsets acked. A crash anywhere replays events the changelog
-    has not seen; their outputs are re-emitted with the same ids and versions (idempotent).
+    changelog, and only then are the batch's input offsets acked. A crash anywhere replays
+    events the changelog has not seen; their outputs are re-emitted with the same ids and
+    versions (idempotent).
     """
     table = app.Table(
         STATE_TABLE,
