@@ -100,7 +100,9 @@ async def _offer(
                     step = plan.first_seq + n // plan.shipments
                     value = data.reading(index, step, -182.0, plan.start)
                 partition = partition_for(sid, partitions)
-                batch = batches.get(partition) or producer.create_batch()
+                batch = batches.get(partition)
+                if batch is None:
+                    batch = producer.create_batch()
                 if batch.append(key=sid.encode("utf-8"), value=value, timestamp=None) is None:
                     delivered.append(
                         await producer.send_batch(batch, telemetry, partition=partition)
