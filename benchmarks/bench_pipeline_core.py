@@ -23,7 +23,7 @@ import argparse
 import gc
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,20 +33,8 @@ from streams.partitioning import partition_for
 from streams.processor import clock_step, process_batch
 from streams.settings import Settings
 from streams.state_store import ShipmentStates
+from streams.testing import ConsumedMessage
 from streams.topics import Topic, topic_name
-
-
-@dataclass
-class FakeMessage:
-    """The fields of a consumed Kafka message the processor reads."""
-
-    topic: str
-    value: bytes
-    partition: int
-    offset: int
-    key: bytes
-    timestamp: float
-    headers: list[tuple[str, bytes]] = field(default_factory=list)
 
 
 class MemoryTable:
@@ -80,7 +68,7 @@ def _messages(
     shipments: int,
     *,
     manifests_after: int | None,
-) -> Iterator[FakeMessage]:
+) -> Iterator[ConsumedMessage]:
     """Readings ``readings[0]`` to ``readings[1]`` (round-robin, ``streams.bench.data``) as
     consumed messages, the manifests before the ``manifests_after``-th (None: none)."""
     partitions = settings.topics.partitions
@@ -89,12 +77,12 @@ def _messages(
     shipments_topic = topic_name(settings, Topic.SHIPMENTS)
     offsets = [0] * partitions
 
-    def message(topic: str, sid: str, value: bytes) -> FakeMessage:
+    def message(topic: str, sid: str, value: bytes) -> ConsumedMessage:
         partition = partition_for(sid, partitions)
         offsets[partition] += 1
-        return FakeMessage(topic, value, partition, offsets[partition], sid.encode(), now)
+        return ConsumedMessage(topic, value, partition, offsets[partition], sid.encode(), now)
 
-    def manifests() -> Iterator[FakeMessage]:
+    def manifests() -> Iterator[ConsumedMessage]:
         for index in range(shipments):
             # created an hour before the first reading, as cryotrace bench's: a reading
             # recorded before its manifest's created_at keeps the ETA replay from leaving
@@ -112,8 +100,8 @@ def _messages(
         yield from manifests()
 
 
-def _batches(messages: Iterator[FakeMessage], size: int) -> Iterator[list[FakeMessage]]:
-    batch: list[FakeMessage] = []
+def _batches(messages: Iterator[ConsumedMessage], size: int) -> Iterator[list[ConsumedMessage]]:
+    batch: list[ConsumedMessage] = []
     for message in messages:
         batch.append(message)
         if len(batch) == size:

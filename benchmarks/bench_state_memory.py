@@ -35,20 +35,8 @@ from streams.partitioning import partition_for
 from streams.processor import process_batch
 from streams.settings import Settings
 from streams.state_store import ShipmentStates
+from streams.testing import ConsumedMessage
 from streams.topics import Topic, topic_name
-
-
-class FakeMessage:
-    """The fields of a consumed Kafka message the processor reads."""
-
-    __slots__ = ("headers", "key", "offset", "partition", "timestamp", "topic", "value")
-
-    def __init__(
-        self, topic: str, value: bytes, partition: int, offset: int, key: bytes, ts: float
-    ) -> None:
-        self.topic, self.value, self.partition, self.offset = topic, value, partition, offset
-        self.key, self.timestamp = key, ts
-        self.headers: list[tuple[str, bytes]] = []
 
 
 class MemoryTable:
@@ -76,7 +64,7 @@ def _trimmed_rss() -> int:
 
 def _batches(
     settings: Settings, shipments: int, per: int, first: int, size: int
-) -> Iterator[list[FakeMessage]]:
+) -> Iterator[list[ConsumedMessage]]:
     """The manifests, then ``per`` readings per shipment, as consumed message batches;
     shipments are numbered from ``first``."""
     partitions = settings.topics.partitions
@@ -86,12 +74,12 @@ def _batches(
     offsets = [0] * partitions
     start = data.start_for(per + 1)
 
-    def message(topic: str, sid: str, value: bytes) -> FakeMessage:
+    def message(topic: str, sid: str, value: bytes) -> ConsumedMessage:
         partition = partition_for(sid, partitions)
         offsets[partition] += 1
-        return FakeMessage(topic, value, partition, offsets[partition], sid.encode(), now)
+        return ConsumedMessage(topic, value, partition, offsets[partition], sid.encode(), now)
 
-    def stream() -> Iterator[FakeMessage]:
+    def stream() -> Iterator[ConsumedMessage]:
         for index in range(first, first + shipments):
             yield message(manifests, data.shipment_id(index), data.manifest(index))
         for n, (_, value) in enumerate(data.readings(per * shipments, shipments, start)):
@@ -102,7 +90,7 @@ def _batches(
                 value = data.reading(index, seq, temperature, start)
             yield message(telemetry, data.shipment_id(index), value)
 
-    batch: list[FakeMessage] = []
+    batch: list[ConsumedMessage] = []
     for item in stream():
         batch.append(item)
         if len(batch) == size:

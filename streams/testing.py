@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from streams.supervise import WorkerProcess, settings_env, wait_until
 from streams.topic_reader import read_records, read_topic
 
 __all__ = [
+    "ConsumedMessage",
     "WorkerProcess",
     "alert_diff",
     "final_alerts",
@@ -27,6 +29,20 @@ __all__ = [
     "wait_until",
     "withdrawn_extras",
 ]
+
+
+@dataclass(slots=True)
+class ConsumedMessage:
+    """The fields of a consumed Kafka message that ``streams.processor.process_batch`` reads,
+    for feeding it without a broker (unit tests, in-process benchmarks)."""
+
+    topic: str
+    value: bytes
+    partition: int
+    offset: int
+    key: bytes
+    timestamp: float = 0.0
+    headers: list[tuple[str, bytes]] = field(default_factory=list)
 
 
 @contextmanager

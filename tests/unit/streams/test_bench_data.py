@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import orjson
@@ -14,6 +13,7 @@ from streams.bench import data
 from streams.partitioning import partition_for
 from streams.processor import process_batch
 from streams.settings import Settings
+from streams.testing import ConsumedMessage
 from streams.topics import Topic, topic_name
 
 SETTINGS = Settings(topic_prefix="unit", topics={"partitions": 6})  # type: ignore[arg-type]
@@ -42,19 +42,6 @@ def test_each_reading_moves_the_shipment_on_at_a_couriers_pace() -> None:
     assert left[data.TRIP_STEPS] < 0.1
 
 
-@dataclass
-class _Message:
-    """The fields of a consumed Kafka message the processor reads."""
-
-    topic: str
-    value: bytes
-    partition: int
-    offset: int
-    key: bytes
-    timestamp: float = 0.0
-    headers: list[tuple[str, bytes]] = field(default_factory=list)
-
-
 def test_a_driven_shipment_gets_few_eta_updates_once_its_pace_is_known() -> None:
     steps = 100
     start = data.start_for(steps + 1)
@@ -66,8 +53,8 @@ def test_a_driven_shipment_gets_few_eta_updates_once_its_pace_is_known() -> None
     updates, dead = [], []
     received = datetime.now(tz=UTC).timestamp()
     for offset, (topic, value) in enumerate(values):
-        message = _Message(topic_name(SETTINGS, topic), value, home, offset, sid.encode())
-        message.timestamp = received
+        name = topic_name(SETTINGS, topic)
+        message = ConsumedMessage(name, value, home, offset, sid.encode(), received)
         out = process_batch(SETTINGS, [message], lambda _, s=state: s)
         state = out.states.get(sid, state)
         updates += out.eta
