@@ -99,16 +99,16 @@ async def _offer(
                     sid = data.shipment_id(index)
                     step = plan.first_seq + n // plan.shipments
                     value = data.reading(index, step, -182.0, plan.start)
-                partition = partition_for(sid, partitions)
+                partition, key = partition_for(sid, partitions), sid.encode("utf-8")
                 batch = batches.get(partition)
                 if batch is None:
                     batch = producer.create_batch()
-                if batch.append(key=sid.encode("utf-8"), value=value, timestamp=None) is None:
+                if batch.append(key=key, value=value, timestamp=None) is None:  # full
                     delivered.append(
                         await producer.send_batch(batch, telemetry, partition=partition)
                     )
                     batch = producer.create_batch()
-                    batch.append(key=sid.encode("utf-8"), value=value, timestamp=None)
+                    batch.append(key=key, value=value, timestamp=None)
                 batches[partition] = batch
                 n += 1
             for partition, batch in batches.items():
