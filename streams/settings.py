@@ -67,6 +67,12 @@ class StreamSettings(BaseModel):
         default=20_000, ge=1, description="checkpoint sooner once this many events wait"
     )
     tick_seconds: float = Field(default=5.0, gt=0, description="how often the live timer runs")
+    clock_turn_seconds: float = Field(
+        default=0.02,
+        gt=0,
+        description="the live timer's sweep over the states holds them about this long at a "
+        "time (at least one state), then lets the agent's next batch go first",
+    )
     inline_handoff: bool | None = Field(
         default=None,
         description="Faust's consumer hands messages to streams inline "
