@@ -61,6 +61,11 @@ def manifest(index: int, created_at: datetime | None = None) -> bytes:
     )
 
 
+def next_step(events: int, shipments: int, index: int) -> int:
+    """The step after shipment ``index``'s last reading among ``readings(events, shipments)``."""
+    return events // shipments + (1 if index < events % shipments else 0)
+
+
 def reading(index: int, seq: int, temperature: float, start: datetime) -> bytes:
     """One telemetry reading of shipment ``index`` at step ``seq`` after ``start``."""
     sid = shipment_id(index)

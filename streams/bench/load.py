@@ -27,13 +27,22 @@ TICKS_PER_S = 100
 @dataclass(frozen=True)
 class OfferedLoad:
     """``rate`` readings/s for ``seconds``; the readings that are not probes continue the
-    backlog's ``shipments`` (which started at ``start``) from step ``first_seq``."""
+    backlog (``backlog_events`` readings over ``shipments``, from ``start``)."""
 
     rate: int
     seconds: float
     shipments: int
-    first_seq: int
+    backlog_events: int
     start: datetime
+
+    def filler(self, n: int) -> tuple[int, int]:
+        """Shipment index and step of the ``n``-th reading that is not a probe: round-robin
+        over every backlog shipment, each going on from the step after its last backlog
+        reading (a skipped step is a sequence gap: an alert per shipment)."""
+        index = n % self.shipments
+        return index, data.next_step(self.backlog_events, self.shipments, index) + (
+            n // self.shipments
+        )
 
 
 def latency(settings: Settings, plan: OfferedLoad) -> tuple[list[float], float]:
@@ -95,9 +104,8 @@ async def _offer(
                     value, recorded = _probe_reading(sid, seq, datetime.now(tz=UTC))
                     sent_at[(sid, recorded)] = time.time()
                 else:
-                    index = n % plan.shipments
+                    index, step = plan.filler(n - n // 10 - 1)
                     sid = data.shipment_id(index)
-                    step = plan.first_seq + n // plan.shipments
                     value = data.reading(index, step, -182.0, plan.start)
                 partition, key = partition_for(sid, partitions), sid.encode("utf-8")
                 batch = batches.get(partition)

@@ -350,7 +350,7 @@ def run_bench(base: Settings, options: BenchOptions, console: Console) -> BenchR
             options.latency_rate,
             options.latency_s,
             options.shipments,
-            options.events // options.shipments + 1,
+            options.events,
             start,
         )
         samples, result.latency_offered_eps = load.latency(settings, plan)

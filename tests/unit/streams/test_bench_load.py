@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
+import orjson
 import pytest
 
 from schemas.alert import Alert
@@ -50,7 +51,7 @@ def _run(monkeypatch: pytest.MonkeyPatch, reads: list[list[Any]], probes: int) -
     monkeypatch.setattr(load, "_offer", offer)
     monkeypatch.setattr(load, "read_records", lambda *a, **k: next(calls, reads[-1]))
     monkeypatch.setattr(load.time, "sleep", lambda s: None)
-    samples, offered = load.latency(Settings(), load.OfferedLoad(5000, 1.0, 10, 1, SENT))
+    samples, offered = load.latency(Settings(), load.OfferedLoad(5000, 1.0, 10, 10, SENT))
     assert offered == 5000.0
     return samples
 
@@ -72,3 +73,25 @@ def test_the_reads_stop_once_every_probe_is_matched(monkeypatch: pytest.MonkeyPa
     every = [_record(a, at_a, 40.0), _record(b, at_b, 90.0)]
     samples = _run(monkeypatch, [every, []], probes=2)
     assert samples == pytest.approx([40.0, 90.0])
+
+
+@pytest.mark.parametrize(("events", "shipments"), [(100, 10), (103, 10), (7, 10)])
+def test_the_load_goes_on_with_every_backlog_shipment_without_a_gap(
+    events: int, shipments: int
+) -> None:
+    """A skipped step is a sequence gap, and the processor raises an alert for it: the old
+    load started every shipment one step late (900 sequence_gap alerts in a 5,000/s phase)
+    and never fed the shipments whose index was a multiple of ten."""
+    from streams.bench import data
+
+    steps: dict[str, list[int]] = {}
+    for sid, value in data.readings(events, shipments, SENT):
+        steps.setdefault(sid, []).append(orjson.loads(value)["seq"])
+    plan = load.OfferedLoad(5000, 1.0, shipments, events, SENT)
+    for n in range(3 * shipments):
+        index, step = plan.filler(n)
+        steps.setdefault(data.shipment_id(index), []).append(step)
+    assert len(steps) == shipments
+    for sid, seqs in steps.items():
+        assert seqs == list(range(len(seqs))), sid
+        assert len(seqs) >= 3
