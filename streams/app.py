@@ -8,7 +8,7 @@ from typing import Any, Literal
 import faust
 
 from streams.consumer_handoff import inline_handoff
-from streams.consumer_tuning import shorten_fetch_wait
+from streams.consumer_tuning import fetch_at_least, shorten_fetch_wait
 from streams.kafka_clients import faust_broker_credentials
 from streams.raw_schema import RawBytes
 from streams.seek_fence import fence_seeks
@@ -80,6 +80,8 @@ def create_app(settings: Settings, role: Role = "all", *, web_port: int | None =
         table_standby_replicas=0,  # memory store: a standby is a second full copy; recovery reads the changelog
         loghandlers=[],
     )
+    if role == "sink":
+        fetch_at_least(app, settings.warehouse.fetch_min_bytes)
     return app
 
 

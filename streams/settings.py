@@ -44,6 +44,12 @@ class WarehouseSettings(BaseModel):
         "flush has ~15 ms of fixed cost (validation, commit)",
     )
     batch_seconds: float = Field(default=1.0, gt=0)
+    fetch_min_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1,
+        description="the sink's fetches wait for this much data (or 100 ms): fewer, fuller "
+        "fetches; its rows reach the warehouse once a second anyway",
+    )
 
 
 class LocalInfraSettings(BaseModel):
