@@ -10,6 +10,7 @@ import faust
 from streams.consumer_handoff import inline_handoff
 from streams.consumer_tuning import fetch_at_least, shorten_fetch_wait
 from streams.kafka_clients import faust_broker_credentials
+from streams.lean_monitor import LeanMonitor
 from streams.raw_schema import RawBytes
 from streams.seek_fence import fence_seeks
 from streams.settings import Settings
@@ -79,6 +80,7 @@ def create_app(settings: Settings, role: Role = "all", *, web_port: int | None =
         table_cleanup_interval=3600.0,
         table_standby_replicas=0,  # memory store: a standby is a second full copy; recovery reads the changelog
         loghandlers=[],
+        Monitor=LeanMonitor,  # Faust's per-message statistics: nothing here reads them
     )
     if role == "sink":
         fetch_at_least(app, settings.warehouse.fetch_min_bytes)
