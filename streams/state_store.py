@@ -33,7 +33,8 @@ class ShipmentStates:
     the last checkpoint. A checkpoint encodes each dirty state once and stores it (and returns
     its changelog record) only when the bytes differ. Callers send the records, wait for the
     broker, and only then ack input offsets, so a crash replays exactly the events the
-    changelog has not seen.
+    changelog has not seen. States may change while the records are on their way: ``stored``
+    leaves those dirty (each mark is numbered).
 
     Alerts the live clock emits depend on when it ran, so a worker that replays the events
     after a crash would not emit them again the same way (the same version with other
@@ -47,7 +48,9 @@ class ShipmentStates:
         self._data: MutableMapping[bytes, bytes] = table.data  # type: ignore[attr-defined]
         self._partitions = partitions
         self._cache: dict[str, ShipmentState] = {}
-        self._dirty: set[str] = set()
+        self._dirty: dict[str, int] = {}  # shipment -> number of its latest change
+        self._changes = 0
+        self._checked: dict[str, int] = {}  # what the last checkpoint encoded, at which change
         self._touched: dict[str, float] = {}
         self._outbox: dict[str, list[Alert]] = {}
 
@@ -69,11 +72,16 @@ class ShipmentStates:
     def update(self, states: dict[str, ShipmentState], *, touched: bool = True) -> None:
         """Take states changed by a batch (``touched``: events arrived now) or by the clock."""
         self._cache.update(states)
-        self._dirty.update(states)
+        for shipment_id in states:
+            self._mark(shipment_id)
         if touched:
             now = time.monotonic()
             for shipment_id in states:
                 self._touched[shipment_id] = now
+
+    def _mark(self, shipment_id: str) -> None:
+        self._changes += 1
+        self._dirty[shipment_id] = self._changes
 
     @property
     def cached(self) -> int:
@@ -88,7 +96,8 @@ class ShipmentStates:
         them, waits for the broker, then calls ``stored``; until then they stay dirty, so a
         failed send is retried by the next checkpoint instead of being lost."""
         records: list[ChangelogRecord] = []
-        for shipment_id in self._dirty:
+        self._checked = dict(self._dirty)
+        for shipment_id in self._checked:
             key = shipment_key(shipment_id)
             assert key is not None
             encoded = self._encode(shipment_id)
@@ -111,7 +120,7 @@ class ShipmentStates:
         checkpoint stores them with the states (which must be cached)."""
         for alert in alerts:
             self._outbox.setdefault(alert.shipment_id, []).append(alert)
-            self._dirty.add(alert.shipment_id)
+            self._mark(alert.shipment_id)
 
     def outbox(self) -> list[Alert]:
         """Every alert held or restored and not released yet, in order per shipment."""
@@ -127,13 +136,18 @@ class ShipmentStates:
                 if not held:
                     del self._outbox[alert.shipment_id]
                 if alert.shipment_id in self._cache:
-                    self._dirty.add(alert.shipment_id)
+                    self._mark(alert.shipment_id)
 
     def stored(self, records: list[ChangelogRecord]) -> None:
-        """The broker has ``records`` (the last ``checkpoint``): keep them, nothing is dirty."""
+        """The broker has ``records`` (the last ``checkpoint``): keep them. What that
+        checkpoint covered is clean now, unless it changed again since."""
         for record in records:
             self._data[record.key] = record.value
-        self._dirty.clear()
+        dirty = self._dirty
+        for shipment_id, change in self._checked.items():
+            if dirty.get(shipment_id) == change:
+                del dirty[shipment_id]
+        self._checked = {}
 
     def owned(
         self, partitions: set[int], *, quiet_since: float | None = None
@@ -153,5 +167,6 @@ class ShipmentStates:
         """Drop the cache (after a rebalance another worker may have moved a state on)."""
         self._cache.clear()
         self._dirty.clear()
+        self._checked = {}
         self._touched.clear()
         self._outbox.clear()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import faust
 import orjson
 import pytest
 import structlog.testing
@@ -214,3 +215,86 @@ async def test_states_reach_the_changelog_only_after_the_broker_has_their_output
             await checkpoint
     assert topic_name(SETTINGS, Topic.ALERTS) in producer.outputs
     assert producer.changelog == [SHIPMENT.encode()]
+
+
+class _HeldChangelog:
+    """Confirms outputs at once and holds every changelog record until ``confirm``."""
+
+    def __init__(self, changelog_suffix: str) -> None:
+        self.suffix = changelog_suffix
+        self.outputs: list[str] = []
+        self.changelog: list[bytes] = []
+        self.sent = asyncio.Event()
+        self.held: list[asyncio.Future[None]] = []
+        self.confirming = False
+
+    async def send(self, topic: str, key: bytes, *_: Any) -> asyncio.Future[None]:
+        sent: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if topic.endswith(self.suffix) and not self.confirming:
+            self.changelog.append(key)
+            self.held.append(sent)
+        else:
+            if topic.endswith(self.suffix):
+                self.changelog.append(key)
+            else:
+                self.outputs.append(topic)
+            sent.set_result(None)
+        self.sent.set()
+        return sent
+
+    def confirm(self) -> None:
+        """Confirm what is held, and from now on every record at once."""
+        self.confirming = True
+        for sent in self.held:
+            sent.set_result(None)
+
+
+async def test_the_agent_goes_on_while_the_changelog_write_is_on_its_way(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A checkpoint's states travel to the broker while the agent applies and publishes the
+    next batch; the events they cover are acked only once the broker has them, and a stop
+    waits for them."""
+    settings = SETTINGS.model_copy(
+        update={"stream": SETTINGS.stream.model_copy(update={"checkpoint_events": 1})}
+    )
+    app = create_app(settings, "process")
+    app.finalize()
+    app.conf.store = "memory://"
+    app.flow_control.resume()
+    agent = register_processor(app, declare_channels(app, settings), settings)
+    producer = _HeldChangelog("-changelog")
+    acked: list[int] = []
+
+    async def started_producer() -> _HeldChangelog:
+        return producer
+
+    async def ack(stream: Any, event: Any) -> bool:
+        acked.append(event.message.offset)
+        return True
+
+    monkeypatch.setattr(app, "maybe_start_producer", started_producer)
+    monkeypatch.setattr(faust.Stream, "ack", ack)
+    async with agent.test_context() as context:
+        manifest_json = orjson.dumps(manifest("cryo-150").model_dump(mode="json"))
+        await _put(context, Topic.SHIPMENTS, SHIPMENT, manifest_json, 0, 0)
+        async with asyncio.timeout(10):
+            while not producer.changelog:  # the first checkpoint's record, unconfirmed
+                producer.sent.clear()
+                await producer.sent.wait()
+        value = orjson.dumps(reading(10, -140.0).model_dump(mode="json"))
+        await _put(context, Topic.TELEMETRY, SHIPMENT, value, 1, 11)
+        alerts = topic_name(settings, Topic.ALERTS)
+        async with asyncio.timeout(10):  # the next batch was applied and published meanwhile
+            while alerts not in producer.outputs:
+                producer.sent.clear()
+                await producer.sent.wait()
+        assert acked == [], "events were acked before the broker had their states"
+        stop = asyncio.ensure_future(app.on_before_shutdown.send())
+        done, _ = await asyncio.wait([stop], timeout=0.2)
+        assert not done, "the stop went on before the broker had the states"
+        producer.confirm()
+        async with asyncio.timeout(10):
+            await stop
+    assert sorted(acked) == [0, 1]
+    assert producer.changelog.count(SHIPMENT.encode()) >= 2

@@ -120,3 +120,22 @@ def test_forget_drops_the_outbox_the_changelog_keeps_it() -> None:
     assert states.outbox() == []
     states.load(SHIPMENT)
     assert states.outbox() == alerts
+
+
+def test_a_state_changed_while_its_record_is_on_its_way_stays_dirty() -> None:
+    """The agent goes on while a checkpoint's records travel: a shipment it changes meanwhile
+    must be written by the next checkpoint, while one it did not change is clean."""
+    other = "SHP-OTHER-0002"
+    table = RecordingTable()
+    states = ShipmentStates(table, 6)
+    states.update({SHIPMENT: _state((10, -180.0)), other: _state((10, -181.0))})
+    records = states.checkpoint()
+    assert len(records) == 2
+    changed = _state((10, -180.0), (20, -140.0))
+    states.update({SHIPMENT: changed})  # a batch applied before the broker answered
+    states.stored(records)
+    assert states.dirty == 1
+    [again] = states.checkpoint()
+    assert again.key == SHIPMENT.encode() and again.value == changed.to_bytes()
+    states.stored([again])
+    assert states.dirty == 0
