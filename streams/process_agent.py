@@ -136,19 +136,25 @@ def register_processor(
     inputs = {topic_name(settings, logical) for logical in INPUT_TOPICS}
     log_start: dict[Any, int] = {}  # first offsets of partitions the group never committed on
 
-    writing: list[asyncio.Future[None]] = []  # the changelog write on its way (kept if it failed)
+    writing: list[asyncio.Future[None]] = []  # the changelog write on its way
 
     async def write(records: list[ChangelogRecord], events: list[Any]) -> None:
         """Send a checkpoint's records, wait for the broker to have them all, keep them in the
-        table, and only then ack the events they cover."""
-        if records:
-            producer = await app.maybe_start_producer()
-            changelog = table.changelog_topic.get_topic_name()
-            pending = [
-                await producer.send(changelog, r.key, r.value, r.partition, None, None)
-                for r in records
-            ]
-            await asyncio.gather(*pending)
+        table, and only then ack the events they cover. If the broker fails them, their states
+        stay dirty and the events go back to the unacked: the next checkpoint that lands
+        writes those states again (newer) and acks the events."""
+        try:
+            if records:
+                producer = await app.maybe_start_producer()
+                changelog = table.changelog_topic.get_topic_name()
+                pending = [
+                    await producer.send(changelog, r.key, r.value, r.partition, None, None)
+                    for r in records
+                ]
+                await asyncio.gather(*pending)
+        except BaseException:
+            unacked[:0] = events
+            raise
         states.stored(records)
         if streams:
             for event in events:
@@ -162,8 +168,10 @@ def register_processor(
         agent: thousands of states per second overflowed it; its ``Topic.send`` doubles the
         cost of each record). Not ``durable``, the agent goes on while they are on their way
         (at 5,000 readings/s a second's states are 15-24 MB, 150-250 ms of waiting for the
-        broker); the next checkpoint waits for them before it encodes anything. A durable
-        one returns once the broker has them (the clock's held alerts, a rebalance, a stop).
+        broker); the next checkpoint waits for them before it encodes anything, and raises
+        if they failed (as a checkpoint that waited in place did; the one after retries). A
+        durable one returns once the broker has them (the clock's held alerts, a rebalance,
+        a stop).
         """
         if in_flight:
             # a failed output stays here: every later checkpoint fails too, so nothing after
@@ -171,15 +179,19 @@ def register_processor(
             await asyncio.gather(*in_flight)
             in_flight.clear()
         if writing:
-            await writing[0]  # one at a time, in order; a failed one fails every later one
-            writing.clear()
+            try:
+                await writing[0]  # one at a time, in order; a failure is raised here once
+            finally:
+                writing.clear()
         events = unacked[:]
         unacked.clear()
         writing.append(asyncio.ensure_future(write(states.checkpoint(), events)))
         last_checkpoint[0] = time.monotonic()
         if durable:
-            await writing[0]
-            writing.clear()
+            try:
+                await writing[0]
+            finally:
+                writing.clear()
 
     async def publish_outbox() -> None:
         """Publish the held alerts (the clock's, and those of restored states), then release

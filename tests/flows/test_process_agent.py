@@ -298,3 +298,67 @@ async def test_the_agent_goes_on_while_the_changelog_write_is_on_its_way(
             await stop
     assert sorted(acked) == [0, 1]
     assert producer.changelog.count(SHIPMENT.encode()) >= 2
+
+
+class _FailingChangelog:
+    """Fails every changelog record while ``failing``; confirms everything else at once."""
+
+    def __init__(self, changelog_suffix: str) -> None:
+        self.suffix = changelog_suffix
+        self.failing = True
+        self.stored: list[bytes] = []
+        self.sent = asyncio.Event()
+
+    async def send(self, topic: str, key: bytes, *_: Any) -> asyncio.Future[None]:
+        sent: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if topic.endswith(self.suffix) and self.failing:
+            sent.set_exception(ConnectionError("broker gone"))
+        else:
+            if topic.endswith(self.suffix):
+                self.stored.append(key)
+            sent.set_result(None)
+        self.sent.set()
+        return sent
+
+
+async def test_a_failed_changelog_write_is_retried_and_its_events_acked_by_the_next(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A checkpoint whose records the broker fails raises; its states stay dirty and its events
+    unacked, so the next checkpoint writes the states and acks the events (as a checkpoint
+    that waited in place did)."""
+    settings = SETTINGS.model_copy(
+        update={"stream": SETTINGS.stream.model_copy(update={"checkpoint_seconds": 3600.0})}
+    )
+    app = create_app(settings, "process")
+    app.finalize()
+    app.conf.store = "memory://"
+    app.flow_control.resume()
+    agent = register_processor(app, declare_channels(app, settings), settings)
+    producer = _FailingChangelog("-changelog")
+    acked: list[int] = []
+
+    async def started_producer() -> _FailingChangelog:
+        return producer
+
+    async def ack(stream: Any, event: Any) -> bool:
+        acked.append(event.message.offset)
+        return True
+
+    monkeypatch.setattr(app, "maybe_start_producer", started_producer)
+    monkeypatch.setattr(faust.Stream, "ack", ack)
+    async with agent.test_context() as context:
+        manifest_json = orjson.dumps(manifest("cryo-150").model_dump(mode="json"))
+        await _put(context, Topic.SHIPMENTS, SHIPMENT, manifest_json, 0, 0)
+        value = orjson.dumps(reading(10, -140.0).model_dump(mode="json"))
+        await _put(context, Topic.TELEMETRY, SHIPMENT, value, 1, 11)
+        async with asyncio.timeout(10):  # both applied: the alert is out
+            while not producer.sent.is_set():
+                await producer.sent.wait()
+        with pytest.raises(ConnectionError):
+            await app.on_before_shutdown.send()
+        assert acked == [] and producer.stored == []
+        producer.failing = False
+        await app.on_before_shutdown.send()
+    assert sorted(acked) == [0, 1]
+    assert producer.stored == [SHIPMENT.encode()]
