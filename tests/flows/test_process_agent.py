@@ -151,30 +151,69 @@ async def test_after_the_shutdown_checkpoint_nothing_is_applied_or_published(
     assert len(producer.records) == checkpointed
 
 
-class _HeldProducer:
-    """Confirms changelog records at once and holds every other output until ``confirm``."""
+class _HoldingProducer:
+    """Holds the records of one kind (the outputs, or the changelog's) until ``confirm`` and
+    confirms the others at once; records every topic and changelog key sent."""
 
-    def __init__(self, changelog_suffix: str) -> None:
+    def __init__(self, changelog_suffix: str, *, hold_changelog: bool) -> None:
         self.suffix = changelog_suffix
+        self.hold_changelog = hold_changelog
         self.outputs: list[str] = []
         self.changelog: list[bytes] = []
         self.sent = asyncio.Event()
         self.held: list[asyncio.Future[None]] = []
+        self.confirming = False
 
     async def send(self, topic: str, key: bytes, *_: Any) -> asyncio.Future[None]:
         sent: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        if topic.endswith(self.suffix):
+        is_changelog = topic.endswith(self.suffix)
+        if is_changelog:
             self.changelog.append(key)
-            sent.set_result(None)
         else:
             self.outputs.append(topic)
+        if is_changelog == self.hold_changelog and not self.confirming:
             self.held.append(sent)
-            self.sent.set()
+        else:
+            sent.set_result(None)
+        self.sent.set()
         return sent
 
+    async def wait_for(self, predicate: Any) -> None:
+        async with asyncio.timeout(10):
+            while not predicate(self):
+                self.sent.clear()
+                await self.sent.wait()
+
     def confirm(self) -> None:
+        """Confirm what is held, and from now on every record at once."""
+        self.confirming = True
         for sent in self.held:
             sent.set_result(None)
+
+
+def _sending_agent(
+    monkeypatch: pytest.MonkeyPatch, producer: Any, **stream: Any
+) -> tuple[Any, Any, list[int]]:
+    """The agent with its own send path over ``producer`` (``stream`` settings changed), and
+    the offsets of the events it acks, in order."""
+    settings = SETTINGS.model_copy(update={"stream": SETTINGS.stream.model_copy(update=stream)})
+    app = create_app(settings, "process")
+    app.finalize()
+    app.conf.store = "memory://"
+    app.flow_control.resume()
+    agent = register_processor(app, declare_channels(app, settings), settings)
+    acked: list[int] = []
+
+    async def started_producer() -> Any:
+        return producer
+
+    async def ack(stream: Any, event: Any) -> bool:
+        acked.append(event.message.offset)
+        return True
+
+    monkeypatch.setattr(app, "maybe_start_producer", started_producer)
+    monkeypatch.setattr(faust.Stream, "ack", ack)
+    return app, agent, acked
 
 
 async def test_states_reach_the_changelog_only_after_the_broker_has_their_outputs(
@@ -183,29 +222,18 @@ async def test_states_reach_the_changelog_only_after_the_broker_has_their_output
     """The agent hands a batch's outputs to the producer and goes on with the next batch;
     the checkpoint then waits for the broker to confirm them before it writes the states they led to (a crash in
     between replays the events and publishes them again, idempotently)."""
-    app = create_app(SETTINGS, "process")
-    app.finalize()
-    app.conf.store = "memory://"
-    app.flow_control.resume()
-    agent = register_processor(app, declare_channels(app, SETTINGS), SETTINGS)
-    producer = _HeldProducer("-changelog")
-
-    async def started_producer() -> _HeldProducer:
-        return producer
-
-    monkeypatch.setattr(app, "maybe_start_producer", started_producer)
+    producer = _HoldingProducer("-changelog", hold_changelog=False)
+    app, agent, _ = _sending_agent(monkeypatch, producer)
     async with agent.test_context() as context:
         manifest_json = orjson.dumps(manifest("cryo-150").model_dump(mode="json"))
         await _put(context, Topic.SHIPMENTS, SHIPMENT, manifest_json, 0, 0)
         value = orjson.dumps(reading(10, -140.0).model_dump(mode="json"))
         await _put(context, Topic.TELEMETRY, SHIPMENT, value, 0, 11)
-        async with asyncio.timeout(10):
-            await producer.sent.wait()  # the alert is with the producer, unconfirmed
-        producer.sent.clear()
+        await producer.wait_for(lambda p: p.outputs)  # the alert is with the producer, unconfirmed
         value = orjson.dumps(reading(20, -181.0).model_dump(mode="json"))
         await _put(context, Topic.TELEMETRY, SHIPMENT, value, 1, 21)
-        async with asyncio.timeout(10):  # the next batch went on without waiting for it
-            await producer.sent.wait()
+        # the next batch went on without waiting for it
+        await producer.wait_for(lambda p: len(p.outputs) >= 2)
         checkpoint = asyncio.ensure_future(app.on_before_shutdown.send())
         done, _ = await asyncio.wait([checkpoint], timeout=0.2)
         assert not done, "the checkpoint went on before the broker confirmed the alert"
@@ -217,78 +245,23 @@ async def test_states_reach_the_changelog_only_after_the_broker_has_their_output
     assert producer.changelog == [SHIPMENT.encode()]
 
 
-class _HeldChangelog:
-    """Confirms outputs at once and holds every changelog record until ``confirm``."""
-
-    def __init__(self, changelog_suffix: str) -> None:
-        self.suffix = changelog_suffix
-        self.outputs: list[str] = []
-        self.changelog: list[bytes] = []
-        self.sent = asyncio.Event()
-        self.held: list[asyncio.Future[None]] = []
-        self.confirming = False
-
-    async def send(self, topic: str, key: bytes, *_: Any) -> asyncio.Future[None]:
-        sent: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        if topic.endswith(self.suffix) and not self.confirming:
-            self.changelog.append(key)
-            self.held.append(sent)
-        else:
-            if topic.endswith(self.suffix):
-                self.changelog.append(key)
-            else:
-                self.outputs.append(topic)
-            sent.set_result(None)
-        self.sent.set()
-        return sent
-
-    def confirm(self) -> None:
-        """Confirm what is held, and from now on every record at once."""
-        self.confirming = True
-        for sent in self.held:
-            sent.set_result(None)
-
-
 async def test_the_agent_goes_on_while_the_changelog_write_is_on_its_way(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A checkpoint's states travel to the broker while the agent applies and publishes the
     next batch; the events they cover are acked only once the broker has them, and a stop
     waits for them."""
-    settings = SETTINGS.model_copy(
-        update={"stream": SETTINGS.stream.model_copy(update={"checkpoint_events": 1})}
-    )
-    app = create_app(settings, "process")
-    app.finalize()
-    app.conf.store = "memory://"
-    app.flow_control.resume()
-    agent = register_processor(app, declare_channels(app, settings), settings)
-    producer = _HeldChangelog("-changelog")
-    acked: list[int] = []
-
-    async def started_producer() -> _HeldChangelog:
-        return producer
-
-    async def ack(stream: Any, event: Any) -> bool:
-        acked.append(event.message.offset)
-        return True
-
-    monkeypatch.setattr(app, "maybe_start_producer", started_producer)
-    monkeypatch.setattr(faust.Stream, "ack", ack)
+    producer = _HoldingProducer("-changelog", hold_changelog=True)
+    app, agent, acked = _sending_agent(monkeypatch, producer, checkpoint_events=1)
     async with agent.test_context() as context:
         manifest_json = orjson.dumps(manifest("cryo-150").model_dump(mode="json"))
         await _put(context, Topic.SHIPMENTS, SHIPMENT, manifest_json, 0, 0)
-        async with asyncio.timeout(10):
-            while not producer.changelog:  # the first checkpoint's record, unconfirmed
-                producer.sent.clear()
-                await producer.sent.wait()
+        await producer.wait_for(lambda p: p.changelog)  # the first checkpoint's, unconfirmed
         value = orjson.dumps(reading(10, -140.0).model_dump(mode="json"))
         await _put(context, Topic.TELEMETRY, SHIPMENT, value, 1, 11)
-        alerts = topic_name(settings, Topic.ALERTS)
-        async with asyncio.timeout(10):  # the next batch was applied and published meanwhile
-            while alerts not in producer.outputs:
-                producer.sent.clear()
-                await producer.sent.wait()
+        alerts = topic_name(SETTINGS, Topic.ALERTS)
+        # the next batch was applied and published meanwhile
+        await producer.wait_for(lambda p: alerts in p.outputs)
         assert acked == [], "events were acked before the broker had their states"
         stop = asyncio.ensure_future(app.on_before_shutdown.send())
         done, _ = await asyncio.wait([stop], timeout=0.2)
@@ -327,26 +300,8 @@ async def test_a_failed_changelog_write_is_retried_and_its_events_acked_by_the_n
     """A checkpoint whose records the broker fails raises; its states stay dirty and its events
     unacked, so the next checkpoint writes the states and acks the events (as a checkpoint
     that waited in place did)."""
-    settings = SETTINGS.model_copy(
-        update={"stream": SETTINGS.stream.model_copy(update={"checkpoint_seconds": 3600.0})}
-    )
-    app = create_app(settings, "process")
-    app.finalize()
-    app.conf.store = "memory://"
-    app.flow_control.resume()
-    agent = register_processor(app, declare_channels(app, settings), settings)
     producer = _FailingChangelog("-changelog")
-    acked: list[int] = []
-
-    async def started_producer() -> _FailingChangelog:
-        return producer
-
-    async def ack(stream: Any, event: Any) -> bool:
-        acked.append(event.message.offset)
-        return True
-
-    monkeypatch.setattr(app, "maybe_start_producer", started_producer)
-    monkeypatch.setattr(faust.Stream, "ack", ack)
+    app, agent, acked = _sending_agent(monkeypatch, producer, checkpoint_seconds=3600.0)
     async with agent.test_context() as context:
         manifest_json = orjson.dumps(manifest("cryo-150").model_dump(mode="json"))
         await _put(context, Topic.SHIPMENTS, SHIPMENT, manifest_json, 0, 0)
