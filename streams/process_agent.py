@@ -138,6 +138,14 @@ def register_processor(
 
     writing: list[asyncio.Future[None]] = []  # the changelog write on its way
 
+    async def written() -> None:
+        """Wait for the changelog write on its way, if any; its failure is raised here once."""
+        if writing:
+            try:
+                await writing[0]
+            finally:
+                writing.clear()
+
     async def write(records: list[ChangelogRecord], events: list[Any]) -> None:
         """Send a checkpoint's records, wait for the broker to have them all, keep them in the
         table, and only then ack the events they cover. If the broker fails them, their states
@@ -178,20 +186,13 @@ def register_processor(
             # it is stored or acked (a restart replays and re-emits, idempotently)
             await asyncio.gather(*in_flight)
             in_flight.clear()
-        if writing:
-            try:
-                await writing[0]  # one at a time, in order; a failure is raised here once
-            finally:
-                writing.clear()
+        await written()  # one at a time, in order
         events = unacked[:]
         unacked.clear()
         writing.append(asyncio.ensure_future(write(states.checkpoint(), events)))
         last_checkpoint[0] = time.monotonic()
         if durable:
-            try:
-                await writing[0]
-            finally:
-                writing.clear()
+            await written()
 
     async def publish_outbox() -> None:
         """Publish the held alerts (the clock's, and those of restored states), then release
@@ -243,6 +244,10 @@ def register_processor(
             if unacked or states.dirty:
                 await checkpoint(durable=False)
 
+    def clock_paused() -> bool:
+        """The worker is stopping, rebalancing or still recovering its table."""
+        return closing[0] or app.rebalancing or not app.tables.actives_ready
+
     @app.timer(interval=settings.stream.tick_seconds)  # type: ignore[untyped-decorator]  # faust's decorator is untyped
     async def live_clock() -> None:
         """Settle alerts held back during late bursts; with the silence timer, tick the wall
@@ -251,7 +256,7 @@ def register_processor(
             # During a rebalance and until table recovery has finished, the table holds
             # partly recovered states: settling or ticking one would publish from, and
             # checkpoint, a state older than the changelog's.
-            if closing[0] or app.rebalancing or not app.tables.actives_ready:
+            if clock_paused():
                 log.debug("clock.waits", rebalancing=app.rebalancing)
                 return
             owned = owned_partitions(app, settings)
@@ -291,12 +296,7 @@ def register_processor(
 
         def may_go_on() -> bool:
             """Between the sweep's turns a rebalance may have begun (see above)."""
-            return not (
-                closing[0]
-                or app.rebalancing
-                or not app.tables.actives_ready
-                or app.consumer_generation_id != generation
-            )
+            return not clock_paused() and app.consumer_generation_id == generation
 
         async def step(part: Iterator[tuple[str, ShipmentState]]) -> None:
             """One turn of the sweep: its states settled and ticked, what they emit published."""
