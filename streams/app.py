@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 import faust
@@ -54,6 +56,7 @@ def create_app(settings: Settings, role: Role = "all", *, web_port: int | None =
         broker=[f"kafka://{host}" for host in settings.kafka.bootstrap.split(",")],
         broker_credentials=faust_broker_credentials(settings.kafka),
         store="memory://",
+        datadir=data_dir(settings, role),
         topic_partitions=settings.topics.partitions,
         topic_replication_factor=settings.topics.replication_factor,
         topic_allow_declare=True,
@@ -85,6 +88,14 @@ def create_app(settings: Settings, role: Role = "all", *, web_port: int | None =
     if role == "sink":
         fetch_at_least(app, settings.warehouse.fetch_min_bytes)
     return app
+
+
+def data_dir(settings: Settings, role: Role) -> Path:
+    """Faust's data directory for the app: Faust makes it (and empty table directories in it)
+    at start; its default, ``<app id>-data`` in the working directory, left one behind for
+    every bench and test run."""
+    parent = settings.stream.data_dir or Path(tempfile.gettempdir())
+    return parent / f"cryotrace-{app_id_for(settings, role)}"
 
 
 def declare_channels(app: faust.App, settings: Settings) -> Channels:

@@ -94,13 +94,19 @@ class StreamSettings(BaseModel):
     session_timeout_seconds: float = Field(
         default=10.0, ge=6.0, description="a worker silent this long loses its partitions"
     )
+    data_dir: Path | None = Field(
+        default=None,
+        description="Faust's data directory (tables are in memory: Faust keeps only empty "
+        "directories there); unset, one per app id under the system's temporary directory, "
+        "never the working directory",
+    )
     silence_timer: bool = Field(
         default=True,
         description="live timer raises logger_silent for ongoing silence by the wall clock "
         "(offline replay has no clock: turn off to compare live with replay)",
     )
 
-    @field_validator("inline_handoff", mode="before")
+    @field_validator("inline_handoff", "data_dir", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: Any) -> Any:
         """``CRYOTRACE_STREAM__INLINE_HANDOFF=`` (as in .env.example) means unset."""
