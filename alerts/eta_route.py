@@ -110,10 +110,6 @@ def _plan(manifest: ShipmentManifest) -> _Plan:
 _PLANS: dict[int, tuple[ShipmentManifest, _Plan]] = {}
 
 
-def _fix_time(fix: Fix) -> float:
-    return fix[0]
-
-
 class _Estimator:
     def __init__(
         self,
@@ -152,12 +148,17 @@ class _Estimator:
         if not self.custody and self.track.fixes:
             # no custody scans at all: the first fix at the destination after leaving the origin
             near = self.c.stationary_radius_km
+            fixes = self.track.fixes
+            olat, olon = origin
+            left = next(
+                (i for i, f in enumerate(fixes) if haversine_km(f[1], f[2], olat, olon) > near),
+                len(fixes),
+            )
+            dlat, dlon = dest
             off = lat_span_deg(near)
-            away = False
-            for t, lat, lon in self.track.fixes:
-                if not away and haversine_km(lat, lon, *origin) > near:
-                    away = True
-                if away and abs(lat - dest[0]) <= off and haversine_km(lat, lon, *dest) <= near:
+            for i in range(left, len(fixes)):  # a fix far in latitude is skipped unmeasured
+                t, lat, lon = fixes[i]
+                if abs(lat - dlat) <= off and haversine_km(lat, lon, dlat, dlon) <= near:
                     found[last] = t
                     break
         return found
@@ -360,7 +361,8 @@ class _Estimator:
         leg = self.legs[k]
         to = self.coords.get(leg.to_site)
         every = self.track.fixes
-        since_dep = bisect_left(every, dep, key=_fix_time)  # the first fix at or after ``dep``
+        # the first fix at or after ``dep`` (a 1-tuple sorts before every fix at its time)
+        since_dep = bisect_left(every, (dep,))
         total_km = self._leg_km(k, anchor)
         if to is None or since_dep == len(every):
             if total_km is not None:
@@ -376,7 +378,8 @@ class _Estimator:
             return arrival, "road", None, None
         detour = self._detour(leg)
         newest = every[-1]
-        newest_to_km = haversine_km(newest[1], newest[2], *to)
+        to_lat, to_lon = to
+        newest_to_km = haversine_km(newest[1], newest[2], to_lat, to_lon)
         remaining_km = newest_to_km * detour
         prior = self._prior_speed(total_km if total_km is not None else remaining_km)
         speed = prior
@@ -387,14 +390,17 @@ class _Estimator:
         window = every[first:]
         step = [0.0] + [haversine_km(a[1], a[2], b[1], b[2]) for a, b in itertools.pairwise(window)]
         left: list[float] = []  # km to go from each window fix, measured when first needed
+        still_km = c.stationary_radius_km
+        weight = c.speed_smoothing
+        keep = 1 - weight
         for i in range(1, len(window) - 1):
             dt = window[i + 1][0] - window[i][0]
-            if dt <= 0 or min(step[i], step[i + 1]) <= c.stationary_radius_km:
+            if dt <= 0 or step[i] <= still_km or step[i + 1] <= still_km:
                 continue  # only pairs moving from start to end: no standing time inside
             if not left:
-                left = [haversine_km(f[1], f[2], *to) * detour for f in window]
+                left = [haversine_km(f[1], f[2], to_lat, to_lon) * detour for f in window]
             observed = (left[i] - left[i + 1]) / dt * _H
-            speed = c.speed_smoothing * observed + (1 - c.speed_smoothing) * speed
+            speed = weight * observed + keep * speed
             moving_pairs += 1
         speed = max(speed, prior * c.speed_floor_ratio)
         drive = remaining_km / speed * _H
