@@ -12,24 +12,26 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TypeVar
 
+from pydantic import BaseModel
+
 from streams.settings import Settings
 
 T = TypeVar("T")
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
-    """Environment variables that make a child process see the same settings (secrets included)."""
+    """Environment variables that make a child process see the same settings (secrets
+    included): the connection, topics and log level, and every set field of the
+    ``stream`` and ``warehouse`` sections (a bench or test changes those for its workers)."""
     env = {
         "CRYOTRACE_APP_ID": settings.app_id,
         "CRYOTRACE_KAFKA_BOOTSTRAP": settings.kafka.bootstrap,
         "CRYOTRACE_TOPIC_PREFIX": settings.topics.prefix,
         "CRYOTRACE_TOPICS__PARTITIONS": str(settings.topics.partitions),
         "CRYOTRACE_WAREHOUSE_URL": settings.warehouse.url,
-        "CRYOTRACE_WAREHOUSE__BATCH_SECONDS": str(settings.warehouse.batch_seconds),
         "CRYOTRACE_LOG_LEVEL": settings.log_level,
-        "CRYOTRACE_STREAM__TICK_SECONDS": str(settings.stream.tick_seconds),
-        "CRYOTRACE_STREAM__SILENCE_TIMER": str(settings.stream.silence_timer).lower(),
-        "CRYOTRACE_STREAM__SETTLE_QUIET_SECONDS": str(settings.stream.settle_quiet_seconds),
+        **_section_env("WAREHOUSE", settings.warehouse),
+        **_section_env("STREAM", settings.stream),
     }
     kafka = settings.kafka
     env["CRYOTRACE_KAFKA__SECURITY_PROTOCOL"] = kafka.security_protocol
@@ -38,6 +40,18 @@ def settings_env(settings: Settings) -> dict[str, str]:
         env["CRYOTRACE_KAFKA__SASL_USERNAME"] = kafka.sasl_username or ""
         if kafka.sasl_password:
             env["CRYOTRACE_KAFKA__SASL_PASSWORD"] = kafka.sasl_password.get_secret_value()
+    return env
+
+
+def _section_env(name: str, section: BaseModel) -> dict[str, str]:
+    """``CRYOTRACE_<NAME>__<FIELD>`` for every field of a section of plain values that is set
+    (an unset optional field stays unset: the child applies its own default)."""
+    env = {}
+    for field, value in section.model_dump().items():
+        if value is None:
+            continue
+        text = str(value).lower() if isinstance(value, bool) else str(value)
+        env[f"CRYOTRACE_{name}__{field.upper()}"] = text
     return env
 
 

@@ -59,3 +59,21 @@ def test_an_empty_inline_handoff_means_by_role(monkeypatch: pytest.MonkeyPatch) 
     assert Settings().stream.inline_handoff is None
     monkeypatch.setenv("CRYOTRACE_STREAM__INLINE_HANDOFF", "false")
     assert Settings().stream.inline_handoff is False
+
+
+def test_a_child_process_sees_the_stream_and_warehouse_settings_it_was_given(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from streams.supervise import settings_env
+
+    given = Settings(
+        app_id="child",
+        stream={"checkpoint_seconds": 2.5, "silence_timer": False, "data_dir": tmp_path},  # type: ignore[arg-type]
+        warehouse={"nice": 9, "batch_size": 123, "url": "duckdb:///child.duckdb"},  # type: ignore[arg-type]
+    )
+    for name, value in settings_env(given).items():
+        monkeypatch.setenv(name, value)
+    seen = Settings()
+    assert seen.stream == given.stream
+    assert seen.warehouse == given.warehouse
+    assert seen.app_id == "child"
