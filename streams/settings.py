@@ -50,6 +50,14 @@ class WarehouseSettings(BaseModel):
         description="the sink's fetches wait for this much data (or 100 ms): fewer, fuller "
         "fetches; its rows reach the warehouse once a second anyway",
     )
+    nice: int = Field(
+        default=5,
+        ge=0,
+        le=19,
+        description="a sink worker lowers its CPU priority by this much at start (os.nice): "
+        "on cores it shares with a processor, the alert path goes first; the sink batches "
+        "by the second anyway. 0 keeps the priority it was started with",
+    )
 
 
 class LocalInfraSettings(BaseModel):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import faust
 
 from streams.app import Role, create_app, declare_channels
@@ -36,8 +38,18 @@ def build_worker_app(
     return app
 
 
+def priority_step(settings: Settings, role: Role) -> int:
+    """How much lower the worker's CPU priority goes (``os.nice`` increment): a sink worker's
+    ``warehouse.nice``; every other role keeps its priority (alerts and webhooks are what
+    couriers wait for; a worker of every role holds the alert path too)."""
+    return settings.warehouse.nice if role == "sink" else 0
+
+
 def run_worker(settings: Settings, role: Role = "all", *, web_port: int | None = None) -> None:
     """Create the topics if missing, then run the Faust worker until SIGTERM/SIGINT."""
+    step = priority_step(settings, role)
+    if step:
+        os.nice(step)  # before any thread starts: every thread of the worker inherits it
     configure_logging(settings.log_level)
     ensure_topics(settings)
     app = build_worker_app(settings, role, web_port=web_port)
