@@ -69,6 +69,9 @@ class BenchResult:
     latency_samples: int = 0
     latency_rate: int = 0
     latency_offered_eps: float = 0.0
+    latency_cpu_us: float | None = None
+    """CPU per offered reading of the worker holding the states, from the load's start until
+    its alerts are read: how fast the machine ran the phase (the p99 moves with it)."""
     pipeline_cpu_us: float = 0.0
     sink_cpu_us: float | None = None
     workers: str = ""
@@ -103,6 +106,9 @@ class BenchResult:
             "latency_samples": self.latency_samples,
             "latency_rate": self.latency_rate,
             "latency_offered_eps": round(self.latency_offered_eps),
+            "latency_cpu_us": None
+            if self.latency_cpu_us is None
+            else round(self.latency_cpu_us, 1),
             "rss_idle_mb": round(self.rss_idle_mb, 1),
             "rss_peak_mb": round(self.rss_peak_mb, 1),
         }
@@ -353,7 +359,10 @@ def run_bench(base: Settings, options: BenchOptions, console: Console) -> BenchR
             options.events,
             start,
         )
+        cpu_before = _cpu_s(worker.pid)
         samples, result.latency_offered_eps = load.latency(settings, plan)
+        offered = options.latency_rate * options.latency_s
+        result.latency_cpu_us = 1e6 * (_cpu_s(worker.pid) - cpu_before) / offered
         if samples:
             result.latency_samples = len(samples)
             result.latency_ms_p50 = round(statistics.median(samples), 1)
@@ -407,6 +416,16 @@ def markdown(summary: dict[str, Any], machine: str, command: str) -> str:
             "latency p50 / p99 at the offered load",
             f"{summary['latency_ms_p50']} / {summary['latency_ms_p99']} ms "
             f"(asked {summary['latency_rate']:,}/s, offered {summary['latency_offered_eps']:,}/s)",
+        ),
+        *(
+            [
+                (
+                    "CPU per reading of the worker holding the states in the latency phase",
+                    f"{summary['latency_cpu_us']} µs (the machine's speed: the p99 moves with it)",
+                )
+            ]
+            if summary.get("latency_cpu_us") is not None
+            else []
         ),
         ("resident memory per 10,000 active shipments (above idle)", f"{summary['rss_mb']} MB"),
         ("table recovery after restart", f"{summary['recovery_s']} s"),

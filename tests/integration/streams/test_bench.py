@@ -36,6 +36,7 @@ def test_bench_measures_every_figure_from_its_own_workers(
     low, high = (pipeline - 0.5) / (naive + 0.5), (pipeline + 0.5) / (naive - 0.5)
     assert low * 0.999 <= figures["ratio_naive"] <= high * 1.001
     assert figures["latency_samples"] > 0 and figures["latency_offered_eps"] > 0
+    assert figures["latency_cpu_us"] > 0  # the processor worked through the offered load
     assert figures["latency_ms_p50"] <= figures["latency_ms_p99"]
     # the idle baseline is a started processor (not a process caught while starting), and
     # the restarted worker really recovered its table

@@ -40,3 +40,15 @@ def test_the_table_says_which_workers_ran_the_pipeline_and_each_ones_cpu() -> No
     single = BenchResult(events=1000, shipments=10, pipeline_cpu_us=300.0, workers="all")
     block = markdown(single.summary(), "a test machine", "cryotrace bench --one-worker")
     assert "one worker with every role" in block and "sink worker" not in block
+
+
+def test_the_table_shows_the_cpu_the_latency_phase_took_when_measured() -> None:
+    measured = BenchResult(events=1000, shipments=10, latency_cpu_us=187.44)
+    assert measured.summary()["latency_cpu_us"] == 187.4
+    block = markdown(measured.summary(), "a test machine", "cryotrace bench")
+    assert (
+        "| CPU per reading of the worker holding the states in the latency phase | 187.4 µs"
+        in block
+    )
+    unmeasured = BenchResult(events=1000, shipments=10)
+    assert "latency phase" not in markdown(unmeasured.summary(), "a test machine", "bench")
