@@ -117,7 +117,8 @@ class StreamSettings(BaseModel):
     @field_validator("inline_handoff", "data_dir", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: Any) -> Any:
-        """``CRYOTRACE_STREAM__INLINE_HANDOFF=`` (as in .env.example) means unset."""
+        """``CRYOTRACE_STREAM__INLINE_HANDOFF=`` or ``..._DATA_DIR=`` (as in .env.example)
+        means unset."""
         return None if value == "" else value
 
 
