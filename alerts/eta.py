@@ -299,10 +299,12 @@ def rederive(
     """
     # a mark before ``base_t`` would need readings the history no longer has
     marks = [m for m in eta.marks if not m[1].dirty and (base_t is None or m[0] >= base_t)]
+    derived = False
     if marks:
         now, start = marks[-1][0], marks[-1][1].copy()
         start.marks = marks
         readings = readings[bisect_right(readings, now, key=lambda r: r.t) :]
+        derived = True  # a mark is left after the derive at its time
     elif base is None or base_t is None:
         start, now = EtaState(), manifest.created_at.timestamp()
         _derive(start, manifest, [], config, now)
@@ -310,7 +312,7 @@ def rederive(
         start, now = base.copy(), base_t
     start.last = eta.last
     now, est, hold = _replay(
-        start, now, manifest, readings, custody, None, config, tilt_limit_deg, eta.known
+        start, now, manifest, readings, custody, None, config, tilt_limit_deg, eta.known, derived
     )
     update = _publish(start, manifest, est, hold, config, now)
     return start, EtaResult(update, [], est)
@@ -348,17 +350,21 @@ def _replay(
     config: EtaConfig,
     tilt_limit_deg: float,
     known: Sequence[_Known] = (),
+    derived: bool = False,
 ) -> tuple[float, Estimate, float | None]:
     """Fold ``readings`` and the custody events after ``now`` (up to ``until``) into ``eta``
     in event-time order, refreshing after each; the final time, estimate and hold end.
-    ``known``: estimates to take when their inputs recur (see ``EtaState.known``)."""
+    ``known``: estimates to take when their inputs recur (see ``EtaState.known``).
+    ``derived``: ``eta`` is already derived at ``now`` from the events up to it (a mark's
+    copy): deriving again there would change nothing, so only an empty replay does."""
     seen = [c for c in custody if c.t <= now]
     later = [c for c in custody if c.t > now and (until is None or c.t <= until)]
     merged = sorted(
         [(r.t, 0, r.event_id, i) for i, r in enumerate(readings)]
         + [(c.t, 1, c.event_id, i) for i, c in enumerate(later)]
     )
-    est, _, hold = _derive(eta, manifest, seen, config, now, known)
+    if not (derived and merged):
+        est, _, hold = _derive(eta, manifest, seen, config, now, known)
     for j, (t, kind, _, i) in enumerate(merged, 1):
         if kind == 0:
             r = readings[i]

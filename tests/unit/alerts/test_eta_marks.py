@@ -53,3 +53,32 @@ def test_settles_from_marks_equal_settles_from_the_start(
             assert _outputs(settle(state, CONFIG)) == _outputs(settle(fresh, CONFIG))
             assert state.to_json() == fresh.to_json()
     assert marked, "some settles resumed from a mark"
+
+
+def test_a_settle_from_a_mark_estimates_only_after_the_events_it_replays(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import alerts.eta
+
+    monkeypatch.setattr("alerts.eta.MARK_EVERY", 1)
+    state = apply(None, manifest("cryo-150"), CONFIG).state
+    state = apply(state, custody(-5, "departing", "HUB-NE", "CUR-1"), CONFIG).state
+    for minute in range(0, 60, 10):
+        state = apply(state, _reading(minute), CONFIG).state  # type: ignore[arg-type]  # a reading
+    state = settle(state, CONFIG).state
+    state = apply(state, _reading(60), CONFIG).state  # type: ignore[arg-type]  # a reading
+    assert state is not None
+    mark = state.eta.marks[-1][0]
+    replayed = [r for r in state.history if r.t > mark]
+    state.eta.known.clear()  # every step estimated, none taken from the refreshes
+    at: list[float] = []
+    estimate = alerts.eta.estimate
+
+    def counted(*args: object) -> object:
+        at.append(args[-1])  # type: ignore[arg-type]  # ``now``
+        return estimate(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("alerts.eta.estimate", counted)
+    settle(state, CONFIG)
+    # the mark was left after the derive at its own time: the replay goes on from there
+    assert at == [r.t for r in replayed]
