@@ -15,6 +15,7 @@ from alerts.engine import apply
 from alerts.state import ShipmentState
 from schemas.manifest import ShipmentManifest
 from schemas.telemetry import TelemetryReading
+from streams.app import data_dir
 from streams.kafka_clients import faust_broker_credentials
 from streams.settings import Settings, get_settings
 from streams.topics import Topic, topic_name
@@ -22,8 +23,9 @@ from streams.topics import Topic, topic_name
 
 def build_app(settings: Settings) -> faust.App:
     """A Faust app with one per-event agent over manifests and telemetry."""
+    app_id = f"{settings.app_id}-naive"
     app = faust.App(
-        f"{settings.app_id}-naive",
+        app_id,
         broker=f"kafka://{settings.kafka.bootstrap}",
         broker_credentials=faust_broker_credentials(settings.kafka),
         store="memory://",
@@ -31,6 +33,7 @@ def build_app(settings: Settings) -> faust.App:
         value_serializer="raw",
         consumer_auto_offset_reset="earliest",
         web_enabled=False,
+        datadir=data_dir(settings.model_copy(update={"app_id": app_id}), "process"),
     )
     shipments = topic_name(settings, Topic.SHIPMENTS)
     topic = app.topic(shipments, topic_name(settings, Topic.TELEMETRY), value_type=bytes)

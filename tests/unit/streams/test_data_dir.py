@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from streams.app import create_app
+from streams.bench import naive
 from streams.settings import Settings, StreamSettings
 
 
@@ -28,3 +29,9 @@ def test_the_setting_names_the_parent(tmp_path: Path) -> None:
 def test_an_empty_environment_value_means_unset(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CRYOTRACE_STREAM__DATA_DIR", "")
     assert Settings().stream.data_dir is None
+
+
+def test_the_benchs_textbook_agent_gets_one_too() -> None:
+    settings = Settings(app_id="datadir", topic_prefix="datadir")
+    app = naive.build_app(settings)
+    assert app.conf.datadir == Path(tempfile.gettempdir()) / "cryotrace-datadir-naive"
