@@ -166,8 +166,10 @@ class _Known:
 
 
 KNOWN = 4
-"""Refresh estimates kept for the next ``rederive`` (the live clock settles a shipment
-within seconds of its events, usually after one or two refreshes)."""
+"""Refresh estimates kept for the next ``rederive``-s (carried over to the state a settle
+leaves). At a logger's cadence the live clock settles a shipment after each reading, and
+each settle replays the up to ``MARK_EVERY`` + 1 events after the newest mark: all but the
+oldest were refreshed in order."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,6 +313,7 @@ def rederive(
     else:
         start, now = base.copy(), base_t
     start.last = eta.last
+    start.known = eta.known  # the refreshes' estimates serve the next settle's replay too
     now, est, hold = _replay(
         start, now, manifest, readings, custody, None, config, tilt_limit_deg, eta.known, derived
     )

@@ -8,6 +8,7 @@ import pytest
 
 from alerts.config import RuleConfig
 from alerts.engine import Step, apply, refresh_eta, settle
+from alerts.eta import MARK_EVERY
 from alerts.eta_route import Estimate, estimate
 from alerts.state import ShipmentState
 from alerts.testing import custody, manifest, reading
@@ -73,3 +74,34 @@ def test_a_known_estimate_is_taken_only_for_the_same_inputs() -> None:
     moved = state.eta.track.fixes[:-1]
     track = type(state.eta.track)(moved, state.eta.track.first_t, state.eta.track.last_t)
     assert not newest.matches(CRYO, track, state.custody, CONFIG.eta, newest.now)
+
+
+def test_settling_after_every_reading_estimates_each_event_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A logger's cadence: a settle after each batch of one reading. Its replay resumes from
+    the last mark and takes the refreshes' estimates of the events since, including those of
+    earlier batches (the state a settle replaces kept them)."""
+    state = apply(None, CRYO, CONFIG).state
+    fresh = state
+    calls: list[float] = []
+
+    def counted(*args: Any) -> Estimate:
+        calls.append(args[-1])
+        return estimate(*args)
+
+    monkeypatch.setattr("alerts.eta.estimate", counted)
+    per_settle = []
+    for event in _trip(range(0, 240, 10)):
+        state, fresh = _batches(state, [event]), _batches(fresh, [event])
+        before = len(calls)
+        reused_outputs = _outputs(settle(state, CONFIG))
+        per_settle.append(len(calls) - before)
+        fresh = ShipmentState.from_json(fresh.to_json())  # without any runtime cache
+        assert reused_outputs == _outputs(settle(fresh, CONFIG))
+        assert state.to_json() == fresh.to_json()
+    # once marks are left, a replay covers the up to MARK_EVERY + 1 events after the newest
+    # mark (its last event leaves no mark: one at the same time may follow) and the KNOWN
+    # newest refreshes cover all but the oldest of them
+    later = per_settle[MARK_EVERY + 1 :]
+    assert sum(later) <= len(later) // MARK_EVERY + 1, per_settle
