@@ -26,7 +26,7 @@ import sys
 import tracemalloc
 from collections.abc import Iterator
 from dataclasses import fields, is_dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import BuiltinFunctionType, FunctionType, ModuleType
 from typing import Any
 
@@ -81,7 +81,11 @@ def _batches(
 
     def stream() -> Iterator[ConsumedMessage]:
         for index in range(first, first + shipments):
-            yield message(manifests, data.shipment_id(index), data.manifest(index))
+            yield message(
+                manifests,
+                data.shipment_id(index),
+                data.manifest(index, created_at=start - timedelta(hours=1)),
+            )
         for n, (_, value) in enumerate(data.readings(per * shipments, shipments, start)):
             index = first + n % shipments
             seq = n // shipments

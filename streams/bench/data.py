@@ -16,6 +16,8 @@ ORIGIN = (40.44, -79.99)
 DESTINATION = (39.74, -104.99)
 """The hospital they are driven to (Denver), about 2,130 km away as the crow flies."""
 TRIP_STEPS = 270
+PROMISED_AFTER = timedelta(days=20)
+PROMISED_WIDTH = timedelta(hours=6)
 """Readings from hub to hospital: a 45-hour ground leg (team drivers) at the 10-minute
 cadence, about 47 km/h as the crow flies, 61 km/h on the road at the ETA's detour factor.
 Longer than a run's readings per shipment (100 by default, 150 for the documented 100,000
@@ -35,11 +37,13 @@ def shipment_id(index: int) -> str:
     return f"BSH-{index:06d}"
 
 
-def manifest(index: int, created_at: datetime | None = None) -> bytes:
+def manifest(index: int, created_at: datetime) -> bytes:
     """A cryo-150 manifest hub -> hospital with a 10-minute logger cadence, created at
-    ``created_at`` (default 2026-11-30, after the readings of a run on the days this was written:
-    pass the backlog's start, as ``cryotrace bench`` does, for a manifest before its readings)."""
-    created = created_at or datetime(2026, 11, 30, tzinfo=UTC)
+    ``created_at`` (before the readings, as ``cryotrace bench`` does: an hour before the
+    backlog's start), promised for a window 20 days later (on time throughout). Both follow
+    the run's own clock: fixed dates made the ETA replay, and so the figures, change with the
+    day a bench ran."""
+    promised = created_at + PROMISED_AFTER
     sid = shipment_id(index)
     return orjson.dumps(
         {
@@ -53,10 +57,13 @@ def manifest(index: int, created_at: datetime | None = None) -> bytes:
                 "lat": DESTINATION[0],
                 "lon": DESTINATION[1],
             },
-            "promised_window": {"start": "2026-12-20T08:00:00Z", "end": "2026-12-20T14:00:00Z"},
+            "promised_window": {
+                "start": promised.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "end": (promised + PROMISED_WIDTH).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            },
             "logger_id": f"LOG-{sid}",
             "reporting_interval_s": INTERVAL_S,
-            "created_at": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "created_at": created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
     )
 

@@ -65,3 +65,41 @@ def test_a_driven_shipment_gets_few_eta_updates_once_its_pace_is_known() -> None
     # (a creeping shipment below the ETA's floor speed moved it on nearly every reading)
     assert 0 < len(updates) <= steps // 8
     assert all(update.details.get("phase") != "origin" for update in updates[-3:])
+
+
+def _eta_updates(start: datetime, steps: int) -> list[tuple[float, float, str]]:
+    """The ETA updates of one bench shipment whose readings begin at ``start``: hours from
+    each update to its p50 and p90, and its risk."""
+    sid = data.shipment_id(0)
+    home = partition_for(sid, 6)
+    values = [(Topic.SHIPMENTS, data.manifest(0, created_at=start - timedelta(hours=1)))]
+    values += [(Topic.TELEMETRY, data.reading(0, seq, -182.0, start)) for seq in range(steps)]
+    state: ShipmentState | None = None
+    out_updates = []
+    for offset, (topic, value) in enumerate(values):
+        received = (start + timedelta(seconds=data.INTERVAL_S * offset)).timestamp()
+        message = ConsumedMessage(
+            topic_name(SETTINGS, topic), value, home, offset, sid.encode(), received
+        )
+        out = process_batch(SETTINGS, [message], lambda _, s=state: s)
+        state = out.states.get(sid, state)
+        assert not out.dead_letters
+        out_updates += out.eta
+    return [
+        (
+            (u.eta_p50 - u.computed_at).total_seconds() / 3600,
+            (u.eta_p90 - u.computed_at).total_seconds() / 3600,
+            u.risk,
+        )
+        for u in out_updates
+    ]
+
+
+def test_the_bench_traffic_behaves_the_same_whatever_day_it_runs() -> None:
+    """The manifest's dates follow the run's clock: a fixed promised window (or creation
+    date) turned every shipment late (or its ETA clock stuck) from some day on."""
+    now = datetime.now(tz=UTC).replace(microsecond=0)
+    later = now + timedelta(days=5 * 365 + 17)
+    today = _eta_updates(now - timedelta(seconds=data.INTERVAL_S * 40), 40)
+    assert today and {risk for _, _, risk in today} == {"on_time"}
+    assert _eta_updates(later - timedelta(seconds=data.INTERVAL_S * 40), 40) == today
