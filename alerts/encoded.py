@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import overload
+from typing import Any, TypeVar, overload
 
 import orjson
 
@@ -14,6 +14,8 @@ from alerts.readings import CompactReading
 from schemas.manifest import ShipmentManifest
 
 __all__ = ["EncodingCache", "History", "exact"]
+
+_M = TypeVar("_M")
 
 
 def exact(data: bytes) -> bytes:
@@ -273,11 +275,21 @@ _recent = _Recent()
 
 @dataclass(slots=True)
 class EncodingCache:
-    """The JSON of a manifest as an ``orjson.Fragment`` (models are immutable), encoded once."""
+    """The JSON of a manifest (models are immutable) and of the newest ETA mark (never changed
+    once left) as ``orjson.Fragment`` s, each encoded once."""
 
     manifest: ShipmentManifest | None = None
     manifest_json: bytes = b""
     manifest_fragment_: orjson.Fragment | None = None
+    mark: object = None
+    mark_fragment_: orjson.Fragment | None = None
+
+    def mark_fragment(self, mark: _M, as_list: Callable[[_M], list[Any]]) -> orjson.Fragment:
+        """``as_list(mark)`` as JSON, encoded again only for another mark."""
+        if self.mark is not mark or self.mark_fragment_ is None:
+            self.mark = mark
+            self.mark_fragment_ = orjson.Fragment(exact(orjson.dumps(as_list(mark))))
+        return self.mark_fragment_
 
     def manifest_fragment(self, manifest: ShipmentManifest) -> orjson.Fragment:
         """The manifest's ``model_dump(mode="json")`` as JSON."""

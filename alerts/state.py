@@ -110,8 +110,8 @@ class ShipmentState:
         return held
 
     def to_dict(self, *, full: bool = True) -> dict[str, Any]:
-        """Compact JSON-able form (tuples become lists); without ``full`` the history and
-        manifest keys hold None (``encodable`` fills them in from its cache)."""
+        """Compact JSON-able form (tuples become lists); without ``full`` the history,
+        manifest and ETA mark keys hold None (``encodable`` fills them in from its cache)."""
         manifest = None
         if self.manifest is not None and full:
             manifest = self.manifest.model_dump(mode="json")
@@ -136,6 +136,7 @@ class ShipmentState:
             "eta_base_t": self.eta_base_t,
             "book": self.book.to_dict(),
             "pending": self.pending,
+            "eta_mark": _mark_list(mark) if full and (mark := self.eta_mark()) else None,
         }
 
     @classmethod
@@ -167,7 +168,24 @@ class ShipmentState:
             pending=[list(p) for p in data["pending"]],
         )
         state.book = AlertBook.from_dict(state.shipment_id, data["book"])
+        mark = data.get("eta_mark")
+        if mark:
+            state.eta.marks = [(float(mark[0]), EtaState.from_dict(mark[1]))]
         return state
+
+    def eta_mark(self) -> tuple[float, EtaState] | None:
+        """The newest ETA replay mark (``alerts.eta.rederive``), stored with the state so that
+        a restored state's first settle resumes there instead of replaying its whole history
+        (5-24 ms per shipment for 100-1,000 kept readings, against 0.2-0.3 ms). None when a
+        replay could not resume there (late events before it, or the history cut after it)."""
+        marks = self.eta.marks
+        if not marks:
+            return None
+        mark = marks[-1]
+        base_t = self.eta_base_t
+        if mark[1].dirty or (base_t is not None and mark[0] < base_t):
+            return None
+        return mark
 
     def to_json(self) -> str:
         """Compact JSON text."""
@@ -181,6 +199,9 @@ class ShipmentState:
         data["history"] = orjson.Fragment(self.history.encode())
         if self.manifest is not None:
             data["manifest"] = self.encoding.manifest_fragment(self.manifest)
+        mark = self.eta_mark()
+        if mark is not None:
+            data["eta_mark"] = self.encoding.mark_fragment(mark, _mark_list)
         return data
 
     def to_bytes(self) -> bytes:
@@ -212,3 +233,7 @@ class ShipmentState:
     def from_json(cls, text: str | bytes) -> ShipmentState:
         """Inverse of ``to_json``."""
         return cls.from_dict(orjson.loads(text))
+
+
+def _mark_list(mark: tuple[float, EtaState]) -> list[Any]:
+    return [mark[0], mark[1].to_dict()]

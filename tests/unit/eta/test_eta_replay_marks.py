@@ -60,6 +60,7 @@ def _replayed(readings: list[CompactReading], custody: list[CompactCustody]) -> 
     in_order=st.lists(st.integers(min_value=0, max_value=30), max_size=10),
     evict=st.integers(min_value=0, max_value=40),
     late=st.lists(minutes, min_size=1, max_size=3),
+    restored=st.booleans(),
 )
 def test_a_replay_resumed_from_its_checkpoints_equals_a_replay_from_the_start(
     before: list[int],
@@ -68,11 +69,13 @@ def test_a_replay_resumed_from_its_checkpoints_equals_a_replay_from_the_start(
     in_order: list[int],
     evict: int,
     late: list[int],
+    restored: bool,
 ) -> None:
     """Replay, then in-order events (refreshed, as the engine does), the oldest readings
     evicted into the replay base, then late ones: the replay that resumes from the
     checkpoints the first one left gives the same state as a replay of every event from the
-    manifest's creation."""
+    manifest's creation. ``restored``: the state went through its stored form before the
+    late events, which keeps only the newest checkpoint (``ShipmentState.eta_mark``)."""
     readings = [_reading(n, m) for n, m in enumerate(before + first)]
     custody = sorted((_scan(n, m) for n, m in enumerate(scans)), key=lambda c: c.sort_key)
     history = sorted(readings, key=lambda r: r.sort_key)
@@ -93,6 +96,10 @@ def test_a_replay_resumed_from_its_checkpoints_equals_a_replay_from_the_start(
         if evicted
         else (None, None)
     )
+    if restored:
+        marks = [(t, EtaState.from_dict(m.to_dict())) for t, m in eta.marks[-1:]]
+        eta = EtaState.from_dict(eta.to_dict())
+        eta.marks = marks
     for m in late:  # before the newest event, after the evicted readings
         t = min(ts(m), newest - 60)
         if evicted and t <= evicted[-1].t:

@@ -1,0 +1,121 @@
+"""The newest ETA replay mark travels with the stored state: a restored state's first settle
+resumes there, and settles exactly as the state it was stored from."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import pytest
+
+from alerts.config import RuleConfig
+from alerts.engine import Step, apply, refresh_eta, settle
+from alerts.eta import MARK_EVERY
+from alerts.eta_route import Estimate, estimate
+from alerts.state import ShipmentState
+from alerts.testing import T0, custody, manifest, reading
+
+CONFIG = RuleConfig()
+CRYO = manifest("cryo-150")
+
+
+def _reading(minute: int) -> object:
+    """A reading on the road from the origin towards the destination."""
+    return reading(minute, -180, location=(40.44 + minute * 0.002, -79.99 + minute * 0.01))
+
+
+def _settled(minutes: range, config: RuleConfig = CONFIG) -> ShipmentState:
+    """A departure, then each reading as its own batch followed by a settle (a logger's
+    cadence on a live worker)."""
+    state = apply(None, CRYO, config).state
+    for event in [custody(-5, "departing", "HUB-NE", "CUR-1"), *map(_reading, minutes)]:
+        state = _batch(state, event, config)
+        settle(state, config)
+    assert state is not None
+    return state
+
+
+def _batch(state: ShipmentState | None, event: object, config: RuleConfig) -> ShipmentState:
+    step = apply(state, event, config, eta_now=False)  # type: ignore[arg-type]  # a reading or custody
+    refresh_eta(step.state, config)
+    assert step.state is not None
+    return step.state
+
+
+def _outputs(step: Step) -> list[str]:
+    return [x.model_dump_json() for x in (*step.alerts, *step.eta)]
+
+
+@pytest.fixture
+def estimates(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The times ``alerts.eta`` estimates at, from now on."""
+    calls: list[float] = []
+
+    def counted(*args: Any) -> Estimate:
+        calls.append(args[-1])
+        return estimate(*args)
+
+    monkeypatch.setattr("alerts.eta.estimate", counted)
+    return calls
+
+
+def test_a_restored_state_settles_from_its_stored_mark(estimates: list[float]) -> None:
+    live = _settled(range(0, 600, 10))
+    stored = live.eta_mark()
+    assert stored is not None and stored[0] > live.manifest.created_at.timestamp()  # type: ignore[union-attr]
+    # the bytes a checkpoint writes (the mark as its cached JSON) are plain ``to_dict``'s
+    assert live.to_bytes() == orjson.dumps(live.to_dict(), option=orjson.OPT_NON_STR_KEYS)
+    restored = ShipmentState.from_json(live.to_json())
+    assert restored.eta_mark() is not None and restored.eta_mark()[0] == stored[0]  # type: ignore[index]
+    live, restored = _batch(live, _reading(600), CONFIG), _batch(restored, _reading(600), CONFIG)
+    estimates.clear()
+    settled = settle(restored, CONFIG)
+    # the events after the mark only (none of the 60 readings before it)
+    assert 0 < len(estimates) <= MARK_EVERY + 2, estimates
+    assert min(estimates) > stored[0]
+    assert _outputs(settled) == _outputs(settle(live, CONFIG))
+    assert restored.to_json() == live.to_json()
+
+
+def test_a_late_reading_before_the_stored_mark_drops_it() -> None:
+    live = _settled(range(0, 300, 10))
+    mark = live.eta_mark()
+    assert mark is not None
+    restored = ShipmentState.from_json(live.to_json())
+    late = reading((mark[0] - T0.timestamp()) / 60 - 1, -120)  # a minute before the mark
+    live, restored = _batch(live, late, CONFIG), _batch(restored, late, CONFIG)
+    assert restored.eta_mark() is None  # the one it had came after the late reading
+    older = live.eta_mark()  # the live state's older marks stay (those before the reading)
+    assert older is None or older[0] < late.recorded_at.timestamp()
+    assert _outputs(settle(restored, CONFIG)) == _outputs(settle(live, CONFIG))
+    assert restored.to_json() == live.to_json()
+
+
+def test_no_mark_is_stored_before_the_cut_of_the_history() -> None:
+    small = RuleConfig(max_readings_per_shipment=8)
+    live = _settled(range(0, 400, 10), small)
+    assert live.eta_base_t is not None  # readings were evicted
+    mark = live.eta_mark()
+    assert mark is None or mark[0] >= live.eta_base_t
+    restored = ShipmentState.from_json(live.to_json())
+    for minute in (400, 410):
+        live, restored = (
+            _batch(live, _reading(minute), small),
+            _batch(restored, _reading(minute), small),
+        )
+        assert _outputs(settle(restored, small)) == _outputs(settle(live, small))
+    assert restored.to_json() == live.to_json()
+
+
+def test_a_state_stored_without_a_mark_replays_its_whole_history(estimates: list[float]) -> None:
+    live = _settled(range(0, 200, 10))
+    data = live.to_dict()
+    assert data.pop("eta_mark") is not None
+    restored = ShipmentState.from_dict(data)  # as stored before marks were
+    assert restored.eta_mark() is None
+    live, restored = _batch(live, _reading(200), CONFIG), _batch(restored, _reading(200), CONFIG)
+    estimates.clear()
+    settled = settle(restored, CONFIG)
+    assert len(estimates) >= 20  # every event from the manifest's creation on
+    assert _outputs(settled) == _outputs(settle(live, CONFIG))
+    assert restored.to_json() == live.to_json()
