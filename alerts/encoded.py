@@ -147,6 +147,10 @@ class History(Sequence[CompactReading]):
             at += 1
         return at
 
+    def upto(self, t: float) -> int:
+        """How many readings are at or before time ``t`` (found in ``ts``, nothing decoded)."""
+        return bisect_right(self._ts, t)
+
     def place(self, reading: CompactReading) -> None:
         """Insert a reading at its sorted place (after equal keys, as ``insort``). Prefix
         readings from there on become tail objects again (encoded anew at the next

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from alerts.custody_checks import CompactCustody
+from alerts.encoded import History
 from alerts.eta_config import EtaConfig
 from alerts.eta_route import Estimate, estimate
 from alerts.eta_track import Fix, Track
@@ -305,7 +306,7 @@ def rederive(
     if marks:
         now, start = marks[-1][0], marks[-1][1].copy()
         start.marks = marks
-        readings = readings[bisect_right(readings, now, key=lambda r: r.t) :]
+        readings = readings[_upto(readings, now) :]
         derived = True  # a mark is left after the derive at its time
     elif base is None or base_t is None:
         start, now = EtaState(), manifest.created_at.timestamp()
@@ -319,6 +320,13 @@ def rederive(
     )
     update = _publish(start, manifest, est, hold, config, now)
     return start, EtaResult(update, [], est)
+
+
+def _upto(readings: Sequence[CompactReading], t: float) -> int:
+    """How many ``readings`` are at or before ``t`` (a ``History`` knows without decoding)."""
+    if isinstance(readings, History):
+        return readings.upto(t)
+    return bisect_right(readings, t, key=lambda r: r.t)
 
 
 def fold_evicted(

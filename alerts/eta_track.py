@@ -109,9 +109,9 @@ class Track:
         return since
 
     def to_dict(self) -> dict[str, Any]:
-        """Compact JSON form."""
+        """Compact JSON form (the fixes stay tuples: orjson writes them as the same arrays)."""
         return {
-            "fixes": [list(f) for f in self.fixes],
+            "fixes": self.fixes[:],
             "first_t": self.first_t,
             "last_t": self.last_t,
             "last_tilted": self.last_tilted,

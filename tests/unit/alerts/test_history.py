@@ -55,6 +55,16 @@ def test_after_counts_readings_at_or_before_a_key_as_bisect_right() -> None:
         assert history.after(key) == bisect_right(plain, key, key=lambda r: r.sort_key)
 
 
+def test_upto_counts_readings_at_or_before_a_time_as_bisect_right() -> None:
+    plain = [_reading(t, i) for t, i in [(1.0, "a"), (2.0, "a"), (2.0, "c"), (3.0, "b")]]
+    history = History(plain[:2])
+    history.encode()
+    for r in plain[2:]:  # a prefix of text and a tail of objects
+        history.append(r)
+    for t in (0.0, 1.0, 1.5, 2.0, 3.0, 9.0):
+        assert history.upto(t) == bisect_right(plain, t, key=lambda r: r.t)
+
+
 def test_evicting_keeps_the_remaining_text_and_the_bytes() -> None:
     plain = [_reading(float(t), f"LOG-1:{t}") for t in range(10)]
     history = History(plain[:6])
