@@ -13,7 +13,9 @@ in the pending lists, as when the telemetry topic is consumed ahead of the shipm
 later hours). ``--settle-every N`` runs the live clock (``clock_step``: ``settle``, then
 ``tick``) over every cached state after every N batches, as the worker's timer does every
 ``tick_seconds``, its wall clock at the newest reading's time (its CPU is counted
-separately, as ``clock``). Prints readings/s, the per-reading CPU split into process and checkpoint, and
+separately, as ``clock``). ``--restart-every N`` starts a new ``ShipmentStates`` over the
+table after every N batches (a restarted or reassigned worker: states decoded again, runtime
+caches gone). Prints readings/s, the per-reading CPU split into process and checkpoint, and
 the changelog bytes per reading.
 """
 
@@ -114,7 +116,8 @@ def _batches(messages: Iterator[ConsumedMessage], size: int) -> Iterator[list[Co
 def run(args: argparse.Namespace) -> Figures:
     """One timed pass; the figures."""
     settings = Settings(topic_prefix="bench")
-    states = ShipmentStates(MemoryTable(), settings.topics.partitions)
+    table = MemoryTable()
+    states = ShipmentStates(table, settings.topics.partitions)
     warm = args.warm * args.shipments
     start = data.start_for((warm + args.events) // args.shipments + 1)
     late = int(args.events * args.late_manifests)
@@ -165,6 +168,11 @@ def run(args: argparse.Namespace) -> Figures:
             figures.records += len(records)
             figures.changelog_bytes += sum(len(r.value) for r in records)
         figures.checkpoint_s += clock() - began
+        if args.restart_every and n % args.restart_every == 0:
+            states.stored(states.checkpoint())  # untimed: a worker stops after a checkpoint
+            # and its successor starts over the table: every state is decoded again on its
+            # first load, without the runtime caches (marks, known estimates)
+            states = ShipmentStates(table, settings.topics.partitions)
     gc.unfreeze()
     return figures
 
@@ -189,6 +197,14 @@ def main() -> None:
         default=0,
         metavar="N",
         help="run the live clock over every cached state after every N batches (0: never)",
+    )
+    parser.add_argument(
+        "--restart-every",
+        type=int,
+        default=0,
+        metavar="N",
+        help="start over from the table after every N batches, as a restarted or reassigned "
+        "worker does (0: never)",
     )
     parser.add_argument("--rounds", type=int, default=3, help="rounds; the best is reported")
     parser.add_argument("--label", default="", help="prefix of the result line")
@@ -228,7 +244,8 @@ def _print(args: argparse.Namespace, f: Figures) -> None:
     shape = (
         f"{f.readings:,} readings / {args.shipments:,} shipments, batches {args.batch:,}, "
         f"checkpoint every {args.checkpoint_every}, warm {args.warm}, "
-        f"late manifests {args.late_manifests:g}, settle every {args.settle_every}"
+        f"late manifests {args.late_manifests:g}, settle every {args.settle_every}, "
+        f"restart every {args.restart_every}"
     )
     print(f"{args.label + ': ' if args.label else ''}{shape}\n  {text}", flush=True)
 
