@@ -59,11 +59,27 @@ def run(args: argparse.Namespace) -> int:
         machine = (
             f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
         )
-        command = f"cryotrace bench --events {args.events} --shipments {args.shipments} --json"
-        if args.one_worker:
-            command += " --one-worker"
-        write_markdown(args.markdown, markdown(summary, machine, command))
+        write_markdown(args.markdown, markdown(summary, machine, reproduce_command(args)))
     if result.notes:
         console.print("notes: " + "; ".join(result.notes))
     print(json.dumps(summary) if args.json else json.dumps(summary, indent=2))
     return 0
+
+
+def reproduce_command(args: argparse.Namespace) -> str:
+    """The command that measures what ``args`` measured: the sizes, and every phase option
+    given another value than its default (the table's "Reproduce" line)."""
+    command = f"cryotrace bench --events {args.events} --shipments {args.shipments}"
+    defaults = argparse.ArgumentParser()
+    add_arguments(defaults)
+    for name, flag in (
+        ("naive_budget", "--naive-budget"),
+        ("latency_rate", "--latency-rate"),
+        ("latency_seconds", "--latency-seconds"),
+    ):
+        value = getattr(args, name)
+        if value != defaults.get_default(name):
+            command += f" {flag} {value:g}"
+    if args.one_worker:
+        command += " --one-worker"
+    return command + " --json"

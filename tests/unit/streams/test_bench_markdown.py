@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from streams.bench.run import MARK_END, MARK_START, BenchResult, markdown, write_markdown
+from streams.commands.bench import add_arguments, reproduce_command
 
 
 def _block(pipeline_eps: float) -> str:
@@ -52,3 +54,28 @@ def test_the_table_shows_the_cpu_the_latency_phase_took_when_measured() -> None:
     )
     unmeasured = BenchResult(events=1000, shipments=10)
     assert "latency phase" not in markdown(unmeasured.summary(), "a test machine", "bench")
+
+
+def test_the_reproduce_line_names_every_option_the_run_changed() -> None:
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    args = parser.parse_args(
+        [
+            "--events",
+            "100000",
+            "--shipments",
+            "1000",
+            "--naive-budget",
+            "20",
+            "--latency-seconds",
+            "10",
+        ]
+    )
+    assert reproduce_command(args) == (
+        "cryotrace bench --events 100000 --shipments 1000 --naive-budget 20 "
+        "--latency-seconds 10 --json"
+    )
+    plain = parser.parse_args(["--one-worker"])
+    assert reproduce_command(plain) == (
+        "cryotrace bench --events 1000000 --shipments 10000 --one-worker --json"
+    )
