@@ -382,7 +382,7 @@ def run_bench(base: Settings, options: BenchOptions, console: Console) -> BenchR
     return result
 
 
-def markdown(summary: dict[str, Any], machine: str, command: str) -> str:
+def markdown(summary: dict[str, Any], machine: str, command: str, *, by_make: bool = False) -> str:
     """docs/benchmarks.md: the table, the machine, the command."""
     workers = {
         "process+sink": "a processor and a sink worker, as deployed",
@@ -434,7 +434,7 @@ def markdown(summary: dict[str, Any], machine: str, command: str) -> str:
     return (
         f"{MARK_START}\n"
         f"Measured {datetime.now().date().isoformat()} on {machine}.\n\n"
-        f"Reproduce: `{command}` (or `make bench`).\n\n"
+        f"Reproduce: `{command}`{' (or `make bench`)' if by_make else ''}.\n\n"
         "| measure | figure |\n|---|---|\n"
         f"{table}\n\n"
         "Targets (issue 10): c >= 50,000 readings/s per worker, c/b >= 5, c/a >= 0.3, "

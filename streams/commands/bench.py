@@ -59,7 +59,9 @@ def run(args: argparse.Namespace) -> int:
         machine = (
             f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
         )
-        write_markdown(args.markdown, markdown(summary, machine, reproduce_command(args)))
+        command = reproduce_command(args)
+        by_make = command == reproduce_command(_parser().parse_args([]))  # what `make bench` runs
+        write_markdown(args.markdown, markdown(summary, machine, command, by_make=by_make))
     if result.notes:
         console.print("notes: " + "; ".join(result.notes))
     print(json.dumps(summary) if args.json else json.dumps(summary, indent=2))
@@ -70,8 +72,7 @@ def reproduce_command(args: argparse.Namespace) -> str:
     """The command that measures what ``args`` measured: the sizes, and every phase option
     given another value than its default (the table's "Reproduce" line)."""
     command = f"cryotrace bench --events {args.events} --shipments {args.shipments}"
-    defaults = argparse.ArgumentParser()
-    add_arguments(defaults)
+    defaults = _parser()
     for name, flag in (
         ("naive_budget", "--naive-budget"),
         ("latency_rate", "--latency-rate"),
@@ -83,3 +84,9 @@ def reproduce_command(args: argparse.Namespace) -> str:
     if args.one_worker:
         command += " --one-worker"
     return command + " --json"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    return parser

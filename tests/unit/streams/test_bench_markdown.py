@@ -79,3 +79,9 @@ def test_the_reproduce_line_names_every_option_the_run_changed() -> None:
     assert reproduce_command(plain) == (
         "cryotrace bench --events 1000000 --shipments 10000 --one-worker --json"
     )
+
+
+def test_make_bench_is_named_only_beside_the_command_it_runs() -> None:
+    summary = BenchResult(events=1000, shipments=10, raw_eps=9000.0, pipeline_eps=5.0).summary()
+    assert "`make bench`" in markdown(summary, "a test machine", "cryotrace bench", by_make=True)
+    assert "make bench" not in markdown(summary, "a test machine", "cryotrace bench --events 9")
