@@ -16,12 +16,14 @@ ORIGIN = (40.44, -79.99)
 DESTINATION = (39.74, -104.99)
 """The hospital they are driven to (Denver), about 2,130 km away as the crow flies."""
 TRIP_STEPS = 270
-PROMISED_AFTER = timedelta(days=20)
-PROMISED_WIDTH = timedelta(hours=6)
 """Readings from hub to hospital: a 45-hour ground leg (team drivers) at the 10-minute
 cadence, about 47 km/h as the crow flies, 61 km/h on the road at the ETA's detour factor.
 Longer than a run's readings per shipment (100 by default, 150 for the documented 100,000
 over 1,000 with its latency phase), so every reading is in transit."""
+PROMISED_AFTER = timedelta(days=20)
+"""The promised delivery window opens this long after the manifest's creation: far past the
+trip's arrival, so every bench shipment stays on time whatever day the bench runs."""
+PROMISED_WIDTH = timedelta(hours=6)
 JITTER_DEG = 1e-4
 """GPS noise: a fix is off by up to about 10 m, as a logger's are."""
 
