@@ -93,12 +93,16 @@ def test_a_late_reading_before_the_stored_mark_drops_it() -> None:
 
 def test_no_mark_is_stored_before_the_cut_of_the_history() -> None:
     small = RuleConfig(max_readings_per_shipment=8)
-    live = _settled(range(0, 400, 10), small)
-    assert live.eta_base_t is not None  # readings were evicted
-    mark = live.eta_mark()
-    assert mark is None or mark[0] >= live.eta_base_t
+    live = _settled(range(0, 100, 10), small)
+    marked = live.eta_mark()
+    assert marked is not None
+    for minute in range(100, 300, 10):  # in order, no settle: the cut passes the marks
+        live = _batch(live, _reading(minute), small)
+    assert live.eta_base_t is not None and live.eta_base_t > marked[0]
+    assert live.eta.marks and live.eta_mark() is None  # a replay could not resume there
+    assert "eta_mark" in live.to_json() and live.to_dict()["eta_mark"] is None
     restored = ShipmentState.from_json(live.to_json())
-    for minute in (400, 410):
+    for minute in (300, 310):
         live, restored = (
             _batch(live, _reading(minute), small),
             _batch(restored, _reading(minute), small),
