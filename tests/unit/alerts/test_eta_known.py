@@ -76,7 +76,7 @@ def test_a_known_estimate_is_taken_only_for_the_same_inputs() -> None:
     assert not newest.matches(CRYO, track, state.custody, CONFIG.eta, newest.now)
 
 
-def test_settling_after_every_reading_estimates_each_event_once(
+def test_settling_after_every_reading_reuses_the_refreshes_estimates(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A logger's cadence: a settle after each batch of one reading. Its replay resumes from
