@@ -89,7 +89,7 @@ def _messages(
             # created an hour before the first reading, as cryotrace bench's: a reading
             # recorded before its manifest's created_at keeps the ETA replay from leaving
             # checkpoints there, so every settle would replay the shipment from the start
-            value = data.manifest(index, created_at=start - timedelta(hours=1))
+            value = data.manifest(index, start)
             yield message(shipments_topic, data.shipment_id(index), value)
 
     first, last = readings

@@ -26,7 +26,7 @@ import sys
 import tracemalloc
 from collections.abc import Iterator
 from dataclasses import fields, is_dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from types import BuiltinFunctionType, FunctionType, ModuleType
 from typing import Any
 
@@ -84,7 +84,7 @@ def _batches(
             yield message(
                 manifests,
                 data.shipment_id(index),
-                data.manifest(index, created_at=start - timedelta(hours=1)),
+                data.manifest(index, start),
             )
         for n, (_, value) in enumerate(data.readings(per * shipments, shipments, start)):
             index = first + n % shipments

@@ -20,6 +20,8 @@ TRIP_STEPS = 270
 cadence, about 47 km/h as the crow flies, 61 km/h on the road at the ETA's detour factor.
 Longer than a run's readings per shipment (100 by default, 150 for the documented 100,000
 over 1,000 with its latency phase), so every reading is in transit."""
+CREATED_BEFORE = timedelta(hours=1)
+"""A manifest is created this long before its shipment's first reading."""
 PROMISED_AFTER = timedelta(days=20)
 """The promised delivery window opens this long after the manifest's creation: far past the
 trip's arrival, so every bench shipment stays on time whatever day the bench runs."""
@@ -39,12 +41,12 @@ def shipment_id(index: int) -> str:
     return f"BSH-{index:06d}"
 
 
-def manifest(index: int, created_at: datetime) -> bytes:
-    """A cryo-150 manifest hub -> hospital with a 10-minute logger cadence, created at
-    ``created_at`` (before the readings, as ``cryotrace bench`` does: an hour before the
-    backlog's start), promised for a window 20 days later (on time throughout). Both follow
-    the run's own clock: fixed dates made the ETA replay, and so the figures, change with the
-    day a bench ran."""
+def manifest(index: int, start: datetime) -> bytes:
+    """A cryo-150 manifest hub -> hospital with a 10-minute logger cadence for readings from
+    ``start`` on (``start_for``): created ``CREATED_BEFORE`` ahead of them, promised for a
+    window 20 days after its creation (on time throughout). Both follow the run's own clock:
+    fixed dates made the ETA replay, and so the figures, change with the day a bench ran."""
+    created_at = start - CREATED_BEFORE
     promised = created_at + PROMISED_AFTER
     sid = shipment_id(index)
     return orjson.dumps(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -131,7 +131,7 @@ async def _offer(
 
 
 def _probe_manifest(sid: str, index: int, start: datetime) -> bytes:
-    value = orjson.loads(data.manifest(index, created_at=start - timedelta(hours=1)))
+    value = orjson.loads(data.manifest(index, start))
     value.update(shipment_id=sid, coi_id=f"COI-LAT-{index:04d}", logger_id=f"LOG-{sid}")
     return orjson.dumps(value)
 

@@ -11,7 +11,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -146,7 +146,7 @@ def produce_backlog(settings: Settings, options: BenchOptions, start: datetime) 
     started = time.perf_counter()
     with TopicProducer(settings) as producer:
         for index in range(options.shipments):
-            value = data.manifest(index, created_at=start - timedelta(hours=1))
+            value = data.manifest(index, start)
             producer.send(Topic.SHIPMENTS, data.shipment_id(index), value)
         for key, value in data.readings(options.events, options.shipments, start):
             producer.send(Topic.TELEMETRY, key, value)

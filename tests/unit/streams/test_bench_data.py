@@ -47,7 +47,7 @@ def test_a_driven_shipment_gets_few_eta_updates_once_its_pace_is_known() -> None
     start = data.start_for(steps + 1)
     sid = data.shipment_id(0)
     home = partition_for(sid, 6)
-    values = [(Topic.SHIPMENTS, data.manifest(0, created_at=start - timedelta(hours=1)))]
+    values = [(Topic.SHIPMENTS, data.manifest(0, start))]
     values += [(Topic.TELEMETRY, data.reading(0, seq, -182.0, start)) for seq in range(steps)]
     state: ShipmentState | None = None
     updates, dead = [], []
@@ -72,7 +72,7 @@ def _eta_updates(start: datetime, steps: int) -> list[tuple[float, float, str]]:
     each update to its p50 and p90, and its risk."""
     sid = data.shipment_id(0)
     home = partition_for(sid, 6)
-    values = [(Topic.SHIPMENTS, data.manifest(0, created_at=start - timedelta(hours=1)))]
+    values = [(Topic.SHIPMENTS, data.manifest(0, start))]
     values += [(Topic.TELEMETRY, data.reading(0, seq, -182.0, start)) for seq in range(steps)]
     state: ShipmentState | None = None
     out_updates = []
