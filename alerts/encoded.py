@@ -25,38 +25,89 @@ def exact(data: bytes) -> bytes:
 
 
 class History(Sequence[CompactReading]):
-    """A shipment's kept readings, sorted by ``sort_key``, mostly held only as JSON text.
+    """A shipment's kept readings, sorted by ``sort_key``, mostly held as sealed JSON chunks.
 
-    The readings encoded at the last checkpoint (the prefix) live only as their JSON inside
-    the text ``encode`` returned or, once ``embedded`` was told, inside the state bytes that
-    text went into (the bytes the changelog table keeps anyway): ``text[start:end]`` is
-    their comma-separated JSON and ``offsets[i]`` where reading ``i`` starts in it. Readings
-    after the prefix (the tail) are objects until the next ``encode``. ``ts`` holds every
-    reading's time, so positions are found without decoding; a reading is decoded from its
-    text only when asked for (late placement, ETA replay, eviction), as an equal object.
+    The oldest readings are sealed in chunks of exactly ``CHUNK_READINGS``: each chunk is the
+    JSON array of its readings (as lists), numbered by a per-history counter, and is stored
+    in the changelog once, as a record of its own (``streams.state_store``), while the state's
+    own record names the chunks and carries only the open tail. The first ``skip`` readings
+    of the first chunk are evicted. Readings after the sealed ones (the tail) are objects;
+    ``seal`` turns every full ``CHUNK_READINGS`` of them into a new chunk. ``ts`` holds every
+    kept reading's time, so positions are found without decoding; a sealed reading is decoded
+    from its chunk only when asked for (late placement, ETA replay), as an equal object.
 
-    The text is exactly what ``orjson.dumps`` gives for the plain list of lists, so the
-    stored state is byte for byte what it was with a plain list.
+    A late reading that sorts inside a sealed chunk unseals that chunk and every later one
+    (their readings become tail objects again, sealed anew under new numbers); a chunk left
+    behind that way, or evicted whole, is ``retired``: the changelog keeps it until a state
+    record that no longer names it is stored, and then deletes it.
     """
 
-    __slots__ = ("_end", "_last", "_offsets", "_start", "_tail", "_text", "_ts", "_version")
+    __slots__ = (
+        "_chunks",
+        "_ids",
+        "_last",
+        "_next",
+        "_retired",
+        "_skip",
+        "_tail",
+        "_tail_done",
+        "_tail_json",
+        "_ts",
+        "_unsent",
+        "_version",
+    )
 
     def __init__(self, readings: Iterable[CompactReading] = ()) -> None:
         tail = list(readings)
-        self._text = b"[]"
-        self._start = self._end = 1
-        self._offsets = array("I")
-        """Where each prefix reading's JSON starts in ``text``, relative to ``start``."""
+        self._chunks: list[bytes] = []
+        self._ids: list[int] = []
+        self._skip = 0
+        self._next = 0
+        self._retired: list[int] = []
+        self._unsent: list[int] = []
+        """Chunks sealed and not yet confirmed stored (``sent``)."""
         self._tail = tail
+        self._tail_json = b""
+        self._tail_done = 0
+        """``tail_json``: the comma-separated JSON of the first ``tail_done`` tail readings
+        (``stored_form`` encodes each appended reading once)."""
         self._ts = array("d", [r.t for r in tail])
         self._last = tail[-1] if tail else None
         self._version = 0
-        """Changed by every change of the prefix (what ``_recent`` decoded may be stale)."""
+        """Changed by every change of the sealed chunks (what ``_recent`` decoded may be
+        stale)."""
+
+    @classmethod
+    def restored(cls, stored: dict[str, Any], chunk: Callable[[int], bytes]) -> History:
+        """The history of a stored state record (``stored_form``), its chunks read with
+        ``chunk(number)``; its chunks count as stored, its retired ones as still to delete."""
+        history = cls([CompactReading.from_list(r) for r in stored["tail"]])
+        ids = [int(i) for i in stored["chunks"]]
+        chunks = [chunk(i) for i in ids]
+        skip = int(stored["skip"])
+        times = array("d")
+        for text in chunks:
+            items = orjson.loads(text)
+            if len(items) != CHUNK_READINGS:
+                raise ValueError(f"a history chunk holds {len(items)} readings")
+            times.extend(item[0] for item in items)
+        history._ts[:0] = times[skip:]
+        history._chunks, history._ids, history._skip = chunks, ids, skip
+        history._next = int(stored["next"])
+        history._retired = [int(i) for i in stored["retired"]]
+        if history._last is None and len(history._ts):
+            history._last = _readings(chunks[-1])[-1]
+        return history
 
     # -- Sequence --------------------------------------------------------------------------
 
     def __len__(self) -> int:
         return len(self._ts)
+
+    @property
+    def _sealed(self) -> int:
+        """How many kept readings are sealed in chunks."""
+        return len(self._chunks) * CHUNK_READINGS - self._skip
 
     @overload
     def __getitem__(self, index: int) -> CompactReading: ...
@@ -71,7 +122,7 @@ class History(Sequence[CompactReading]):
             if step != 1:
                 return [self[i] for i in range(start, stop, step)]
             stop = max(start, stop)
-            n = len(self._offsets)
+            n = self._sealed
             if start >= n:
                 return self._tail[start - n : stop - n]
             return self._decode(start, min(stop, n)) + self._tail[: max(0, stop - n)]
@@ -82,38 +133,21 @@ class History(Sequence[CompactReading]):
         if index == size - 1:
             assert self._last is not None
             return self._last
-        n = len(self._offsets)
+        n = self._sealed
         if index >= n:
             return self._tail[index - n]
+        at = index + self._skip
+        number = at // CHUNK_READINGS
         recent = _recent
-        if recent.history is self and recent.version == self._version:
-            at = index - recent.first
-            if 0 <= at < len(recent.items):
-                return recent.items[at]
-            # reading on from the last decoded ones (a replay by index): decode ahead
-            stop = min(n, index + _AHEAD) if at == len(recent.items) else index + 1
-        else:
-            stop = index + 1
-        items = self._decode(index, stop)
-        recent.history, recent.version, recent.first, recent.items = (
-            self,
-            self._version,
-            index,
-            items,
-        )
-        return items[0]
+        if not (
+            recent.history is self and recent.version == self._version and recent.first == number
+        ):
+            recent.history, recent.version, recent.first = self, self._version, number
+            recent.items = _readings(self._chunks[number])
+        return recent.items[at - number * CHUNK_READINGS]
 
     def __iter__(self) -> Iterator[CompactReading]:
-        items = self._decode(0, len(self._offsets))
-        if items:  # a replay iterates, then reads by index: both from one decoding
-            recent = _recent
-            recent.history, recent.version, recent.first, recent.items = (
-                self,
-                self._version,
-                0,
-                items,
-            )
-        yield from items
+        yield from self._decode(0, self._sealed)
         yield from self._tail
 
     def __eq__(self, other: object) -> bool:
@@ -152,18 +186,20 @@ class History(Sequence[CompactReading]):
         return bisect_right(self._ts, t)
 
     def place(self, reading: CompactReading) -> None:
-        """Insert a reading at its sorted place (after equal keys, as ``insort``). Prefix
-        readings from there on become tail objects again (encoded anew at the next
-        ``encode``); the ones before it keep their text."""
+        """Insert a reading at its sorted place (after equal keys, as ``insort``). Sealed
+        chunks from the one it falls in on are unsealed (retired; their readings sealed anew
+        later); the ones before it stay."""
         at = self.after(reading.sort_key)
-        n = len(self._offsets)
-        self._version += 1
+        n = self._sealed
+        self._tail_json, self._tail_done = b"", 0
         if at < n:
-            moved = self._decode(at, n)
-            self._end = self._start + self._offsets[at] - 1 if at else self._start
-            del self._offsets[at:]
-            self._tail[:0] = moved
-            n = at
+            number = (at + self._skip) // CHUNK_READINGS
+            first = max(0, number * CHUNK_READINGS - self._skip)
+            self._tail[:0] = self._decode(first, n)
+            self._retire(number)
+            if number == 0:
+                self._skip = 0
+            n = first
         self._tail.insert(at - n, reading)
         self._ts.insert(at, reading.t)
         if at == len(self._ts) - 1:
@@ -173,97 +209,122 @@ class History(Sequence[CompactReading]):
         """Drop the ``count`` oldest readings."""
         if count <= 0:
             return
-        n = len(self._offsets)
-        self._version += 1
+        n = self._sealed
         if count >= n:
+            self._retire(0)
+            self._skip = 0
             del self._tail[: count - n]
-            self._text, self._start, self._end = b"[]", 1, 1
-            self._offsets = array("I")
+            self._tail_json, self._tail_done = b"", 0
         else:
-            cut = self._offsets[count]
-            self._start += cut
-            self._offsets = array("I", [o - cut for o in self._offsets[count:]])
+            self._skip += count
+            whole = self._skip // CHUNK_READINGS
+            if whole:
+                self._version += 1
+                self._retired.extend(self._ids[:whole])
+                del self._chunks[:whole], self._ids[:whole]
+                self._unsent = [i for i in self._unsent if i in self._ids]
+                self._skip -= whole * CHUNK_READINGS
         del self._ts[:count]
         if not self._ts:
             self._last = None
 
-    # -- encoding --------------------------------------------------------------------------
-
-    @property
-    def text(self) -> bytes:
-        """The bytes the prefix's text is read from (the state bytes once ``embedded``)."""
-        return self._text
-
-    @property
-    def items(self) -> bytes:
-        """The prefix's text, comma-separated, without the brackets."""
-        return self._text[self._start : self._end]
-
-    def encode(self) -> bytes:
-        """The JSON array of every reading (each as a list); all of them become prefix."""
-        tail = self._tail
-        text, start, end = self._text, self._start, self._end
-        if not tail:
-            if start == 1 and end == len(text) - 1:
-                return text
-            text = b"".join((b"[", memoryview(text)[start:end], b"]"))
-            self._text, self._start, self._end = text, 1, len(text) - 1
-            return text
-        encoded = orjson.dumps([list(r) for r in tail])
-        self._version += 1
-        offsets = self._offsets
-        base = end - start + 1 if offsets else 0  # the new readings' text follows a ","
-        if any("]" in r.event_id or (r.logger_id and "]" in r.logger_id) for r in tail):
-            position = 0  # a "]" inside a string: the readings' lengths one by one
-            for r in tail:
-                offsets.append(base + position)
-                position += len(orjson.dumps(list(r))) + 1
-        else:  # each reading's text ends at its first "]" (a flat list of scalars)
-            position, find = 1, encoded.find
-            for _ in tail:
-                offsets.append(base + position - 1)
-                position = find(b"]", position) + 2  # past "],"
-        if base:
-            text = b"".join((b"[", memoryview(text)[start:end], b",", memoryview(encoded)[1:]))
-        else:
-            text = exact(encoded)
-        self._text, self._start, self._end = text, 1, len(text) - 1
-        self._tail = []
-        return text
-
-    def embedded(self, whole: bytes, offset: int) -> None:
-        """The last ``encode`` went into ``whole`` at ``offset``: read the text from there.
-        Checked, so a wrong offset only keeps the encoded text (never wrong text)."""
-        text = self._text
-        if (
-            not self._tail
-            and self._start == 1
-            and self._end == len(text) - 1
-            and whole is not text
-            and whole.startswith(text, offset)
-        ):
-            self._text, self._start, self._end = whole, offset + 1, offset + len(text) - 1
+    def _retire(self, number: int) -> None:
+        """Drop the chunks from ``number`` on (their readings are decoded or evicted)."""
+        if number < len(self._chunks):
             self._version += 1
+            self._retired.extend(self._ids[number:])
+            del self._chunks[number:], self._ids[number:]
+            self._unsent = [i for i in self._unsent if i in self._ids]
+
+    # -- storing ---------------------------------------------------------------------------
+
+    def seal(self) -> None:
+        """Seal every full ``CHUNK_READINGS`` of the tail into a new chunk (unsent)."""
+        tail = self._tail
+        if len(tail) < CHUNK_READINGS:
+            return
+        whole = len(tail) // CHUNK_READINGS * CHUNK_READINGS
+        for first in range(0, whole, CHUNK_READINGS):
+            text = exact(orjson.dumps([list(r) for r in tail[first : first + CHUNK_READINGS]]))
+            self._chunks.append(text)
+            self._ids.append(self._next)
+            self._unsent.append(self._next)
+            self._next += 1
+        del tail[:whole]
+        self._tail_json, self._tail_done = b"", 0
+        self._version += 1
+
+    def unsent(self) -> list[tuple[int, bytes]]:
+        """The sealed chunks not yet confirmed stored: ``(number, JSON)``."""
+        if not self._unsent:
+            return []
+        where = {number: at for at, number in enumerate(self._ids)}
+        return [(number, self._chunks[where[number]]) for number in self._unsent]
+
+    def chunks(self) -> list[tuple[int, bytes]]:
+        """Every sealed chunk: ``(number, JSON)``, oldest first."""
+        return list(zip(self._ids, self._chunks, strict=True))
+
+    def sent(self, numbers: Iterable[int]) -> None:
+        """The chunks ``numbers`` are stored."""
+        done = set(numbers)
+        self._unsent = [i for i in self._unsent if i not in done]
+
+    @property
+    def retired(self) -> list[int]:
+        """Chunks no longer kept whose stored copy is not known deleted."""
+        return self._retired
+
+    def deleted(self, numbers: Iterable[int]) -> None:
+        """The stored copies of the retired chunks ``numbers`` are deleted."""
+        done = set(numbers)
+        self._retired = [i for i in self._retired if i not in done]
+
+    def stored_form(self) -> dict[str, Any]:
+        """What the state's own record keeps of the history, for ``orjson.dumps``: the chunks'
+        numbers, the next number, the first chunk's evicted readings, the tail (the JSON of
+        its readings as lists) and the retired chunks."""
+        tail, done = self._tail, self._tail_done
+        if done < len(tail):
+            new = orjson.dumps([list(r) for r in tail[done:]])[1:-1]
+            self._tail_json = b"%s,%s" % (self._tail_json, new) if done else new
+            self._tail_done = len(tail)
+        return {
+            "next": self._next,
+            "chunks": self._ids,
+            "skip": self._skip,
+            "tail": orjson.Fragment(b"[%s]" % self._tail_json),
+            "retired": self._retired,
+        }
 
     def _decode(self, first: int, stop: int) -> list[CompactReading]:
-        """Prefix readings ``first`` to ``stop`` (exclusive), decoded from their text."""
+        """Sealed readings ``first`` to ``stop`` (exclusive), decoded from their chunks."""
         if first >= stop:
             return []
-        offsets, start = self._offsets, self._start
-        begin = start + offsets[first]
-        end = start + offsets[stop] - 1 if stop < len(offsets) else self._end
-        data = orjson.loads(b"".join((b"[", memoryview(self._text)[begin:end], b"]")))
-        make = CompactReading._make  # equal values; not shared (``from_list``): short-lived
-        return [make(item) for item in data]
+        skip = self._skip
+        lo, hi = (first + skip) // CHUNK_READINGS, (stop + skip - 1) // CHUNK_READINGS
+        out: list[CompactReading] = []
+        for text in self._chunks[lo : hi + 1]:
+            out.extend(_readings(text))
+        offset = lo * CHUNK_READINGS
+        return out[first + skip - offset : stop + skip - offset]
 
 
-_AHEAD = 64
-"""Readings decoded at once when a caller reads the prefix one index after another."""
+CHUNK_READINGS = 16
+"""Readings per sealed history chunk. A checkpoint writes the state's record with its tail
+(up to this many readings less one) and each chunk once; a restart reads one record per
+chunk."""
+
+
+def _readings(text: bytes) -> list[CompactReading]:
+    """A chunk's readings, decoded (equal values; not shared, ``from_list``: short-lived)."""
+    make = CompactReading._make
+    return [make(item) for item in orjson.loads(text)]
 
 
 class _Recent:
-    """The prefix readings decoded last (one history at a time, so bounded): a replay that
-    reads a ``History`` index by index decodes ahead instead of one reading per call."""
+    """The chunk decoded last (one history at a time, so bounded): a replay that reads a
+    ``History`` index by index decodes each chunk once instead of once per reading."""
 
     __slots__ = ("first", "history", "items", "version")
 

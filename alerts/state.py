@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import orjson
 
 from alerts.custody_checks import CompactCustody
-from alerts.encoded import EncodingCache, History, exact
+from alerts.encoded import EncodingCache, History
 from alerts.eta import EtaState
 from alerts.findings import Finding
 from alerts.fold import ReadingFold
@@ -20,17 +21,18 @@ from alerts.seen import SeenIds
 from schemas.custody import Party
 from schemas.manifest import ShipmentManifest
 
-__all__ = ["STATE_FORMAT", "PendingEvent", "ShipmentState"]
+__all__ = ["DOCUMENT_FORMAT", "STATE_FORMAT", "PendingEvent", "ShipmentState"]
 
-STATE_FORMAT = 2
-"""Version of the JSON layout; bump on an incompatible change. 2: ``seen`` as runs
+STATE_FORMAT = 3
+"""Version of the stored record's JSON layout (``record``); bump on an incompatible change.
+3: the history as numbered chunks stored apart (``alerts.encoded.History``)."""
+
+DOCUMENT_FORMAT = 2
+"""Version of the one-document layout (``to_dict``: the history inline). 2: ``seen`` as runs
 (``alerts.seen.SeenIds.to_list``)."""
 
-_READS = frozenset({1, STATE_FORMAT})
+_READS = frozenset({1, DOCUMENT_FORMAT, STATE_FORMAT})
 """Layouts ``from_dict`` reads (1: ``seen`` as plain id strings, which ``SeenIds`` reads)."""
-
-_PREFIX = b'{"format":%d,"shipment_id":' % STATE_FORMAT
-"""The encoded state's first bytes (``to_dict``'s first keys), up to the shipment id."""
 
 
 @dataclass(slots=True)
@@ -38,7 +40,7 @@ class ShipmentState:
     """The per-shipment state.
 
     - ``history``: readings sorted by ``(recorded_at, event_id)``, bounded, mostly kept as
-      their JSON text (``alerts.encoded.History``); ``base`` is the
+      sealed JSON chunks stored apart (``alerts.encoded.History``); ``base`` is the
       fold of the readings evicted from it and ``floor`` the sort key of the last evicted
       one, so ``fold`` (the live result) always equals ``base`` folded over ``history``.
     - ``seen``: recent event ids (insertion-ordered, bounded) for de-duplication, as runs of
@@ -82,7 +84,7 @@ class ShipmentState:
     encoding: EncodingCache = field(
         default_factory=EncodingCache, init=False, repr=False, compare=False
     )
-    """Runtime cache: the manifest's JSON (``to_bytes``)."""
+    """Runtime cache: the manifest's and the ETA mark's JSON (``record``)."""
     held: PendingIndex = field(default_factory=PendingIndex, init=False, repr=False, compare=False)
     """Runtime index of ``pending`` (ids, newest and oldest time) for ``engine._hold``."""
 
@@ -109,17 +111,39 @@ class ShipmentState:
             held = party
         return held
 
-    def to_dict(self, *, full: bool = True) -> dict[str, Any]:
-        """Compact JSON-able form (tuples become lists); without ``full`` the history,
-        manifest and ETA mark keys hold None (``encodable`` fills them in from its cache)."""
-        manifest = None
-        if self.manifest is not None and full:
-            manifest = self.manifest.model_dump(mode="json")
+    def to_dict(self) -> dict[str, Any]:
+        """The whole state as one JSON-able document (tuples become lists, the history
+        inline): ``from_dict`` reads it back without any chunk."""
+        data = self._fields()
+        data["format"] = DOCUMENT_FORMAT
+        if self.manifest is not None:
+            data["manifest"] = self.manifest.model_dump(mode="json")
+        data["history"] = [list(r) for r in self.history]
+        mark = self.eta_mark()
+        data["eta_mark"] = None if mark is None else _mark_list(mark)
+        return data
+
+    def record(self) -> dict[str, Any]:
+        """The state's own changelog record, for ``orjson.dumps`` only: the history as
+        ``History.stored_form`` (the sealed chunks are records of their own, see
+        ``streams.state_store``), the manifest and the ETA mark as ``orjson.Fragment`` s of
+        their JSON, each encoded once (``EncodingCache``). Call ``history.seal()`` first."""
+        data = self._fields()
+        data["history"] = self.history.stored_form()
+        if self.manifest is not None:
+            data["manifest"] = self.encoding.manifest_fragment(self.manifest)
+        mark = self.eta_mark()
+        if mark is not None:
+            data["eta_mark"] = self.encoding.mark_fragment(mark, _mark_list)
+        return data
+
+    def _fields(self) -> dict[str, Any]:
+        """Every key of the stored forms; the manifest, history and ETA mark still None."""
         return {
             "format": STATE_FORMAT,
             "shipment_id": self.shipment_id,
-            "manifest": manifest,
-            "history": [list(r) for r in self.history] if full else None,
+            "manifest": None,
+            "history": None,
             "base": self.base.to_dict(),
             "floor": None if self.floor is None else list(self.floor),
             "fold": self.fold.to_dict(),
@@ -136,21 +160,30 @@ class ShipmentState:
             "eta_base_t": self.eta_base_t,
             "book": self.book.to_dict(),
             "pending": self.pending,
-            "eta_mark": _mark_list(mark) if full and (mark := self.eta_mark()) else None,
+            "eta_mark": None,
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ShipmentState:
-        """Inverse of ``to_dict``."""
+    def from_dict(
+        cls, data: dict[str, Any], chunk: Callable[[int], bytes] | None = None
+    ) -> ShipmentState:
+        """Inverse of ``to_dict`` and of ``record`` (whose history chunks ``chunk(number)``
+        returns as stored)."""
         if data.get("format") not in _READS:
             raise ValueError(f"unsupported shipment state format {data.get('format')!r}")
         manifest = data["manifest"]
         floor = data["floor"]
-        readings = [CompactReading.from_list(r) for r in data["history"]]
+        stored = data["history"]
+        if isinstance(stored, dict):
+            if chunk is None:
+                raise ValueError("a stored shipment state needs its history chunks to load")
+            history = History.restored(stored, chunk)
+        else:
+            history = History([CompactReading.from_list(r) for r in stored])
         state = cls(
             shipment_id=data["shipment_id"],
             manifest=None if manifest is None else ShipmentManifest.model_validate(manifest),
-            history=History(readings),
+            history=history,
             base=ReadingFold.from_dict(data["base"]),
             floor=None if floor is None else (float(floor[0]), str(floor[1])),
             fold=ReadingFold.from_dict(data["fold"]),
@@ -188,46 +221,8 @@ class ShipmentState:
         return mark
 
     def to_json(self) -> str:
-        """Compact JSON text."""
-        return self.to_bytes().decode("utf-8")
-
-    def encodable(self) -> dict[str, Any]:
-        """``to_dict`` for ``orjson.dumps`` only: the history (``History.encode``) and the
-        manifest come as ``orjson.Fragment`` s of their kept JSON (see ``alerts.encoded``), so
-        a checkpoint encodes only the new readings; the bytes are the same."""
-        data = self.to_dict(full=False)
-        data["history"] = orjson.Fragment(self.history.encode())
-        if self.manifest is not None:
-            data["manifest"] = self.encoding.manifest_fragment(self.manifest)
-        mark = self.eta_mark()
-        if mark is not None:
-            data["eta_mark"] = self.encoding.mark_fragment(mark, _mark_list)
-        return data
-
-    def to_bytes(self) -> bytes:
-        """The state as compact JSON bytes (what the changelog stores).
-
-        Sized to fit (``alerts.encoded.exact``), and the very object of the last call when the
-        bytes did not change (the one the table keeps); the history's text then points into
-        these bytes (``History.embedded``) instead of being held a second time.
-        """
-        history = self.history
-        previous = history.text
-        out = orjson.dumps(self.encodable(), option=orjson.OPT_NON_STR_KEYS)
-        out = previous if out == previous else exact(out)
-        history.embedded(out, self._history_offset())
-        return out
-
-    def _history_offset(self) -> int:
-        """Where the history's JSON starts in ``to_bytes`` (the keys before it: ``to_dict``)."""
-        manifest = 4 if self.manifest is None else len(self.encoding.manifest_json)  # null
-        return (
-            len(_PREFIX)
-            + len(orjson.dumps(self.shipment_id))
-            + len(b',"manifest":')
-            + manifest
-            + len(b',"history":')
-        )
+        """The whole state as one compact JSON document (``to_dict``)."""
+        return orjson.dumps(self.to_dict(), option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
 
     @classmethod
     def from_json(cls, text: str | bytes) -> ShipmentState:

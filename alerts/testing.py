@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
+
 from alerts.config import RuleConfig
 from alerts.engine import Event, Step, apply, settle
 from alerts.state import ShipmentState
@@ -26,7 +28,10 @@ __all__ = [
     "final_alerts",
     "manifest",
     "reading",
+    "restored",
     "run",
+    "stored",
+    "through_store",
 ]
 
 SHIPMENT = "SHP-T1"
@@ -34,6 +39,24 @@ LOGGER = "LOG-T1"
 COI = "COI-T1"
 T0 = datetime(2026, 11, 29, 20, 0, tzinfo=UTC)
 """Minute 0 of every built shipment."""
+
+
+def stored(state: ShipmentState) -> tuple[bytes, dict[int, bytes]]:
+    """What a checkpoint stores of ``state`` (``streams.state_store``): its own record's bytes
+    and its history's sealed chunks by number."""
+    state.history.seal()
+    record = orjson.dumps(state.record(), option=orjson.OPT_NON_STR_KEYS)
+    return record, dict(state.history.chunks())
+
+
+def restored(record: bytes, chunks: dict[int, bytes]) -> ShipmentState:
+    """The state a worker decodes from a stored record and its chunks."""
+    return ShipmentState.from_dict(orjson.loads(record), chunks.__getitem__)
+
+
+def through_store(state: ShipmentState) -> ShipmentState:
+    """``state`` stored and decoded again, as a restarted worker gets it."""
+    return restored(*stored(state))
 
 
 def at(minute: float) -> datetime:

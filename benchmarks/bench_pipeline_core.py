@@ -166,7 +166,7 @@ def run(args: argparse.Namespace) -> Figures:
             records = states.checkpoint()
             states.stored(records)
             figures.records += len(records)
-            figures.changelog_bytes += sum(len(r.value) for r in records)
+            figures.changelog_bytes += sum(len(r.value or b"") for r in records)
         figures.checkpoint_s += clock() - began
         if args.restart_every and n % args.restart_every == 0:
             states.stored(states.checkpoint())  # untimed: a worker stops after a checkpoint

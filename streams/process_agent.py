@@ -34,10 +34,11 @@ CHANGELOG_CONFIG = {
     "min.cleanable.dirty.ratio": 0.1,
 }
 """The state changelog's topic settings (applied when Faust creates it). Every checkpoint
-writes whole states, so the log holds many superseded copies of each; recovery reads them all
-until the broker compacts, and it compacts only closed segments (the broker's default segment
-is 256 MB here, 1 GB in Kafka's own defaults). Small segments that close at least hourly and
-a low dirty ratio keep the log near one record per shipment."""
+writes each changed state's record again (its history chunks once), so the log holds many
+superseded copies of each; recovery reads them all until the broker compacts, and it compacts
+only closed segments (the broker's default segment is 256 MB here, 1 GB in Kafka's own
+defaults). Small segments that close at least hourly and a low dirty ratio keep the log near
+one record per shipment and chunk."""
 
 log = structlog.get_logger(__name__)
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator, MutableMapping
+from functools import partial
 from typing import NamedTuple
 
 import orjson
 import structlog
 
+from alerts.encoded import History, exact
 from alerts.state import ShipmentState
 from schemas.alert import Alert
 from streams.partitioning import partition_for
@@ -18,11 +20,30 @@ log = structlog.get_logger(__name__)
 
 
 class ChangelogRecord(NamedTuple):
-    """One state write for the table's changelog topic."""
+    """One write for the table's changelog topic (``value`` None: a deletion)."""
 
     partition: int
     key: bytes
-    value: bytes
+    value: bytes | None
+
+
+CHUNK_MARK = b"\xff"
+"""Separates a shipment's key from a history chunk's number in the chunk's key (a byte no
+UTF-8 text holds, so no shipment's own key contains it)."""
+
+
+def chunk_key(shipment_id: str, number: int) -> bytes:
+    """The table key of history chunk ``number`` of a shipment."""
+    return b"%s%s%d" % (shipment_id.encode("utf-8"), CHUNK_MARK, number)
+
+
+class _Sent(NamedTuple):
+    """What a checkpoint wrote of one state, kept until the broker has it."""
+
+    history: History
+    chunks: list[int]
+    deleted: list[int]
+    retired: list[int] | None  # the retired chunks its record names (None: record unchanged)
 
 
 class ShipmentStates:
@@ -35,6 +56,14 @@ class ShipmentStates:
     broker, and only then ack input offsets, so a crash replays exactly the events the
     changelog has not seen. States may change while the records are on their way: ``stored``
     leaves those dirty (each mark is numbered).
+
+    A state's history is mostly sealed chunks (``alerts.encoded.History``), each written
+    once under a key of its own (``chunk_key``) before the record that names it; the state's
+    own record carries the rest and the open tail, so a checkpoint writes a few KB per
+    changed shipment, not its whole history. All of a shipment's records go to its
+    partition, in order, so a record the broker has implies the chunks sent before it. A
+    chunk the history no longer keeps (``retired``) is deleted only after a record that no
+    longer names it is stored: its tombstone goes before the state's next record.
 
     Alerts the live clock emits depend on when it ran, so a worker that replays the events
     after a crash would not emit them again the same way (the same version with other
@@ -53,6 +82,8 @@ class ShipmentStates:
         self._checked: dict[str, int] = {}  # what the last checkpoint encoded, at which change
         self._touched: dict[str, float] = {}
         self._outbox: dict[str, list[Alert]] = {}
+        self._deletable: dict[str, list[int]] = {}  # retired chunks no stored record names
+        self._sent: dict[str, _Sent] = {}
 
     def load(self, shipment_id: str) -> ShipmentState | None:
         """The current state of one shipment (None if never seen)."""
@@ -62,12 +93,21 @@ class ShipmentStates:
             if raw:
                 data = orjson.loads(raw)
                 held = data.pop("outbox", None)
-                state = ShipmentState.from_dict(data)
+                state = ShipmentState.from_dict(data, partial(self._chunk, shipment_id))
                 self._cache[shipment_id] = state
+                if state.history.retired:  # named by the stored record: deleted at its next
+                    self._deletable[shipment_id] = list(state.history.retired)
+                    self._mark(shipment_id)
                 if held:  # the worker that held them may have died before publishing
                     self._outbox[shipment_id] = [Alert.model_validate(a) for a in held]
                     log.info("state.outbox_restored", shipment_id=shipment_id, alerts=len(held))
         return state
+
+    def _chunk(self, shipment_id: str, number: int) -> bytes:
+        chunk = self._data.get(chunk_key(shipment_id, number))
+        if chunk is None:
+            raise LookupError(f"history chunk {number} of {shipment_id!r} is not in the table")
+        return chunk
 
     def update(self, states: dict[str, ShipmentState], *, touched: bool = True) -> None:
         """Take states changed by a batch (``touched``: events arrived now) or by the clock."""
@@ -92,28 +132,41 @@ class ShipmentStates:
         return len(self._dirty)
 
     def checkpoint(self) -> list[ChangelogRecord]:
-        """The changelog records of every dirty state whose encoding changed. The caller sends
-        them, waits for the broker, then calls ``stored``; until then they stay dirty, so a
-        failed send is retried by the next checkpoint instead of being lost."""
+        """The changelog records of every dirty state: its newly sealed history chunks, the
+        deletions of chunks no stored record names any more, then its own record when its
+        encoding changed. The caller sends them in this order, waits for the broker, then
+        calls ``stored``; until then they stay dirty, so a failed send is retried by the next
+        checkpoint instead of being lost."""
         records: list[ChangelogRecord] = []
         self._checked = dict(self._dirty)
+        self._sent = {}
         for shipment_id in self._checked:
             key = shipment_key(shipment_id)
             assert key is not None
+            partition = partition_for(shipment_id, self._partitions)
+            history = self._cache[shipment_id].history
+            history.seal()
+            chunks = history.unsent()
+            for number, text in chunks:
+                records.append(ChangelogRecord(partition, chunk_key(shipment_id, number), text))
+            deleted = self._deletable.get(shipment_id, [])
+            for number in deleted:
+                records.append(ChangelogRecord(partition, chunk_key(shipment_id, number), None))
+            history.deleted(deleted)  # the record below no longer names them
             encoded = self._encode(shipment_id)
+            retired = None
             if self._data.get(key) != encoded:
-                partition = partition_for(shipment_id, self._partitions)
                 records.append(ChangelogRecord(partition, key, encoded))
+                retired = list(history.retired)
+            self._sent[shipment_id] = _Sent(history, [n for n, _ in chunks], deleted, retired)
         return records
 
     def _encode(self, shipment_id: str) -> bytes:
-        state = self._cache[shipment_id]
+        data = self._cache[shipment_id].record()
         held = self._outbox.get(shipment_id)
-        if not held:
-            return state.to_bytes()
-        data = state.encodable()
-        data["outbox"] = [a.model_dump(mode="json") for a in held]
-        return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
+        if held:
+            data["outbox"] = [a.model_dump(mode="json") for a in held]
+        return exact(orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS))
 
     def hold(self, alerts: Iterable[Alert]) -> None:
         """Keep ``alerts`` in their shipments' outboxes until ``release``; the next
@@ -140,21 +193,40 @@ class ShipmentStates:
 
     def stored(self, records: list[ChangelogRecord]) -> None:
         """The broker has ``records`` (the last ``checkpoint``): keep them. What that
-        checkpoint covered is clean now, unless it changed again since."""
+        checkpoint covered is clean now, unless it changed again since, or its record names
+        retired chunks (the next checkpoint deletes them)."""
+        data = self._data
         for record in records:
-            self._data[record.key] = record.value
+            if record.value is None:
+                data.pop(record.key, None)
+            else:
+                data[record.key] = record.value
+        for shipment_id, sent in self._sent.items():
+            sent.history.sent(sent.chunks)
+            if sent.retired is not None:
+                self._deletable[shipment_id] = sent.retired
+            elif sent.deleted:
+                self._deletable.pop(shipment_id, None)
+        self._sent = {}
         dirty = self._dirty
         for shipment_id, change in self._checked.items():
             if dirty.get(shipment_id) == change:
                 del dirty[shipment_id]
         self._checked = {}
+        for shipment_id, deletable in list(self._deletable.items()):
+            if not deletable:
+                del self._deletable[shipment_id]
+            elif shipment_id not in dirty and shipment_id in self._cache:
+                self._mark(shipment_id)
 
     def owned(
         self, partitions: set[int], *, quiet_since: float | None = None
     ) -> Iterator[tuple[str, ShipmentState]]:
         """Every stored or cached state whose shipment lives on one of ``partitions`` (and,
         with ``quiet_since``, got no event after that ``time.monotonic()`` moment)."""
-        ids = {key.decode("utf-8") for key in list(self._data)} | set(self._cache)
+        mark = CHUNK_MARK
+        ids = {key.decode("utf-8") for key in list(self._data) if mark not in key}
+        ids |= set(self._cache)
         for shipment_id in sorted(ids):
             if quiet_since is not None and self._touched.get(shipment_id, 0.0) > quiet_since:
                 continue
@@ -170,3 +242,5 @@ class ShipmentStates:
         self._checked = {}
         self._touched.clear()
         self._outbox.clear()
+        self._deletable.clear()
+        self._sent = {}

@@ -13,7 +13,7 @@ from alerts.engine import Step, apply, refresh_eta, settle
 from alerts.eta import MARK_EVERY
 from alerts.eta_route import Estimate, estimate
 from alerts.state import ShipmentState
-from alerts.testing import T0, custody, manifest, reading
+from alerts.testing import T0, custody, manifest, reading, stored, through_store
 
 CONFIG = RuleConfig()
 CRYO = manifest("cryo-150")
@@ -61,18 +61,19 @@ def estimates(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
 def test_a_restored_state_settles_from_its_stored_mark(estimates: list[float]) -> None:
     live = _settled(range(0, 600, 10))
-    stored = live.eta_mark()
-    assert stored is not None and stored[0] > live.manifest.created_at.timestamp()  # type: ignore[union-attr]
-    # the bytes a checkpoint writes (the mark as its cached JSON) are plain ``to_dict``'s
-    assert live.to_bytes() == orjson.dumps(live.to_dict(), option=orjson.OPT_NON_STR_KEYS)
-    restored = ShipmentState.from_json(live.to_json())
-    assert restored.eta_mark() is not None and restored.eta_mark()[0] == stored[0]  # type: ignore[index]
+    kept = live.eta_mark()
+    assert kept is not None and kept[0] > live.manifest.created_at.timestamp()  # type: ignore[union-attr]
+    # the record a checkpoint writes holds the mark (as its cached JSON) as plain ``to_dict``
+    plain = orjson.loads(orjson.dumps(live.to_dict()["eta_mark"]))
+    assert orjson.loads(stored(live)[0])["eta_mark"] == plain
+    restored = through_store(live)
+    assert restored.eta_mark() is not None and restored.eta_mark()[0] == kept[0]  # type: ignore[index]
     live, restored = _batch(live, _reading(600), CONFIG), _batch(restored, _reading(600), CONFIG)
     estimates.clear()
     settled = settle(restored, CONFIG)
     # the events after the mark only (none of the 60 readings before it)
     assert 0 < len(estimates) <= MARK_EVERY + 2, estimates
-    assert min(estimates) > stored[0]
+    assert min(estimates) > kept[0]
     assert _outputs(settled) == _outputs(settle(live, CONFIG))
     assert restored.to_json() == live.to_json()
 
@@ -81,7 +82,7 @@ def test_a_late_reading_before_the_stored_mark_drops_it() -> None:
     live = _settled(range(0, 300, 10))
     mark = live.eta_mark()
     assert mark is not None
-    restored = ShipmentState.from_json(live.to_json())
+    restored = through_store(live)
     late = reading((mark[0] - T0.timestamp()) / 60 - 1, -120)  # a minute before the mark
     live, restored = _batch(live, late, CONFIG), _batch(restored, late, CONFIG)
     assert restored.eta_mark() is None  # the one it had came after the late reading
@@ -101,7 +102,7 @@ def test_no_mark_is_stored_before_the_cut_of_the_history() -> None:
     assert live.eta_base_t is not None and live.eta_base_t > marked[0]
     assert live.eta.marks and live.eta_mark() is None  # a replay could not resume there
     assert "eta_mark" in live.to_json() and live.to_dict()["eta_mark"] is None
-    restored = ShipmentState.from_json(live.to_json())
+    restored = through_store(live)
     for minute in (300, 310):
         live, restored = (
             _batch(live, _reading(minute), small),

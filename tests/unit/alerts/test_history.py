@@ -1,13 +1,17 @@
-"""History: readings kept as their JSON text answer exactly as the plain sorted list would."""
+"""History: readings sealed in JSON chunks answer exactly as the plain sorted list would."""
 
 from __future__ import annotations
 
 from bisect import bisect_right, insort
 
 import orjson
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from alerts.encoded import History
+from alerts.encoded import CHUNK_READINGS, History
 from alerts.readings import CompactReading
+
+C = CHUNK_READINGS
 
 
 def _reading(t: float, event_id: str, logger_id: str | None = "LOG-1") -> CompactReading:
@@ -19,82 +23,125 @@ def _reading(t: float, event_id: str, logger_id: str | None = "LOG-1") -> Compac
 def _check(history: History, plain: list[CompactReading]) -> None:
     assert list(history) == plain and len(history) == len(plain)
     assert [history[i] for i in range(len(plain))] == plain
-    assert history[-1] == plain[-1] and history[1:-1] == plain[1:-1]
-    assert history.encode() == orjson.dumps([list(r) for r in plain])
+    if plain:
+        assert history[-1] == plain[-1] == history.last
+    assert history[1:-1] == plain[1:-1] and history[3:] == plain[3:]
+    form = orjson.loads(orjson.dumps(history.stored_form()))  # the tail's JSON is kept
+    sealed = len(form["chunks"]) * C - form["skip"]
+    assert form["tail"] == [list(r) for r in plain[sealed:]]
 
 
-def test_encoded_readings_are_decoded_equal_and_the_text_is_appended_to() -> None:
-    plain = [_reading(float(t), f"LOG-1:{t}") for t in range(5)]
-    history = History(plain[:3])
-    first = history.encode()
-    assert first == orjson.dumps([list(r) for r in plain[:3]])
-    for r in plain[3:]:
-        history.append(r)
-    _check(history, plain)
-    assert history.items.startswith(first[1:-1] + b",")
+def _tail(history: History) -> list[object]:
+    """The tail as the stored record holds it."""
+    return orjson.loads(orjson.dumps(history.stored_form()))["tail"]  # type: ignore[no-any-return]
 
 
-def test_late_readings_are_placed_as_insort_places_them() -> None:
-    plain = [_reading(float(t), f"LOG-1:{t}") for t in range(0, 100, 10)]
+def _restored(history: History) -> History:
+    """``history`` as a worker decodes it from the stored record and chunks."""
+    history.seal()
+    form = orjson.loads(orjson.dumps(history.stored_form()))
+    return History.restored(form, dict(history.chunks()).__getitem__)
+
+
+def test_full_chunks_of_the_tail_are_sealed_and_the_rest_stays_open() -> None:
+    plain = [_reading(float(t), f"LOG-1:{t}") for t in range(2 * C + 5)]
     history = History(plain)
-    history.encode()
-    for late in (_reading(35.0, "LOG-1:x"), _reading(30.0, "LOG-1:29"), _reading(30.0, "LOG-1:31")):
-        history.place(late)
-        insort(plain, late, key=lambda r: r.sort_key)
-        _check(history, plain)  # encodes: the next late one lands inside encoded text again
-    history.place(_reading(-1.0, "LOG-1:first"))
-    insort(plain, _reading(-1.0, "LOG-1:first"), key=lambda r: r.sort_key)
+    history.seal()
+    numbers = [n for n, _ in history.unsent()]
+    assert numbers == [0, 1] and [n for n, _ in history.chunks()] == numbers
+    for n, text in history.chunks():
+        assert text == orjson.dumps([list(r) for r in plain[n * C : (n + 1) * C]])
+    assert _tail(history) == [list(r) for r in plain[2 * C :]]
     _check(history, plain)
+    history.sent([0])
+    assert [n for n, _ in history.unsent()] == [1]
+    history.sent([1])
+    assert history.unsent() == []
+    for t in range(2 * C + 5, 3 * C):  # the tail fills up: one new chunk, the next number
+        history.append(_reading(float(t), f"LOG-1:{t}"))
+        plain.append(history.last)  # type: ignore[arg-type]
+    history.seal()
+    assert [n for n, _ in history.unsent()] == [2] and _tail(history) == []
+    _check(history, plain)
+    _check(_restored(history), plain)
+
+
+def test_a_late_reading_unseals_its_chunk_and_the_later_ones() -> None:
+    plain = [_reading(float(t), f"LOG-1:{t}") for t in range(0, 10 * 3 * C, 10)]
+    history = History(plain)
+    history.seal()
+    history.sent([0, 1, 2])
+    late = _reading(C * 10 + 5.0, "LOG-1:late")  # inside chunk 1
+    history.place(late)
+    insort(plain, late, key=lambda r: r.sort_key)
+    assert [n for n, _ in history.chunks()] == [0] and history.retired == [1, 2]
+    _check(history, plain)
+    history.seal()  # sealed anew, under new numbers
+    assert [n for n, _ in history.unsent()] == [3, 4] and history.retired == [1, 2]
+    _check(history, plain)
+    history.deleted([1])
+    assert history.retired == [2]
+    _check(_restored(history), plain)
+
+
+def test_evicting_retires_whole_chunks_and_skips_into_the_first() -> None:
+    plain = [_reading(float(t), f"LOG-1:{t}") for t in range(3 * C + 2)]
+    history = History(plain)
+    history.seal()
+    history.evict(C + 3)  # chunk 0 whole, 3 of chunk 1
+    assert history.retired == [0] and history.stored_form()["skip"] == 3
+    _check(history, plain[C + 3 :])
+    _check(_restored(history), plain[C + 3 :])
+    history.evict(2 * C)  # past every sealed reading, into the tail
+    assert history.retired == [0, 1, 2] and history.chunks() == []
+    _check(history, plain[3 * C + 3 :])
+    history.evict(1)
+    assert len(history) == 0 and history.last is None
 
 
 def test_after_counts_readings_at_or_before_a_key_as_bisect_right() -> None:
-    plain = [_reading(t, i) for t, i in [(1.0, "a"), (2.0, "a"), (2.0, "c"), (3.0, "b")]]
+    pairs = [(float(t // 2), f"e{t % 3}") for t in range(2 * C)]
+    plain = sorted((_reading(t, i) for t, i in pairs), key=lambda r: r.sort_key)
     history = History(plain)
-    history.encode()
-    for key in [(0.0, "z"), (1.0, "a"), (2.0, "b"), (2.0, "c"), (2.0, "d"), (9.0, "")]:
+    history.seal()
+    for key in [(0.0, "z"), (1.0, "e0"), (2.0, "e1"), (5.0, "e2"), (7.0, ""), (99.0, "")]:
         assert history.after(key) == bisect_right(plain, key, key=lambda r: r.sort_key)
+        assert history.upto(key[0]) == bisect_right(plain, key[0], key=lambda r: r.t)
 
 
-def test_upto_counts_readings_at_or_before_a_time_as_bisect_right() -> None:
-    plain = [_reading(t, i) for t, i in [(1.0, "a"), (2.0, "a"), (2.0, "c"), (3.0, "b")]]
-    history = History(plain[:2])
-    history.encode()
-    for r in plain[2:]:  # a prefix of text and a tail of objects
-        history.append(r)
-    for t in (0.0, 1.0, 1.5, 2.0, 3.0, 9.0):
-        assert history.upto(t) == bisect_right(plain, t, key=lambda r: r.t)
-
-
-def test_evicting_keeps_the_remaining_text_and_the_bytes() -> None:
-    plain = [_reading(float(t), f"LOG-1:{t}") for t in range(10)]
-    history = History(plain[:6])
-    history.encode()
-    for r in plain[6:]:
-        history.append(r)
-    history.evict(2)  # inside the encoded prefix
-    _check(history, plain[2:])
-    history.append(_reading(10.0, "LOG-1:10"))
-    history.append(_reading(11.0, "LOG-1:11"))
-    history.evict(9)  # the 8 encoded ones and the first new one
-    _check(history, [_reading(11.0, "LOG-1:11")])
-    history.evict(1)
-    assert len(history) == 0 and history.last is None and history.encode() == b"[]"
-
-
-def test_ids_with_brackets_are_measured_one_by_one() -> None:
-    plain = [_reading(1.0, "odd],[id"), _reading(2.0, "LOG-1:2", "log]"), _reading(3.0, "x", None)]
-    history = History(plain[:1])
-    history.encode()
-    for r in plain[1:]:
-        history.append(r)
+def test_a_restored_history_without_a_tail_knows_its_last_reading() -> None:
+    plain = [_reading(float(t), f"LOG-1:{t}") for t in range(C)]
+    history = _restored(History(plain))
+    assert history.last == plain[-1]
     _check(history, plain)
 
 
-def test_text_is_read_from_the_bytes_it_went_into() -> None:
-    history = History([_reading(1.0, "LOG-1:1")])
-    text = history.encode()
-    whole = b'{"history":' + text + b"}"
-    history.embedded(whole, len(b'{"history":'))
-    assert history.text is whole and history[0] == _reading(1.0, "LOG-1:1")
-    history.embedded(b"{}" * 40, 3)  # a wrong offset is refused
-    assert history.text is whole
+@st.composite
+def _operations(draw: st.DrawFn) -> list[tuple[str, int]]:
+    kinds = st.sampled_from(["append", "place", "evict", "seal", "restore"])
+    return draw(st.lists(st.tuples(kinds, st.integers(0, 3 * C)), max_size=60))
+
+
+@settings(max_examples=150, deadline=None)
+@given(_operations())
+def test_any_sequence_of_changes_answers_as_the_sorted_list(ops: list[tuple[str, int]]) -> None:
+    history, plain, clock = History(), [], 0.0
+    for n, (kind, size) in enumerate(ops):
+        if kind == "append":
+            for i in range(size):
+                clock += 1.0
+                history.append(_reading(clock, f"LOG-1:{n}.{i}"))
+                plain.append(history.last)
+        elif kind == "place":
+            late = _reading(clock - size * 0.7, f"LOG-1:{n}")
+            history.place(late)
+            insort(plain, late, key=lambda r: r.sort_key)
+        elif kind == "evict":
+            history.evict(size // 2)
+            del plain[: size // 2]
+        elif kind == "seal":
+            history.seal()
+            history.sent(n for n, _ in history.unsent())
+        else:
+            history = _restored(history)
+        _check(history, plain)

@@ -1,101 +1,107 @@
-"""State encoding: the cached history and manifest JSON give exactly the plain encoding."""
+"""State encoding: the stored record and its history chunks decode to an equal state."""
 
 from __future__ import annotations
 
 import orjson
+import pytest
 
 from alerts.config import RuleConfig
+from alerts.encoded import CHUNK_READINGS as C
 from alerts.engine import apply
-from alerts.state import ShipmentState
-from alerts.testing import manifest, reading
+from alerts.state import DOCUMENT_FORMAT, STATE_FORMAT, ShipmentState
+from alerts.testing import manifest, reading, restored, stored, through_store
 
 SMALL = RuleConfig(max_readings_per_shipment=8)
 """A bound small enough that a few readings evict (``_evict`` cuts past 8 + 8 // 8)."""
 
+FULL = RuleConfig()
+"""The default bound: nothing evicted in these tests."""
 
-def _plain(state: ShipmentState) -> bytes:
-    return orjson.dumps(state.to_dict(), option=orjson.OPT_NON_STR_KEYS)
 
-
-def _feed(state: ShipmentState | None, *minutes: float) -> ShipmentState:
+def _feed(
+    state: ShipmentState | None, *minutes: float, config: RuleConfig = SMALL
+) -> ShipmentState:
     for minute in minutes:
-        state = apply(state, reading(minute, -180.0, location=(40.5, -79.9)), SMALL).state
+        state = apply(state, reading(minute, -180.0, location=(40.5, -79.9)), config).state
     assert state is not None
     return state
 
 
-def test_in_order_readings_are_encoded_once_and_appended() -> None:
-    state = _feed(apply(None, manifest(), SMALL).state, 0, 10, 20)
-    first = state.to_bytes()
-    assert first == _plain(state)
-    cached = state.history.items
-    assert state.history.text is first  # the history's text is read from the state bytes
-    assert state.to_bytes() is first  # unchanged: the same bytes object, nothing re-encoded
-    _feed(state, 30, 40)
-    second = state.to_bytes()
-    assert second == _plain(state)
-    assert state.history.text is second
-    assert state.history.items.startswith(cached + b",")  # the old readings' text reused
-    assert ShipmentState.from_json(second) == state
-
-
-def test_the_cache_keeps_its_own_text_when_the_bytes_are_encoded_elsewhere() -> None:
-    state = _feed(apply(None, manifest(), SMALL).state, 0, 10)
-    state.to_bytes()
-    _feed(state, 20)
-    data = state.encodable()  # as the state store does when it adds an outbox
-    data["outbox"] = []
-    assert orjson.loads(orjson.dumps(data))["history"] == state.to_dict()["history"]
-    assert state.history.text.startswith(b"[") and state.history.text.endswith(b"]")
-    assert state.to_bytes() == _plain(state)
+def test_the_record_names_the_sealed_chunks_and_carries_the_tail() -> None:
+    state = _feed(apply(None, manifest(), FULL).state, *range(2 * C + 3), config=FULL)
+    record, chunks = stored(state)
+    history = orjson.loads(record)["history"]
+    assert history["chunks"] == [0, 1] and sorted(chunks) == [0, 1]
+    assert history["tail"] == [list(r) for r in state.history[2 * C :]]
+    assert b"".join(chunks.values()).count(b'"SHP-T1:r:') == 2 * C  # each reading once
+    assert orjson.loads(record)["manifest"] == state.manifest.model_dump(mode="json")  # type: ignore[union-attr]
+    again = restored(record, chunks)
+    assert again == state and again.to_json() == state.to_json()
+    assert stored(again) == (record, chunks)
 
 
 def test_readings_share_their_logger_id_live_and_restored() -> None:
-    state = _feed(apply(None, manifest(), SMALL).state, 0, 10, 20)
-    assert state.history[0].logger_id is state.history[2].logger_id is not None
-    restored = ShipmentState.from_json(state.to_bytes())
-    assert restored == state
-    assert restored.history[0].logger_id is restored.history[2].logger_id
+    state = _feed(apply(None, manifest(), FULL).state, *range(C + 3), config=FULL)
+    assert state.history[0].logger_id is state.history[C + 2].logger_id is not None
+    again = through_store(state)
+    assert again == state
+    assert again.history[C + 1].logger_id is again.history[C + 2].logger_id
 
 
-def test_a_late_reading_inside_the_cached_prefix_is_encoded_in_place() -> None:
-    state = _feed(apply(None, manifest(), SMALL).state, 0, 10, 20, 30)
-    state.to_bytes()
-    _feed(state, 15)  # placed between minute 10 and 20
+def test_a_late_reading_inside_a_sealed_chunk_is_stored_in_place() -> None:
+    state = _feed(apply(None, manifest(), FULL).state, *range(0, 20 * C, 10), config=FULL)
+    stored(state)
+    _feed(state, 15, config=FULL)  # placed between minute 10 and 20: chunk 0 and 1 unsealed
     assert [r.t for r in state.history] == sorted(r.t for r in state.history)
-    assert state.to_bytes() == _plain(state)
+    record, chunks = stored(state)
+    assert orjson.loads(record)["history"]["retired"] == [0, 1]
+    assert sorted(chunks) == [2, 3]  # sealed anew
+    assert restored(record, chunks) == state
 
 
-def test_eviction_drops_the_cached_prefix() -> None:
-    state = _feed(apply(None, manifest(), SMALL).state, *range(0, 80, 10))
-    state.to_bytes()
-    before = state.history[0]
-    _feed(state, *range(80, 120, 10))  # past the bound: the oldest readings leave
-    assert state.history[0] is not before and state.floor is not None
-    assert state.to_bytes() == _plain(state)
-    assert ShipmentState.from_json(state.to_bytes()) == state
+def test_eviction_retires_the_chunks_it_passes() -> None:
+    state = _feed(apply(None, manifest(), FULL).state, *range(3 * C), config=FULL)
+    stored(state)
+    config = RuleConfig(max_readings_per_shipment=C + 2)  # the oldest readings leave
+    _feed(state, 3 * C, config=config)
+    assert state.floor is not None and len(state.history) <= C + 2
+    record, chunks = stored(state)
+    assert 0 in orjson.loads(record)["history"]["retired"]
+    assert restored(record, chunks) == state
 
 
 def test_a_new_manifest_is_encoded_again() -> None:
     state = _feed(apply(None, manifest(), SMALL).state, 0)
-    state.to_bytes()
+    stored(state)
     again = apply(state, manifest(coi_id="COI-T2"), SMALL).state
     assert again is not None
-    assert b"COI-T2" in again.to_bytes() and again.to_bytes() == _plain(again)
+    record, chunks = stored(again)
+    assert orjson.loads(record)["manifest"]["coi_id"] == "COI-T2"
+    assert restored(record, chunks) == again
 
 
-def test_a_state_without_manifest_or_history_encodes_as_before() -> None:
+def test_a_state_without_manifest_or_history_is_stored_and_restored() -> None:
     state = apply(None, reading(0, -180.0), SMALL).state  # held: no manifest yet
     assert state is not None and state.manifest is None and state.history == []
-    assert state.to_bytes() == _plain(state)
+    assert through_store(state) == state
 
 
-def test_a_state_stored_in_format_1_loads_and_answers_the_same() -> None:
-    state = _feed(apply(None, manifest(), SMALL).state, 0, 10, 20)
+def test_a_state_stored_in_one_document_loads_and_answers_the_same() -> None:
+    state = _feed(apply(None, manifest(), FULL).state, *range(C + 3), config=FULL)
+    document = state.to_dict()  # format 2: as the changelog held states before chunks
+    assert document["format"] == DOCUMENT_FORMAT
+    again = ShipmentState.from_dict(orjson.loads(orjson.dumps(document)))
+    assert again == state and stored(again)[0] == stored(state)[0]
+    assert orjson.loads(stored(again)[0])["format"] == STATE_FORMAT
     old = state.to_dict()
     old["format"] = 1
     old["seen"] = list(state.seen)  # format 1: the seen ids as plain strings
-    restored = ShipmentState.from_dict(orjson.loads(orjson.dumps(old)))
-    assert restored == state and list(restored.seen) == list(state.seen)
-    assert restored.to_bytes() == state.to_bytes()
-    assert orjson.loads(state.to_bytes())["format"] == 2
+    restored_1 = ShipmentState.from_dict(orjson.loads(orjson.dumps(old)))
+    assert restored_1 == state and list(restored_1.seen) == list(state.seen)
+
+
+def test_a_stored_record_without_its_chunks_is_refused() -> None:
+    state = _feed(apply(None, manifest(), FULL).state, *range(C), config=FULL)
+    record, _ = stored(state)
+    with pytest.raises(ValueError, match="chunks"):
+        ShipmentState.from_dict(orjson.loads(record))

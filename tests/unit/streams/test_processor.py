@@ -10,7 +10,7 @@ import pytest
 from pydantic import BaseModel
 
 from alerts.state import ShipmentState
-from alerts.testing import SHIPMENT, at, manifest, reading
+from alerts.testing import SHIPMENT, at, manifest, reading, restored, stored
 from streams.partitioning import partition_for
 from streams.processor import clock_step, process_batch
 from streams.settings import Settings
@@ -179,18 +179,18 @@ def _recorded_messages() -> list[FakeMessage]:
 
 def _alerts_in_batches(messages: list[FakeMessage], size: int) -> list[tuple[str, int, str]]:
     """Every alert version the processor emits when the messages come in batches of ``size``,
-    the states checkpointed as bytes between batches (as the table keeps them)."""
-    table: dict[str, bytes] = {}
+    the states stored between batches (their records and chunks, as the table keeps them)."""
+    table: dict[str, tuple[bytes, dict[int, bytes]]] = {}
     emitted: list[tuple[str, int, str]] = []
     for start in range(0, len(messages), size):
 
         def load(shipment_id: str) -> ShipmentState | None:
-            raw = table.get(shipment_id)
-            return None if raw is None else ShipmentState.from_json(raw)
+            kept = table.get(shipment_id)
+            return None if kept is None else restored(*kept)
 
         out = process_batch(SETTINGS, messages[start : start + size], load)
         emitted += [(a.alert_id, a.version, a.model_dump_json()) for a in out.alerts]
-        table.update({sid: state.to_bytes() for sid, state in out.states.items()})
+        table.update({sid: stored(state) for sid, state in out.states.items()})
     return emitted
 
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from alerts.config import RuleConfig
+from alerts.encoded import CHUNK_READINGS as C
 from alerts.engine import apply
-from alerts.testing import SHIPMENT, manifest, reading, run
+from alerts.testing import SHIPMENT, manifest, reading, run, stored
 from streams.partitioning import partition_for
-from streams.state_store import ShipmentStates
+from streams.state_store import ShipmentStates, chunk_key
+
+KEY = SHIPMENT.encode()
 
 
 class RecordingTable:
@@ -58,7 +62,7 @@ def test_cache_is_decoded_from_the_table_after_forget() -> None:
     first.forget()
     again = first.load(SHIPMENT)
     assert again is not None
-    assert again.to_json() == table.data[SHIPMENT.encode()].decode()
+    assert stored(again)[0] == table.data[SHIPMENT.encode()]
 
 
 def test_owned_lists_only_shipments_of_given_partitions() -> None:
@@ -107,7 +111,7 @@ def test_released_alerts_leave_the_stored_state_at_the_next_checkpoint() -> None
     states.release(alerts[1:])
     assert states.outbox() == []
     [record] = states.checkpoint()
-    assert record.value == state.to_bytes() != held_bytes
+    assert record.value == stored(state)[0] != held_bytes
     states.stored([record])
     again = ShipmentStates(table, 6)
     again.load(SHIPMENT)
@@ -136,6 +140,103 @@ def test_a_state_changed_while_its_record_is_on_its_way_stays_dirty() -> None:
     states.stored(records)
     assert states.dirty == 1
     [again] = states.checkpoint()
-    assert again.key == SHIPMENT.encode() and again.value == changed.to_bytes()
+    assert again.key == SHIPMENT.encode() and again.value == stored(changed)[0]
     states.stored([again])
     assert states.dirty == 0
+
+
+def _readings(state: Any, minutes: Iterable[float], config: RuleConfig | None = None) -> Any:
+    for minute in minutes:
+        state = apply(state, reading(minute, -180.0), config or RuleConfig()).state
+    return state
+
+
+def test_a_long_history_is_written_in_chunks_once_then_only_its_record() -> None:
+    table = RecordingTable()
+    states = ShipmentStates(table, 6)
+    state = _readings(apply(None, manifest(), RuleConfig()).state, range(2 * C + 3))
+    states.update({SHIPMENT: state})
+    records = states.checkpoint()
+    home = partition_for(SHIPMENT, 6)
+    assert [r.key for r in records] == [chunk_key(SHIPMENT, 0), chunk_key(SHIPMENT, 1), KEY]
+    assert {r.partition for r in records} == {home}
+    states.stored(records)
+    assert sorted(table.data) == sorted(r.key for r in records)
+    _readings(state, [2 * C + 3])
+    states.update({SHIPMENT: state})
+    [record] = states.checkpoint()  # one more reading: the record only, with its tail
+    assert record.key == KEY and record.value is not None
+    assert len(record.value) < len(records[0].value or b"") + len(records[1].value or b"")
+    states.stored([record])
+    again = ShipmentStates(table, 6).load(SHIPMENT)
+    assert again == state and again is not None and again.to_json() == state.to_json()
+    assert [sid for sid, _ in ShipmentStates(table, 6).owned({home})] == [SHIPMENT]
+
+
+def test_a_retired_chunk_is_deleted_once_a_record_without_it_is_stored() -> None:
+    table = RecordingTable()
+    states = ShipmentStates(table, 6)
+    state = _readings(apply(None, manifest(), RuleConfig()).state, range(0, 20 * C, 10))
+    states.update({SHIPMENT: state})
+    states.stored(states.checkpoint())
+    _readings(state, [10 * C + 5])  # late, inside chunk 1: unsealed, sealed again as chunk 2
+    states.update({SHIPMENT: state})
+    first = states.checkpoint()
+    assert [r.key for r in first] == [chunk_key(SHIPMENT, 2), KEY]  # chunk 1 still named
+    states.stored(first)
+    assert chunk_key(SHIPMENT, 1) in table.data and states.dirty == 1
+    second = states.checkpoint()  # the stored record no longer names it: deleted first
+    assert [(r.key, r.value is None) for r in second] == [
+        (chunk_key(SHIPMENT, 1), True),
+        (KEY, False),
+    ]
+    states.stored(second)
+    assert chunk_key(SHIPMENT, 1) not in table.data and states.dirty == 0
+    assert states.checkpoint() == []
+    assert ShipmentStates(table, 6).load(SHIPMENT) == state
+
+
+def test_a_checkpoint_cut_short_anywhere_restores_the_state_before_or_after_it() -> None:
+    """A worker may die with any first part of a checkpoint's records on the broker (one
+    shipment's records go to one partition, in order): the table must then decode to the
+    state before the checkpoint or the one after it, never to a broken one."""
+    config = RuleConfig(max_readings_per_shipment=2 * C)
+    table = RecordingTable()
+    states = ShipmentStates(table, 6)
+    state = apply(None, manifest(), config).state
+    before = None
+    changes = [range(0, 30), [5.5, 7.5], range(30, 60), [41.5], range(60, 100), [], []]
+    for minutes in changes:
+        state = _readings(state, minutes, config)
+        states.update({SHIPMENT: state})
+        records = states.checkpoint()
+        after = state.to_json()
+        for cut in range(len(records)):
+            crashed = RecordingTable()
+            crashed.data = dict(table.data)
+            for record in records[:cut]:
+                if record.value is None:
+                    crashed.data.pop(record.key, None)
+                else:
+                    crashed.data[record.key] = record.value
+            restored = ShipmentStates(crashed, 6).load(SHIPMENT)
+            assert (None if restored is None else restored.to_json()) in (before, after)
+        states.stored(records)
+        before = after
+    assert not any(r.value is None for r in records)  # every retired chunk was deleted
+    kept = {key for key in table.data if key != KEY}
+    assert kept == {chunk_key(SHIPMENT, n) for n, _ in state.history.chunks()}
+
+
+def test_a_state_stored_in_one_document_is_read_and_written_anew_in_chunks() -> None:
+    table = RecordingTable()
+    state = _readings(apply(None, manifest(), RuleConfig()).state, range(C + 1))
+    table.data[KEY] = state.to_json().encode()  # as a worker before chunks stored it
+    states = ShipmentStates(table, 6)
+    loaded = states.load(SHIPMENT)
+    assert loaded == state
+    states.update({SHIPMENT: loaded})
+    records = states.checkpoint()
+    assert [r.key for r in records] == [chunk_key(SHIPMENT, 0), KEY]
+    states.stored(records)
+    assert ShipmentStates(table, 6).load(SHIPMENT) == state
