@@ -310,10 +310,12 @@ class History(Sequence[CompactReading]):
         return out[first + skip - offset : stop + skip - offset]
 
 
-CHUNK_READINGS = 16
+CHUNK_READINGS = 8
 """Readings per sealed history chunk. A checkpoint writes the state's record with its tail
 (up to this many readings less one) and each chunk once; a restart reads one record per
-chunk."""
+chunk. At 100 readings per shipment (``bench_pipeline_core.py --shipments 2000 --batch 2000
+--checkpoint-every 1 --warm 100``): 4,150 changelog bytes per reading with 16, 3,621 with 8,
+against 14,894 with the whole state in one record."""
 
 
 def _readings(text: bytes) -> list[CompactReading]:
