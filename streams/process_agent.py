@@ -20,7 +20,7 @@ from streams.metrics import ALERTS_OUT, DEAD_LETTERS, EVENTS_IN, OWNED_SHIPMENTS
 from streams.positions import backlog, next_offset, uncommitted
 from streams.processor import BatchOutput, clock_step, process_batch
 from streams.settings import Settings
-from streams.state_store import ChangelogRecord, ShipmentStates
+from streams.state_store import ChangelogRecord, ShipmentStates, write_order
 from streams.topics import INPUT_TOPICS, Topic, topic_name
 from streams.turns import in_turns
 from streams.web import register_web
@@ -156,11 +156,12 @@ def register_processor(
             if records:
                 producer = await app.maybe_start_producer()
                 changelog = table.changelog_topic.get_topic_name()
-                pending = [
-                    await producer.send(changelog, r.key, r.value, r.partition, None, None)
-                    for r in records
-                ]
-                await asyncio.gather(*pending)
+                for step in write_order(records):  # history chunks before the records naming them
+                    pending = [
+                        await producer.send(changelog, r.key, r.value, r.partition, None, None)
+                        for r in step
+                    ]
+                    await asyncio.gather(*pending)
         except BaseException:
             unacked[:0] = events
             raise

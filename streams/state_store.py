@@ -37,6 +37,16 @@ def chunk_key(shipment_id: str, number: int) -> bytes:
     return b"%s%s%d" % (shipment_id.encode("utf-8"), CHUNK_MARK, number)
 
 
+def write_order(records: list[ChangelogRecord]) -> list[list[ChangelogRecord]]:
+    """A checkpoint's ``records`` in the steps they are sent in: the history chunks first, and
+    only once the broker has them all, the deletions and the states' own records (which name
+    the chunks). A stored record then never names a chunk the broker has not got, whatever a
+    producer does with the order of records it retries."""
+    chunks = [r for r in records if r.value is not None and CHUNK_MARK in r.key]
+    rest = [r for r in records if r.value is None or CHUNK_MARK not in r.key]
+    return [step for step in (chunks, rest) if step]
+
+
 class _Sent(NamedTuple):
     """What a checkpoint wrote of one state, kept until the broker has it."""
 
@@ -60,10 +70,10 @@ class ShipmentStates:
     A state's history is mostly sealed chunks (``alerts.encoded.History``), each written
     once under a key of its own (``chunk_key``) before the record that names it; the state's
     own record carries the rest and the open tail, so a checkpoint writes a few KB per
-    changed shipment, not its whole history. All of a shipment's records go to its
-    partition, in order, so a record the broker has implies the chunks sent before it. A
-    chunk the history no longer keeps (``retired``) is deleted only after a record that no
-    longer names it is stored: its tombstone goes before the state's next record.
+    changed shipment, not its whole history. The chunks are sent, and confirmed, before the
+    records that name them (``write_order``). A chunk the history no longer keeps
+    (``retired``) is deleted only after a record that no longer names it is stored: its
+    tombstone goes with the state's next record.
 
     Alerts the live clock emits depend on when it ran, so a worker that replays the events
     after a crash would not emit them again the same way (the same version with other
@@ -134,9 +144,9 @@ class ShipmentStates:
     def checkpoint(self) -> list[ChangelogRecord]:
         """The changelog records of every dirty state: its newly sealed history chunks, the
         deletions of chunks no stored record names any more, then its own record when its
-        encoding changed. The caller sends them in this order, waits for the broker, then
-        calls ``stored``; until then they stay dirty, so a failed send is retried by the next
-        checkpoint instead of being lost."""
+        encoding changed. The caller sends them in ``write_order``, waits for the broker,
+        then calls ``stored``; until then they stay dirty, so a failed send is retried by the
+        next checkpoint instead of being lost."""
         records: list[ChangelogRecord] = []
         self._checked = dict(self._dirty)
         self._sent = {}

@@ -10,12 +10,14 @@ import orjson
 import pytest
 import structlog.testing
 
+from alerts.encoded import CHUNK_READINGS
 from alerts.testing import SHIPMENT, at, manifest, reading
 from streams.app import create_app, declare_channels
 from streams.partitioning import partition_for
 from streams.process_agent import register_processor
 from streams.processor import BatchOutput
 from streams.settings import Settings
+from streams.state_store import chunk_key
 from streams.topics import Topic, topic_name
 from streams.wire import received_at_headers
 
@@ -317,3 +319,31 @@ async def test_a_failed_changelog_write_is_retried_and_its_events_acked_by_the_n
         await app.on_before_shutdown.send()
     assert sorted(acked) == [0, 1]
     assert producer.stored == [SHIPMENT.encode()]
+
+
+async def test_history_chunks_reach_the_broker_before_the_state_record_that_names_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A state's record names its sealed history chunks: it is sent only once the broker has
+    confirmed them, so a stored record never names a chunk the changelog lacks."""
+    producer = _HoldingProducer("-changelog", hold_changelog=True)
+    app, agent, _ = _sending_agent(
+        monkeypatch, producer, checkpoint_seconds=3600.0, checkpoint_events=100_000
+    )
+    async with agent.test_context() as context:
+        manifest_json = orjson.dumps(manifest("cryo-150").model_dump(mode="json"))
+        await _put(context, Topic.SHIPMENTS, SHIPMENT, manifest_json, 0, 0)
+        temps = [-180.0] * CHUNK_READINGS + [-140.0]
+        for offset, temp in enumerate(temps, start=1):
+            value = orjson.dumps(reading(offset * 5, temp).model_dump(mode="json"))
+            await _put(context, Topic.TELEMETRY, SHIPMENT, value, offset, offset * 5 + 1)
+        alerts = topic_name(SETTINGS, Topic.ALERTS)
+        await producer.wait_for(lambda p: alerts in p.outputs)  # every reading applied
+        stop = asyncio.ensure_future(app.on_before_shutdown.send())
+        await producer.wait_for(lambda p: p.changelog)
+        done, _ = await asyncio.wait([stop], timeout=0.2)
+        assert not done and producer.changelog == [chunk_key(SHIPMENT, 0)]
+        producer.confirm()
+        async with asyncio.timeout(10):
+            await stop
+    assert producer.changelog == [chunk_key(SHIPMENT, 0), SHIPMENT.encode()]
