@@ -12,6 +12,7 @@ from typing import Any
 from alerts.custody_checks import CompactCustody
 from alerts.eta_config import EtaConfig
 from alerts.eta_track import Fix, Track, haversine_km, lat_span_deg
+from alerts.manifest_cache import PerManifest
 from schemas.manifest import ShipmentManifest
 
 __all__ = ["ARRIVAL_STEPS", "Dwell", "Estimate", "estimate"]
@@ -83,10 +84,10 @@ _Plan = tuple[dict[str, tuple[float, float]], list[_Leg]]
 
 
 def _plan(manifest: ShipmentManifest) -> _Plan:
-    """Site coordinates and legs of a manifest (cached by identity: not per-event work)."""
-    cached = _PLANS.get(id(manifest))
-    if cached is not None and cached[0] is manifest:
-        return cached[1]
+    """Site coordinates and legs of a manifest (cached per manifest: not per-event work)."""
+    cached = _PLANS.get(manifest)
+    if cached is not None:
+        return cached
     coords = {
         manifest.origin.site_id: (manifest.origin.lat, manifest.origin.lon),
         manifest.destination.site_id: (manifest.destination.lat, manifest.destination.lon),
@@ -101,13 +102,10 @@ def _plan(manifest: ShipmentManifest) -> _Plan:
         )
         for leg in manifest.legs
     ] or [_Leg("road", manifest.origin.site_id, manifest.destination.site_id, None, None)]
-    if len(_PLANS) > 4096:
-        _PLANS.clear()
-    _PLANS[id(manifest)] = (manifest, (coords, legs))
-    return coords, legs
+    return _PLANS.put(manifest, (coords, legs))
 
 
-_PLANS: dict[int, tuple[ShipmentManifest, _Plan]] = {}
+_PLANS: PerManifest[_Plan] = PerManifest()
 
 
 class _Estimator:

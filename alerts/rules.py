@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -10,6 +9,7 @@ from alerts.config import RuleConfig
 from alerts.device import device_bands
 from alerts.episodes import Band
 from alerts.excursions import temperature_bands
+from alerts.manifest_cache import PerManifest
 from schemas.manifest import ShipmentManifest
 from schemas.profiles import ProductProfile
 
@@ -53,20 +53,14 @@ def _build(profile: ProductProfile, config: RuleConfig, interval_s: float) -> Ru
 
 
 def rules_for(manifest: ShipmentManifest, config: RuleConfig) -> RuleSet:
-    """The rule set of a shipment (cached: building it is not per-reading work)."""
-    key = id(manifest)
-    cached = _BY_MANIFEST.get(key)
-    if cached is not None and cached[0]() is manifest and cached[1] is config:
-        return cached[2]
-    rules = _build(manifest.effective_profile, config, manifest.reporting_interval_s)
-    if cached is None or cached[0]() is not manifest:
-        weakref.finalize(manifest, _BY_MANIFEST.pop, key, None)
-    _BY_MANIFEST[key] = (weakref.ref(manifest), config, rules)
+    """The rule set of a shipment (cached per manifest: building it is not per-reading work;
+    a table cleared past 4,096 entries made it 9 % of the processor's CPU at 10,000
+    shipments, ``bench_pipeline_core.py --shipments 10000``)."""
+    rules = _BY_MANIFEST.get(manifest, config)
+    if rules is None:
+        built = _build(manifest.effective_profile, config, manifest.reporting_interval_s)
+        rules = _BY_MANIFEST.put(manifest, built, config)
     return rules
 
 
-_BY_MANIFEST: dict[int, tuple[weakref.ref[ShipmentManifest], RuleConfig, RuleSet]] = {}
-"""Identity cache in front of ``_build`` (hashing pydantic models per reading is slow): one
-entry per live manifest, dropped when the manifest is. (It was a dict cleared past 4,096
-entries: at 10,000 shipments every reading missed, ``rules_for`` was 9 % of the processor's
-CPU in ``bench_pipeline_core.py --shipments 10000``.)"""
+_BY_MANIFEST: PerManifest[RuleSet] = PerManifest()
