@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import math
 from bisect import bisect_left
 from collections.abc import Sequence
@@ -11,7 +10,7 @@ from typing import Any
 
 from alerts.custody_checks import CompactCustody
 from alerts.eta_config import EtaConfig
-from alerts.eta_track import Fix, Track, haversine_km, lat_span_deg
+from alerts.eta_track import Fix, Track, haversine_km
 from alerts.manifest_cache import PerManifest
 from schemas.manifest import ShipmentManifest
 
@@ -147,17 +146,12 @@ class _Estimator:
             # no custody scans at all: the first fix at the destination after leaving the origin
             near = self.c.stationary_radius_km
             fixes = self.track.fixes
-            olat, olon = origin
-            left = next(
-                (i for i, f in enumerate(fixes) if haversine_km(f[1], f[2], olat, olon) > near),
-                len(fixes),
-            )
-            dlat, dlon = dest
-            off = lat_span_deg(near)
-            for i in range(left, len(fixes)):  # a fix far in latitude is skipped unmeasured
-                t, lat, lon = fixes[i]
-                if abs(lat - dlat) <= off and haversine_km(lat, lon, dlat, dlon) <= near:
-                    found[last] = t
+            from_origin = self.track.km_to(*origin)
+            left = next((i for i, km in enumerate(from_origin) if km > near), len(fixes))
+            to_dest = self.track.km_to(*dest)
+            for i in range(left, len(fixes)):
+                if to_dest[i] <= near:
+                    found[last] = fixes[i][0]
                     break
         return found
 
@@ -166,16 +160,17 @@ class _Estimator:
         by_scan = None if scan is None else scan + self.c.departing_scan_lead_s
         if by_scan is not None:
             return by_scan
-        origin = self.coords[self.m.origin.site_id]
-        newest = self.track.newest
-        if newest is None or haversine_km(newest[1], newest[2], *origin) <= self.c.site_radius_km:
+        if not self.track.fixes:
+            return None
+        from_origin = self.track.km_to(*self.coords[self.m.origin.site_id])
+        radius = self.c.site_radius_km
+        if from_origin[-1] <= radius:
             return None  # (still) at the origin
-        previous: Fix | None = None
-        for fix in self.track.fixes:
-            if haversine_km(fix[1], fix[2], *origin) > self.c.site_radius_km:
+        fixes = self.track.fixes
+        for i, km in enumerate(from_origin):
+            if km > radius:
                 # left between the last fix at the site and this one
-                return fix[0] if previous is None else (previous[0] + fix[0]) / 2
-            previous = fix
+                return fixes[i][0] if i == 0 else (fixes[i - 1][0] + fixes[i][0]) / 2
         return None
 
     def _first_away(self, since: float) -> float | None:
@@ -376,8 +371,8 @@ class _Estimator:
             return arrival, "road", None, None
         detour = self._detour(leg)
         newest = every[-1]
-        to_lat, to_lon = to
-        newest_to_km = haversine_km(newest[1], newest[2], to_lat, to_lon)
+        to_end = self.track.km_to(*to)
+        newest_to_km = to_end[-1]
         remaining_km = newest_to_km * detour
         prior = self._prior_speed(total_km if total_km is not None else remaining_km)
         speed = prior
@@ -386,7 +381,7 @@ class _Estimator:
         # the first of them was moving); older pairs weigh next to nothing in the EWMA
         first = max(since_dep, len(every) - SPEED_WINDOW, 1) - 1
         window = every[first:]
-        step = [0.0] + [haversine_km(a[1], a[2], b[1], b[2]) for a, b in itertools.pairwise(window)]
+        step = [0.0, *self.track.steps_km()[first:]]  # step[i]: from window[i - 1] to window[i]
         left: list[float] = []  # km to go from each window fix, measured when first needed
         still_km = c.stationary_radius_km
         weight = c.speed_smoothing
@@ -396,7 +391,7 @@ class _Estimator:
             if dt <= 0 or step[i] <= still_km or step[i + 1] <= still_km:
                 continue  # only pairs moving from start to end: no standing time inside
             if not left:
-                left = [haversine_km(f[1], f[2], to_lat, to_lon) * detour for f in window]
+                left = [km * detour for km in to_end[first:]]
             observed = (left[i] - left[i + 1]) / dt * _H
             speed = weight * observed + keep * speed
             moving_pairs += 1

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 import math
+from array import array
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["EARTH_RADIUS_KM", "Fix", "Track", "haversine_km", "lat_span_deg"]
+__all__ = ["EARTH_RADIUS_KM", "Fix", "Track", "haversine_km"]
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -34,13 +36,43 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 _sin, _cos, _asin, _sqrt = math.sin, math.cos, math.asin, math.sqrt
 
 
-@lru_cache(maxsize=64)
-def lat_span_deg(km: float) -> float:
-    """A latitude difference (degrees) past which two points are certainly more than ``km``
-    apart: a great circle is never shorter than its latitude arc, and ``haversine_km``'s
-    rounding (relative 1e-15) stays far inside the 1e-9 margin. It lets a scan skip the
-    distance of points that cannot be near without changing any comparison's outcome."""
-    return km / (EARTH_RADIUS_KM * _RAD) * (1 + 1e-9) + 1e-12
+_SITES_KEPT = 8
+"""Sites a track keeps the distances of its fixes to (a trip's origin, stops and end)."""
+
+
+class _Distances:
+    """Distances measured from a track's fixes, kept in step with them by ``observe`` (a fix
+    appended is measured once; a fix inserted elsewhere drops them all, rebuilt when asked).
+    ``haversine_km`` memoises too, but its cache holds 65,536 pairs: past about a thousand
+    shipments their fixes no longer fit, and every estimate measured every fix again."""
+
+    __slots__ = ("last", "size", "steps", "to")
+
+    def __init__(self, fixes: list[Fix]) -> None:
+        self.size = len(fixes)
+        self.last = fixes[-1] if fixes else None
+        self.steps = array(
+            "d", [haversine_km(a[1], a[2], b[1], b[2]) for a, b in itertools.pairwise(fixes)]
+        )
+        self.to: dict[tuple[float, float], array[float]] = {}
+
+    def append(self, fixes: list[Fix], fix: Fix) -> None:
+        """``fix`` was appended to ``fixes``."""
+        if self.size:
+            before = fixes[-2]
+            self.steps.append(haversine_km(before[1], before[2], fix[1], fix[2]))
+        for (lat, lon), to in self.to.items():
+            to.append(haversine_km(fix[1], fix[2], lat, lon))
+        self.size += 1
+        self.last = fix
+
+    def drop_first(self) -> None:
+        """The oldest fix was dropped."""
+        if self.steps:
+            del self.steps[0]
+        for to in self.to.values():
+            del to[0]
+        self.size -= 1
 
 
 @dataclass(slots=True)
@@ -59,6 +91,8 @@ class Track:
     last_t: float | None = None
     last_tilted: bool = False
     tilted_s: float = 0.0
+    near: _Distances | None = field(default=None, repr=False, compare=False)
+    """Runtime: distances measured from the fixes (``steps_km``, ``km_to``), not stored."""
 
     def observe(
         self,
@@ -87,14 +121,46 @@ class Track:
         at = bisect_left(fixes, t, key=lambda f: f[0])
         if at < len(fixes) and fixes[at][0] == t:
             return  # one fix per reading time
-        fixes.insert(at, (t, lat, lon))
+        fix = (t, lat, lon)
+        fixes.insert(at, fix)
+        near = self.near
+        if near is not None:
+            if at == near.size == len(fixes) - 1:  # appended: measured once, here
+                near.append(fixes, fix)
+            else:
+                self.near = near = None
         if len(fixes) > max_fixes:
             del fixes[0]
+            if near is not None:
+                near.drop_first()
 
     @property
     def newest(self) -> Fix | None:
         """The newest fix, if any."""
         return self.fixes[-1] if self.fixes else None
+
+    def steps_km(self) -> array[float]:
+        """``steps_km()[i]``: the distance from fix ``i`` to fix ``i + 1`` (kept with the
+        fixes, so an estimate does not measure again what the previous one measured)."""
+        return self._distances().steps
+
+    def km_to(self, lat: float, lon: float) -> array[float]:
+        """``km_to(lat, lon)[i]``: the distance from fix ``i`` to the point (a site)."""
+        near = self._distances()
+        to = near.to.get((lat, lon))
+        if to is None:
+            if len(near.to) >= _SITES_KEPT:
+                near.to.clear()
+            to = near.to[lat, lon] = array(
+                "d", [haversine_km(f[1], f[2], lat, lon) for f in self.fixes]
+            )
+        return to
+
+    def _distances(self) -> _Distances:
+        near, fixes = self.near, self.fixes
+        if near is None or near.size != len(fixes) or (fixes and near.last is not fixes[-1]):
+            self.near = near = _Distances(fixes)
+        return near
 
     def still_since(self, radius_km: float) -> float | None:
         """The time of the oldest fix of the newest run within ``radius_km`` of the newest fix."""

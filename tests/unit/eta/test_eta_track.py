@@ -1,32 +1,52 @@
-"""Track geometry: the latitude span that rules out nearness never contradicts the distance."""
+"""Track: the distances it keeps with its fixes equal the distances measured afresh."""
 
 from __future__ import annotations
 
-from hypothesis import assume, given
+import itertools
+
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alerts.eta_track import haversine_km, lat_span_deg
+from alerts.eta_track import Track, haversine_km
 
-LAT = st.floats(min_value=-89.0, max_value=89.0)
-LON = st.floats(min_value=-180.0, max_value=180.0)
-KM = st.floats(min_value=0.001, max_value=50.0)
+_SITES = [(40.44, -79.99), (42.3, -71.1)]
 
 
-@given(LAT, LON, LON, KM, st.floats(min_value=1e-12, max_value=1e-3), st.booleans())
-def test_points_just_past_the_latitude_span_are_farther_than_the_radius(
-    lat: float, lon1: float, lon2: float, km: float, past: float, north: bool
+@st.composite
+def _observations(draw: st.DrawFn) -> list[tuple[float, float | None, bool]]:
+    """``(time, latitude or None, ask)`` per reading: mostly in order, some late, some
+    without a fix, some at a time already seen; ``ask`` measures the distances after it."""
+    out: list[tuple[float, float | None, bool]] = []
+    t = 0.0
+    for _ in range(draw(st.integers(1, 60))):
+        kind = draw(st.sampled_from(["next", "next", "next", "late", "same", "nofix"]))
+        if kind == "next":
+            t += draw(st.floats(1.0, 900.0))
+            when = t
+        elif kind == "late":
+            when = t - draw(st.floats(1.0, 4000.0))
+        else:
+            when = t
+        lat = None if kind == "nofix" else 40.0 + draw(st.floats(0.0, 2.5))
+        out.append((when, lat, draw(st.booleans())))
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(_observations(), st.integers(2, 12))
+def test_distances_kept_with_the_fixes_equal_distances_measured_afresh(
+    observations: list[tuple[float, float | None, bool]], max_fixes: int
 ) -> None:
-    span = lat_span_deg(km) * (1 + past)
-    other = lat + span if north else lat - span
-    assume(abs(other - lat) > lat_span_deg(km))  # what a scan compares (after rounding)
-    assert haversine_km(lat, lon1, other, lon2) > km
-    assert haversine_km(other, lon2, lat, lon1) > km
-
-
-@given(LAT, LON, KM)
-def test_the_span_is_barely_wider_than_the_radius_along_a_meridian(
-    lat: float, lon: float, km: float
-) -> None:
-    span = lat_span_deg(km)
-    inside = haversine_km(lat, lon, lat + span * (1 - 1e-6), lon)
-    assert inside <= km  # a scan skipping points past the span skips no point within km
+    track = Track()
+    for t, lat, ask in observations:
+        lon = None if lat is None else -75.0 - (lat - 40.0)
+        track.observe(
+            t, lat, lon, None, tilt_limit_deg=60.0, tilt_max_gap_s=3600.0, max_fixes=max_fixes
+        )
+        if ask:
+            fixes = track.fixes
+            assert list(track.steps_km()) == [
+                haversine_km(a[1], a[2], b[1], b[2]) for a, b in itertools.pairwise(fixes)
+            ]
+            for site in _SITES[: 1 + int(t) % 2]:
+                assert list(track.km_to(*site)) == [haversine_km(f[1], f[2], *site) for f in fixes]
