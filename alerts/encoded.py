@@ -24,12 +24,14 @@ def exact(data: bytes) -> bytes:
     return bytes(memoryview(data))
 
 
-CHUNK_READINGS = 8
+CHUNK_READINGS = 32
 """Readings per sealed history chunk. A checkpoint writes the state's record with its tail
 (up to this many readings less one) and each chunk once; a restart reads one record per
-chunk. At 100 readings per shipment (``bench_pipeline_core.py --shipments 2000 --batch 2000
---checkpoint-every 1 --warm 100``): 4,150 changelog bytes per reading with 16, 3,621 with 8,
-against 14,894 with the whole state in one record."""
+chunk, and Faust's recovery pays per record. In process (``bench_pipeline_core.py``, 2,000
+shipments of 100 readings) chunks of 8 wrote 3,621 changelog bytes per reading, of 16 and 32
+about 4,150 (14,894 with the whole state in one record); at the issue's default size
+(``cryotrace bench``, 10,000 shipments) recovery took 21.6-22.1 s with 8, 6.4 s with 32
+(4.8 s whole)."""
 
 
 class History(Sequence[CompactReading]):
