@@ -206,7 +206,16 @@ def test_a_checkpoint_cut_short_anywhere_restores_the_state_before_or_after_it()
     states = ShipmentStates(table, 6)
     state = apply(None, manifest(), config).state
     before = None
-    changes = [range(0, 30), [5.5, 7.5], range(30, 60), [41.5], range(60, 100), [], []]
+    # late readings into sealed chunks 0 and 1 (unsealed, sealed again), then evictions
+    changes = [
+        range(0, 2 * C),
+        [5.5, 7.5],
+        range(2 * C, 3 * C),
+        [C + 9.5],
+        range(3 * C, 6 * C),
+        [],
+        [],
+    ]
     for minutes in changes:
         state = _readings(state, minutes, config)
         states.update({SHIPMENT: state})
