@@ -90,11 +90,22 @@ class History(Sequence[CompactReading]):
     @classmethod
     def restored(cls, stored: dict[str, Any], chunk: Callable[[int], bytes]) -> History:
         """The history of a stored state record (``stored_form``), its chunks read with
-        ``chunk(number)``; its chunks count as stored, its retired ones as still to delete."""
-        history = cls([CompactReading.from_list(r) for r in stored["tail"]])
+        ``chunk(number)``; its chunks count as stored, its retired ones as still to delete.
+        Chunks of another size than ``CHUNK_READINGS`` (stored by a build with another size)
+        are read into the tail and retired: sealed anew at the next checkpoint."""
+        tail = [CompactReading.from_list(r) for r in stored["tail"]]
         ids = [int(i) for i in stored["chunks"]]
         chunks = [chunk(i) for i in ids]
         skip = int(stored["skip"])
+        retired = [int(i) for i in stored["retired"]]
+        if stored.get("size", CHUNK_READINGS) != CHUNK_READINGS:
+            readings = [
+                r for text in chunks for r in map(CompactReading.from_list, orjson.loads(text))
+            ]
+            history = cls([*readings[skip:], *tail])
+            history._next, history._retired = int(stored["next"]), [*retired, *ids]
+            return history
+        history = cls(tail)
         times = array("d")
         for text in chunks:
             items = orjson.loads(text)
@@ -104,7 +115,7 @@ class History(Sequence[CompactReading]):
         history._ts[:0] = times[skip:]
         history._chunks, history._ids, history._skip = chunks, ids, skip
         history._next = int(stored["next"])
-        history._retired = [int(i) for i in stored["retired"]]
+        history._retired = retired
         if history._last is None and len(history._ts):
             history._last = _readings(chunks[-1])[-1]
         return history
@@ -291,8 +302,8 @@ class History(Sequence[CompactReading]):
         self._retired = [i for i in self._retired if i not in done]
 
     def stored_form(self) -> dict[str, Any]:
-        """What the state's own record keeps of the history, for ``orjson.dumps``: the chunks'
-        numbers, the next number, the first chunk's evicted readings, the tail (the JSON of
+        """What the state's own record keeps of the history, for ``orjson.dumps``: the chunk
+        size, the chunks' numbers, the next number, the first chunk's evicted readings, the tail (the JSON of
         its readings as lists) and the retired chunks."""
         tail, done = self._tail, self._tail_done
         if done < len(tail):
@@ -300,6 +311,7 @@ class History(Sequence[CompactReading]):
             self._tail_json = b"%s,%s" % (self._tail_json, new) if done else new
             self._tail_done = len(tail)
         return {
+            "size": CHUNK_READINGS,
             "next": self._next,
             "chunks": self._ids,
             "skip": self._skip,

@@ -145,3 +145,20 @@ def test_any_sequence_of_changes_answers_as_the_sorted_list(ops: list[tuple[str,
         else:
             history = _restored(history)
         _check(history, plain)
+
+
+def test_chunks_of_another_size_are_read_into_the_tail_and_retired() -> None:
+    """A record stored by a build with another chunk size still loads: its chunks' readings
+    become tail objects, sealed anew at the next checkpoint, and its chunks are retired."""
+    plain = [_reading(float(t), f"LOG-1:{t}") for t in range(3 * C + 5)]
+    history = History(plain)
+    history.seal()
+    history.evict(3)
+    form = orjson.loads(orjson.dumps(history.stored_form()))
+    form["size"] = C // 2  # as another build would have written it
+    again = History.restored(form, dict(history.chunks()).__getitem__)
+    assert again.chunks() == [] and again.retired == [0, 1, 2]
+    _check(again, plain[3:])
+    again.seal()
+    assert [n for n, _ in again.unsent()] == [3, 4, 5]  # new numbers, never reused
+    _check(again, plain[3:])
