@@ -107,6 +107,7 @@ class History(Sequence[CompactReading]):
             return history
         history = cls(tail)
         times = array("d")
+        items: list[Any] = []
         for text in chunks:
             items = orjson.loads(text)
             if len(items) != CHUNK_READINGS:
@@ -116,8 +117,8 @@ class History(Sequence[CompactReading]):
         history._chunks, history._ids, history._skip = chunks, ids, skip
         history._next = int(stored["next"])
         history._retired = retired
-        if history._last is None and len(history._ts):
-            history._last = _readings(chunks[-1])[-1]
+        if history._last is None and len(history._ts):  # the last chunk's newest reading
+            history._last = CompactReading._make(items[-1])
         return history
 
     # -- Sequence --------------------------------------------------------------------------
@@ -240,22 +241,22 @@ class History(Sequence[CompactReading]):
             self._skip += count
             whole = self._skip // CHUNK_READINGS
             if whole:
-                self._version += 1
-                self._retired.extend(self._ids[:whole])
-                del self._chunks[:whole], self._ids[:whole]
-                self._unsent = [i for i in self._unsent if i in self._ids]
+                self._retire(0, whole)
                 self._skip -= whole * CHUNK_READINGS
         del self._ts[:count]
         if not self._ts:
             self._last = None
 
-    def _retire(self, number: int) -> None:
-        """Drop the chunks from ``number`` on (their readings are decoded or evicted)."""
-        if number < len(self._chunks):
+    def _retire(self, first: int, stop: int | None = None) -> None:
+        """Drop the chunks ``first`` to ``stop`` (exclusive; None: to the end), whose readings
+        are decoded or evicted."""
+        dropped = self._ids[first:stop]
+        if dropped:
             self._version += 1
-            self._retired.extend(self._ids[number:])
-            del self._chunks[number:], self._ids[number:]
-            self._unsent = [i for i in self._unsent if i in self._ids]
+            self._retired.extend(dropped)
+            del self._chunks[first:stop], self._ids[first:stop]
+            gone = set(dropped)
+            self._unsent = [i for i in self._unsent if i not in gone]
 
     # -- storing ---------------------------------------------------------------------------
 

@@ -211,23 +211,22 @@ class ShipmentStates:
                 data.pop(record.key, None)
             else:
                 data[record.key] = record.value
+        deletable = self._deletable
         for shipment_id, sent in self._sent.items():
             sent.history.sent(sent.chunks)
-            if sent.retired is not None:
-                self._deletable[shipment_id] = sent.retired
-            elif sent.deleted:
-                self._deletable.pop(shipment_id, None)
-        self._sent = {}
+            if sent.retired:
+                deletable[shipment_id] = sent.retired
+            elif sent.retired is not None or sent.deleted:
+                deletable.pop(shipment_id, None)
         dirty = self._dirty
         for shipment_id, change in self._checked.items():
             if dirty.get(shipment_id) == change:
                 del dirty[shipment_id]
-        self._checked = {}
-        for shipment_id, deletable in list(self._deletable.items()):
-            if not deletable:
-                del self._deletable[shipment_id]
-            elif shipment_id not in dirty and shipment_id in self._cache:
+        for shipment_id in self._sent:  # a stored record names retired chunks: delete them
+            if shipment_id in deletable and shipment_id not in dirty:
                 self._mark(shipment_id)
+        self._sent = {}
+        self._checked = {}
 
     def owned(
         self, partitions: set[int], *, quiet_since: float | None = None
