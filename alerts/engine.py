@@ -11,7 +11,9 @@ from alerts.config import RuleConfig
 from alerts.custody_checks import compact_custody, custodian_at, custody_findings
 from alerts.device import ongoing_silence
 from alerts.eta import ETA_ALERT_SEVERITIES
+from alerts.eta import begin_exact as eta_begin_exact
 from alerts.eta import fold_evicted as eta_fold_evicted
+from alerts.eta import in_order as eta_in_order
 from alerts.eta import mark_late as eta_mark_late
 from alerts.eta import observe as eta_observe
 from alerts.eta import rederive as eta_rederive
@@ -182,6 +184,7 @@ def _apply_manifest(
         _refold(state, rules_for(manifest, config))
         _recheck_custody(state)
         state.eta.marks = []  # derived under the previous manifest
+        state.eta.exact_t = None
         state.eta.unsettled = True
         _full_reconcile(state, rules_for(manifest, config), out, settle=True, config=config)
         return
@@ -191,6 +194,8 @@ def _apply_manifest(
             _apply_reading(state, TelemetryReading.model_validate_json(text), config, out, None)
         else:
             _apply_custody(state, CustodyEvent.model_validate_json(text), config, out, None)
+    if not held:  # refreshed at creation with no event yet: where a replay starts
+        eta_begin_exact(state.eta)
     _eta(state, config, out)
     _full_reconcile(state, rules_for(manifest, config), out, settle=False)
 
@@ -304,7 +309,7 @@ def _apply_reading(
         found = _transit(state, rules)
         if found is not None:
             changed.append(found)
-        _eta(state, config, out)
+        _eta(state, config, out, at=r.t)
         if state.deferred:
             _full_reconcile(state, rules, out, settle=True)
         elif changed:
@@ -422,7 +427,7 @@ def _apply_custody(
         state.latest_t = c.t
     _recheck_custody(state)
     assert state.manifest is not None
-    _eta(state, config, out, late=c.t if late else None)
+    _eta(state, config, out, late=c.t if late else None, at=c.t)
     _full_reconcile(state, rules_for(state.manifest, config), out, settle=False)
 
 
@@ -512,7 +517,14 @@ def _reconcile(
     )
 
 
-def _eta(state: ShipmentState, config: RuleConfig, out: _Out, *, late: float | None = None) -> None:
+def _eta(
+    state: ShipmentState,
+    config: RuleConfig,
+    out: _Out,
+    *,
+    late: float | None = None,
+    at: float | None = None,
+) -> None:
     """Bring the ETA up to date with the newest event and publish its update.
 
     In order, one ``refresh`` at the newest event time; a late event (reading or custody)
@@ -520,7 +532,9 @@ def _eta(state: ShipmentState, config: RuleConfig, out: _Out, *, late: float | N
     time (``rederive``) instead of refreshing. Either way the ETA alerts wait for the shipment to settle
     (``unsettled``): they are reconciled from ``_rederive_eta`` alone, so that they, like
     the others, do not depend on how the two input topics interleaved. ETAs move only with
-    events (``tick`` does not advance them).
+    events (``tick`` does not advance them). ``at``: the time of the in-order event taken in
+    (``alerts.eta.in_order``: while events come in order and each is refreshed, the settle
+    does not replay).
     """
     manifest = state.manifest
     assert manifest is not None
@@ -529,6 +543,8 @@ def _eta(state: ShipmentState, config: RuleConfig, out: _Out, *, late: float | N
     if late is not None:
         eta_mark_late(eta, late)
         return
+    if at is not None:
+        eta_in_order(eta, at)
     now = manifest.created_at.timestamp()
     if state.latest_t is not None:
         now = max(now, state.latest_t)

@@ -9,6 +9,7 @@ and the ETA findings that changed, for the alert lifecycle.
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -29,8 +30,10 @@ __all__ = [
     "ETA_ALERT_SEVERITIES",
     "EtaResult",
     "EtaState",
+    "begin_exact",
     "fold_evicted",
     "hold_end",
+    "in_order",
     "late_risk",
     "mark_late",
     "observe",
@@ -87,6 +90,13 @@ class EtaState:
     """Runtime: an in-order refresh is owed (``alerts.engine.apply(..., eta_now=False)``)."""
     refreshed_t: float | None = field(default=None, repr=False, compare=False)
     """Runtime: the event time of the last in-order refresh."""
+    exact_t: float | None = field(default=None, repr=False, compare=False)
+    """Runtime: the state is what a replay in event time (``rederive``) of every event so far
+    would leave, derived at this time: each event came strictly later than the ones before
+    it and was refreshed before the next came (``in_order``, ``refresh``). A settle then
+    takes the state as it is instead of replaying. None: not known to be (a late event, two
+    events in one refresh, a restored or copied state); ``-inf``: a new state, not yet
+    refreshed at its manifest's creation."""
 
     def copy(self) -> EtaState:
         """An independent copy (without the checkpoints)."""
@@ -237,6 +247,8 @@ def refresh(
     """Recompute the ETA at ``now`` (newest event time); the update to publish and the
     ETA findings that changed."""
     est, changed, hold = _derive(eta, manifest, custody, config, now)
+    if eta.exact_t is not None:
+        eta.exact_t = now
     t = eta.track
     known = eta.known
     known.append(_Known(now, manifest, config, t.fixes[:], t.first_t, t.last_t, list(custody), est))
@@ -249,8 +261,29 @@ def mark_late(eta: EtaState, t: float) -> None:
     """A late event at ``t`` arrived: replay before trusting the episodes again; the
     checkpoints it makes stale are dropped."""
     eta.dirty = True
+    eta.exact_t = None
     while eta.marks and eta.marks[-1][0] >= t:
         eta.marks.pop()
+
+
+def begin_exact(eta: EtaState) -> None:
+    """``eta`` is new and about to be refreshed at its manifest's creation with no event
+    yet: where every replay starts (``exact_t``)."""
+    eta.exact_t = -math.inf
+
+
+def in_order(eta: EtaState, t: float) -> None:
+    """An event at ``t``, not before the newest, is being taken in (its refresh follows now
+    or after the batch). The state stays ``exact_t`` only if every earlier event was
+    refreshed and ``t`` is later than all of them (a replay orders events at one time by
+    kind and id, not by arrival). A mark at ``t`` or later (an exact settle leaves one at
+    the newest time) would miss this event: it is dropped."""
+    exact = eta.exact_t
+    if exact is not None and (eta.stale or t <= exact):
+        eta.exact_t = None
+    marks = eta.marks
+    while marks and marks[-1][0] >= t:
+        marks.pop()
 
 
 MARK_EVERY = 4
@@ -299,7 +332,13 @@ def rederive(
     final window is published, and only when it differs meaningfully from the last
     published one. The result's ``changed`` is empty: the caller reconciles ``findings()``
     of the new state completely.
+
+    A state known to be what this replay would leave (``exact_t``: its events came in order
+    and each was refreshed) is taken as it is, without replaying.
     """
+    exact = eta.exact_t
+    if exact is not None and math.isfinite(exact) and not (eta.dirty or eta.stale):
+        return eta, _as_replayed(eta, manifest, custody, config, exact)
     # a mark before ``base_t`` would need readings the history no longer has
     marks = [m for m in eta.marks if not m[1].dirty and (base_t is None or m[0] >= base_t)]
     derived = False
@@ -319,7 +358,30 @@ def rederive(
         start, now, manifest, readings, custody, None, config, tilt_limit_deg, eta.known, derived
     )
     update = _publish(start, manifest, est, hold, config, now)
+    start.exact_t = now
     return start, EtaResult(update, [], est)
+
+
+def _as_replayed(
+    eta: EtaState,
+    manifest: ShipmentManifest,
+    custody: Sequence[CompactCustody],
+    config: EtaConfig,
+    now: float,
+) -> EtaResult:
+    """``rederive`` of an ``exact_t`` state: the state itself, its estimate (the last
+    refresh's), and a mark at ``now`` where a replay after a late event can resume."""
+    est = _estimate(eta, manifest, custody, config, now, eta.known)
+    hold = hold_end(manifest, eta.track.tilted_s, config)
+    eta.refreshed_t = None  # as in a replay's new state: the next event refreshes at once
+    marks = eta.marks
+    if not marks or marks[-1][0] < now:
+        mark = eta.copy()
+        mark.unsettled = False  # settled by this call, as a replay's marks are
+        marks.append((now, mark))
+        if len(marks) > MAX_MARKS:
+            del marks[0]
+    return EtaResult(_publish(eta, manifest, est, hold, config, now), [], est)
 
 
 def _upto(readings: Sequence[CompactReading], t: float) -> int:
@@ -398,13 +460,7 @@ def _derive(
 ) -> tuple[Estimate, list[Finding], float | None]:
     """The estimate at ``now`` (one of ``known`` if computed from the same inputs), with
     the ETA alert episodes brought up to date."""
-    track = eta.track
-    for k in known:
-        if k.matches(manifest, track, custody, config, now):
-            est = k.est
-            break
-    else:
-        est = estimate(manifest, track, custody, config, now)
+    est = _estimate(eta, manifest, custody, config, now, known)
     end = manifest.promised_window.end.timestamp()
     hold = hold_end(manifest, eta.track.tilted_s, config)
     newest = eta.track.newest
@@ -423,6 +479,22 @@ def _derive(
         _hold(episodes, est, hold, config)
         _dwell(episodes, est)
     return est, episodes.changed, hold
+
+
+def _estimate(
+    eta: EtaState,
+    manifest: ShipmentManifest,
+    custody: Sequence[CompactCustody],
+    config: EtaConfig,
+    now: float,
+    known: Sequence[_Known],
+) -> Estimate:
+    """The estimate at ``now``: one of ``known`` if computed from the same inputs."""
+    track = eta.track
+    for k in known:
+        if k.matches(manifest, track, custody, config, now):
+            return k.est
+    return estimate(manifest, track, custody, config, now)
 
 
 def _publish(

@@ -28,10 +28,12 @@ __all__ = [
     "final_alerts",
     "manifest",
     "reading",
+    "replaying",
     "restored",
     "run",
     "stored",
     "through_store",
+    "without_mark",
 ]
 
 SHIPMENT = "SHP-T1"
@@ -57,6 +59,21 @@ def restored(record: bytes, chunks: dict[int, bytes]) -> ShipmentState:
 def through_store(state: ShipmentState) -> ShipmentState:
     """``state`` stored and decoded again, as a restarted worker gets it."""
     return restored(*stored(state))
+
+
+def replaying(state: ShipmentState) -> ShipmentState:
+    """``state`` with its ETA no longer known to be what an event-time replay would leave
+    (``alerts.eta.EtaState.exact_t``): its next settle replays, as after a late event."""
+    state.eta.exact_t = None
+    return state
+
+
+def without_mark(state: ShipmentState) -> dict[str, Any]:
+    """``state.to_dict()`` without the stored ETA replay mark (a cache: where a settle that
+    replays resumes, which depends on the replays the state went through)."""
+    data = state.to_dict()
+    del data["eta_mark"]
+    return data
 
 
 def at(minute: float) -> datetime:

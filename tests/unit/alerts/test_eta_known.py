@@ -11,7 +11,7 @@ from alerts.engine import Step, apply, refresh_eta, settle
 from alerts.eta import MARK_EVERY
 from alerts.eta_route import Estimate, estimate
 from alerts.state import ShipmentState
-from alerts.testing import custody, manifest, reading
+from alerts.testing import custody, manifest, reading, replaying
 
 CONFIG = RuleConfig()
 CRYO = manifest("cryo-150")
@@ -52,7 +52,8 @@ def test_settle_with_the_refresh_estimates_equals_settle_without(
         return estimate(*args)
 
     monkeypatch.setattr("alerts.eta.estimate", counted)
-    with_known = settle(reused, CONFIG)
+    # replaying, as after a late event (in order, a settle takes the state as it is)
+    with_known = settle(replaying(reused), CONFIG)
     taken = len(calls)
     without = settle(fresh, CONFIG)
     assert taken < len(calls) - taken, "the replay took the known estimates"
@@ -61,7 +62,7 @@ def test_settle_with_the_refresh_estimates_equals_settle_without(
     # and on: more batches, another settle
     later = _trip(range(200, 320, 10))[1:]
     reused, fresh = _batches(reused, later), _batches(fresh, later)
-    assert _outputs(settle(reused, CONFIG)) == _outputs(settle(fresh, CONFIG))
+    assert _outputs(settle(replaying(reused), CONFIG)) == _outputs(settle(replaying(fresh), CONFIG))
     assert reused.to_json() == fresh.to_json()
 
 
@@ -79,9 +80,10 @@ def test_a_known_estimate_is_taken_only_for_the_same_inputs() -> None:
 def test_settling_after_every_reading_reuses_the_refreshes_estimates(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A logger's cadence: a settle after each batch of one reading. Its replay resumes from
-    the last mark and takes the refreshes' estimates of the events since, including those of
-    earlier batches (the state a settle replaces kept them)."""
+    """A logger's cadence: a settle after each batch of one reading, made to replay (as after
+    a late event). Its replay resumes from the last mark and takes the refreshes' estimates
+    of the events since, including those of earlier batches (the state a settle replaces
+    kept them)."""
     state = apply(None, CRYO, CONFIG).state
     fresh = state
     calls: list[float] = []
@@ -95,7 +97,7 @@ def test_settling_after_every_reading_reuses_the_refreshes_estimates(
     for event in _trip(range(0, 240, 10)):
         state, fresh = _batches(state, [event]), _batches(fresh, [event])
         before = len(calls)
-        reused_outputs = _outputs(settle(state, CONFIG))
+        reused_outputs = _outputs(settle(replaying(state), CONFIG))
         per_settle.append(len(calls) - before)
         fresh = ShipmentState.from_json(fresh.to_json())  # without any runtime cache
         assert reused_outputs == _outputs(settle(fresh, CONFIG))

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from alerts.custody_checks import CompactCustody
 from alerts.eta import EtaResult, EtaState, fold_evicted, mark_late, observe, rederive, refresh
+from alerts.eta import in_order as eta_in_order
 from alerts.eta_config import EtaConfig
 from alerts.readings import CompactReading
 
@@ -87,6 +88,7 @@ def test_a_replay_resumed_from_its_checkpoints_equals_a_replay_from_the_start(
         n += 1
         history.append(r)
         newest = max(newest, r.t)
+        eta_in_order(eta, r.t)  # as the engine does
         observe(eta, r.t, r.lat, r.lon, r.tilt_deg, CONFIG, tilt_limit_deg=TILT_LIMIT)
         refresh(eta, MANIFEST, custody, CONFIG, newest)
     evict = min(evict, len(history) - 1)
