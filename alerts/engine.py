@@ -12,6 +12,7 @@ from alerts.custody_checks import compact_custody, custodian_at, custody_finding
 from alerts.device import ongoing_silence
 from alerts.eta import ETA_ALERT_SEVERITIES
 from alerts.eta import begin_exact as eta_begin_exact
+from alerts.eta import derive as eta_derive
 from alerts.eta import fold_evicted as eta_fold_evicted
 from alerts.eta import in_order as eta_in_order
 from alerts.eta import mark_late as eta_mark_late
@@ -552,7 +553,11 @@ def _eta(
         eta.stale = True
         refreshed = eta.refreshed_t
         if refreshed is not None and now - refreshed < config.eta.batch_refresh_s:
-            return  # the batch's ``refresh_eta`` (or a later event) brings it up to date
+            # the batch's ``refresh_eta`` (or a later event) publishes; a state a settle
+            # would take as it is derives now, as a replay does after every event
+            if eta.exact_t is not None:
+                eta_derive(eta, manifest, state.custody, config.eta, now)
+            return
     eta.stale = False
     if eta.dirty:  # late events made the state stale: replay in event time, alerts wait
         _rederive_eta(state, config, out)

@@ -31,6 +31,7 @@ __all__ = [
     "EtaResult",
     "EtaState",
     "begin_exact",
+    "derive",
     "fold_evicted",
     "hold_end",
     "in_order",
@@ -93,10 +94,11 @@ class EtaState:
     exact_t: float | None = field(default=None, repr=False, compare=False)
     """Runtime: the state is what a replay in event time (``rederive``) of every event so far
     would leave, derived at this time: each event came strictly later than the ones before
-    it and was refreshed before the next came (``in_order``, ``refresh``). A settle then
-    takes the state as it is instead of replaying. None: not known to be (a late event, two
-    events in one refresh, a restored or copied state); ``-inf``: a new state, not yet
-    refreshed at its manifest's creation."""
+    it and was derived before the next came (``in_order``, ``refresh``, ``derive``). A
+    settle then takes the state as it is instead of replaying. None: not known to be (a late
+    event, one at the newest time, events held before the manifest, a changed manifest, a
+    restored or copied state); ``-inf``: a new state, not yet refreshed at its manifest's
+    creation."""
 
     def copy(self) -> EtaState:
         """An independent copy (without the checkpoints)."""
@@ -246,15 +248,44 @@ def refresh(
 ) -> EtaResult:
     """Recompute the ETA at ``now`` (newest event time); the update to publish and the
     ETA findings that changed."""
-    est, changed, hold = _derive(eta, manifest, custody, config, now)
+    est, changed, hold = _step(eta, manifest, custody, config, now)
+    return EtaResult(_publish(eta, manifest, est, hold, config, now), changed, est)
+
+
+def derive(
+    eta: EtaState,
+    manifest: ShipmentManifest,
+    custody: Sequence[CompactCustody],
+    config: EtaConfig,
+    now: float,
+) -> None:
+    """Bring the ETA alert episodes up to ``now`` without publishing (the refresh of an
+    ``exact_t`` state's event waits for its batch): a replay derives after every event, so
+    the state stays what a replay would leave. The batch's ``refresh`` takes the estimate."""
+    _step(eta, manifest, custody, config, now)
+
+
+def _step(
+    eta: EtaState,
+    manifest: ShipmentManifest,
+    custody: Sequence[CompactCustody],
+    config: EtaConfig,
+    now: float,
+) -> tuple[Estimate, list[Finding], float | None]:
+    """``_derive`` at ``now`` in order; its estimate kept for replays and refreshes at the
+    same inputs (``known``)."""
+    known = eta.known
+    est, changed, hold = _derive(eta, manifest, custody, config, now, known)
     if eta.exact_t is not None:
         eta.exact_t = now
-    t = eta.track
-    known = eta.known
-    known.append(_Known(now, manifest, config, t.fixes[:], t.first_t, t.last_t, list(custody), est))
-    if len(known) > KNOWN:
-        del known[0]
-    return EtaResult(_publish(eta, manifest, est, hold, config, now), changed, est)
+    if all(k.est is not est for k in known):
+        t = eta.track
+        known.append(
+            _Known(now, manifest, config, t.fixes[:], t.first_t, t.last_t, list(custody), est)
+        )
+        if len(known) > KNOWN:
+            del known[0]
+    return est, changed, hold
 
 
 def mark_late(eta: EtaState, t: float) -> None:
@@ -273,13 +304,13 @@ def begin_exact(eta: EtaState) -> None:
 
 
 def in_order(eta: EtaState, t: float) -> None:
-    """An event at ``t``, not before the newest, is being taken in (its refresh follows now
-    or after the batch). The state stays ``exact_t`` only if every earlier event was
-    refreshed and ``t`` is later than all of them (a replay orders events at one time by
-    kind and id, not by arrival). A mark at ``t`` or later (an exact settle leaves one at
-    the newest time) would miss this event: it is dropped."""
+    """An event at ``t``, not before the newest, is being taken in (derived now, or refreshed
+    after the batch). The state stays ``exact_t`` only if ``t`` is later than every earlier
+    event (a replay orders events at one time by kind and id, not by arrival). A mark at
+    ``t`` or later (an exact settle leaves one at the newest time) would miss this event: it
+    is dropped."""
     exact = eta.exact_t
-    if exact is not None and (eta.stale or t <= exact):
+    if exact is not None and t <= exact:
         eta.exact_t = None
     marks = eta.marks
     while marks and marks[-1][0] >= t:
