@@ -534,8 +534,8 @@ def _eta(
     (``unsettled``): they are reconciled from ``_rederive_eta`` alone, so that they, like
     the others, do not depend on how the two input topics interleaved. ETAs move only with
     events (``tick`` does not advance them). ``at``: the time of the in-order event taken in
-    (``alerts.eta.in_order``: while events come in order and each is refreshed, the settle
-    does not replay).
+    (``alerts.eta.in_order``: while events come in order, each derived as it comes, the
+    settle does not replay).
     """
     manifest = state.manifest
     assert manifest is not None

@@ -365,7 +365,7 @@ def rederive(
     of the new state completely.
 
     A state known to be what this replay would leave (``exact_t``: its events came in order
-    and each was refreshed) is taken as it is, without replaying.
+    and each was derived as it came) is taken as it is, without replaying.
     """
     exact = eta.exact_t
     if exact is not None and math.isfinite(exact) and not (eta.dirty or eta.stale):
