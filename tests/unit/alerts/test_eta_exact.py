@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alerts.config import RuleConfig
 from alerts.engine import Step, apply, refresh_eta, settle
-from alerts.eta_route import Estimate, estimate
 from alerts.state import ShipmentState
 from alerts.testing import at, custody, manifest, reading, replaying, without_mark
 
@@ -98,19 +96,6 @@ def _trip(state: ShipmentState | None, minutes: range) -> ShipmentState:
         settle(state, CONFIG)
     assert state is not None
     return state
-
-
-@pytest.fixture
-def estimates(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The times ``alerts.eta`` estimates at, from now on."""
-    calls: list[float] = []
-
-    def counted(*args: Any) -> Estimate:
-        calls.append(args[-1])
-        return estimate(*args)
-
-    monkeypatch.setattr("alerts.eta.estimate", counted)
-    return calls
 
 
 def test_a_settle_in_order_estimates_nothing_and_leaves_a_mark(estimates: list[float]) -> None:

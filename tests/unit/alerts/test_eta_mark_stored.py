@@ -3,15 +3,11 @@ resumes there, and settles exactly as the state it was stored from."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import orjson
-import pytest
 
 from alerts.config import RuleConfig
 from alerts.engine import Step, apply, refresh_eta, settle
 from alerts.eta import MARK_EVERY
-from alerts.eta_route import Estimate, estimate
 from alerts.state import ShipmentState
 from alerts.testing import T0, custody, manifest, reading, stored, through_store, without_mark
 
@@ -44,19 +40,6 @@ def _batch(state: ShipmentState | None, event: object, config: RuleConfig) -> Sh
 
 def _outputs(step: Step) -> list[str]:
     return [x.model_dump_json() for x in (*step.alerts, *step.eta)]
-
-
-@pytest.fixture
-def estimates(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The times ``alerts.eta`` estimates at, from now on."""
-    calls: list[float] = []
-
-    def counted(*args: Any) -> Estimate:
-        calls.append(args[-1])
-        return estimate(*args)
-
-    monkeypatch.setattr("alerts.eta.estimate", counted)
-    return calls
 
 
 def test_a_restored_state_settles_from_its_stored_mark(estimates: list[float]) -> None:
