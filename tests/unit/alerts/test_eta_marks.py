@@ -42,7 +42,8 @@ def test_settles_from_marks_equal_settles_from_the_start(
     marked = 0
     # a trip settled every few readings, with late readings (they drop the marks after them),
     # then a reading without a fix whose minute gets its fix from a second reading after a
-    # settle (a mark is never left at the newest time: a replay resuming there would skip it)
+    # settle (a replay leaves no mark at the newest time; an in-order settle does, and the
+    # second reading at that time drops it: a replay resuming there would skip the reading)
     trip = [(m, "fix") for m in range(0, 400, 10) if m % 70] + [(65, "fix"), (135, "fix")]
     trip += [(395, "blind"), (395, "second"), (396, "blind"), (396, "second")]
     for n, (minute, kind) in enumerate(trip, 1):
