@@ -293,8 +293,7 @@ def mark_late(eta: EtaState, t: float) -> None:
     checkpoints it makes stale are dropped."""
     eta.dirty = True
     eta.exact_t = None
-    while eta.marks and eta.marks[-1][0] >= t:
-        eta.marks.pop()
+    _drop_marks(eta, t)
 
 
 def begin_exact(eta: EtaState) -> None:
@@ -312,6 +311,11 @@ def in_order(eta: EtaState, t: float) -> None:
     exact = eta.exact_t
     if exact is not None and t <= exact:
         eta.exact_t = None
+    _drop_marks(eta, t)
+
+
+def _drop_marks(eta: EtaState, t: float) -> None:
+    """Drop the marks at ``t`` or later: a replay resuming there would miss an event at ``t``."""
     marks = eta.marks
     while marks and marks[-1][0] >= t:
         marks.pop()
