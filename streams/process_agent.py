@@ -19,6 +19,7 @@ from streams.continuity import OffsetGuard, StallWatch, admit_in_order, read_aga
 from streams.metrics import ALERTS_OUT, DEAD_LETTERS, EVENTS_IN, OWNED_SHIPMENTS
 from streams.positions import backlog, next_offset, uncommitted
 from streams.processor import BatchOutput, clock_step, process_batch
+from streams.record_batches import BatchProducer, RecordBatches
 from streams.settings import Settings
 from streams.state_store import ChangelogRecord, ShipmentStates, write_order
 from streams.topics import INPUT_TOPICS, Topic, topic_name
@@ -47,7 +48,12 @@ Emit = Callable[[BatchOutput], Awaitable[None]]
 
 
 def register_processor(
-    app: faust.App, channels: Channels, settings: Settings, *, emit: Emit | None = None
+    app: faust.App,
+    channels: Channels,
+    settings: Settings,
+    *,
+    emit: Emit | None = None,
+    producer: BatchProducer | None = None,
 ) -> faust.types.AgentT[Any]:
     """Declare the state table, the processing agent and its timers.
 
@@ -73,40 +79,38 @@ def register_processor(
         for logical in (Topic.ALERTS, Topic.ETA, Topic.DEADLETTER, Topic.TELEMETRY, Topic.CUSTODY)
     }
 
+    async def started() -> BatchProducer:
+        """The producer records go to: the given one, or the app's (started on first use)."""
+        if producer is not None:
+            return producer
+        app_producer = await app.maybe_start_producer()
+        # Faust's aiokafka driver wraps an AIOKafkaProducer (ProducerT does not declare it)
+        return app_producer._ensure_producer()  # type: ignore[no-any-return]  # faust: untyped
+
     async def produce(out: BatchOutput) -> list[asyncio.Future[Any]]:
-        """Hand the outputs to the producer; each future resolves once the broker has it."""
-        # straight to the producer: Faust's Topic.send layers (serializers, sensors, a
-        # future per message) cost as much again per record, for raw bytes
-        producer = await app.maybe_start_producer()
+        """Hand the outputs to the producer; each future resolves once the broker has a batch
+        of them."""
+        # appended to a batch per topic partition: Faust's Topic.send layers (serializers,
+        # sensors, a future per message) and aiokafka's send per record cost several times
+        # as much per record, for raw bytes
+        batches = RecordBatches(await started())
         alerts, eta, deadletter = names[Topic.ALERTS], names[Topic.ETA], names[Topic.DEADLETTER]
-        pending = [
-            await producer.send(alerts, shipment_key(a.shipment_id), encode(a), None, None, None)
-            for a in out.alerts
-        ]
-        pending += [
-            await producer.send(eta, shipment_key(e.shipment_id), encode(e), None, None, None)
-            for e in out.eta
-        ]
-        pending += [
-            await producer.send(deadletter, shipment_key(d.key), encode(d), None, None, None)
-            for d in out.dead_letters
-        ]
-        pending += [
-            await producer.send(
-                names[f.topic],
-                shipment_key(f.event.shipment_id),
-                encode(f.event),
-                None,
-                None,
-                received_at_headers(f.received_at),
+        for a in out.alerts:
+            await batches.add(alerts, shipment_key(a.shipment_id), encode(a))
+        for e in out.eta:
+            await batches.add(eta, shipment_key(e.shipment_id), encode(e))
+        for d in out.dead_letters:
+            await batches.add(deadletter, shipment_key(d.key), encode(d))
+        for f in out.forwards:
+            headers = list(received_at_headers(f.received_at).items())
+            await batches.add(
+                names[f.topic], shipment_key(f.event.shipment_id), encode(f.event), headers=headers
             )
-            for f in out.forwards
-        ]
         for alert in out.alerts:
             ALERTS_OUT.labels(alert.type, alert.status).inc()
         for dead in out.dead_letters:
             DEAD_LETTERS.labels(dead.reason).inc()
-        return pending
+        return await batches.flush()
 
     async def send(out: BatchOutput) -> None:
         """Produce the outputs and wait until the broker has them all."""
@@ -154,14 +158,12 @@ def register_processor(
         writes those states again (newer) and acks the events."""
         try:
             if records:
-                producer = await app.maybe_start_producer()
                 changelog = table.changelog_topic.get_topic_name()
                 for step in write_order(records):  # history chunks before the records naming them
-                    pending = [
-                        await producer.send(changelog, r.key, r.value, r.partition, None, None)
-                        for r in step
-                    ]
-                    await asyncio.gather(*pending)
+                    batches = RecordBatches(await started())
+                    for r in step:
+                        await batches.add(changelog, r.key, r.value, partition=r.partition)
+                    await asyncio.gather(*await batches.flush())
         except BaseException:
             unacked[:0] = events
             raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from streams.topic_reader import read_records, read_topic
 
 __all__ = [
     "ConsumedMessage",
+    "PerRecordProducer",
     "WorkerProcess",
     "alert_diff",
     "final_alerts",
@@ -43,6 +45,61 @@ class ConsumedMessage:
     key: bytes
     timestamp: float = 0.0
     headers: list[tuple[str, bytes]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _ListedBatch:
+    """A batch of ``PerRecordProducer``: its records as appended, unbounded."""
+
+    records: list[tuple[bytes | None, bytes | None, list[tuple[str, bytes]]]] = field(
+        default_factory=list
+    )
+
+    def append(
+        self,
+        *,
+        timestamp: float | None,
+        key: bytes | None,
+        value: bytes | None,
+        headers: list[tuple[str, bytes]],
+    ) -> bool:
+        self.records.append((key, value, headers))
+        return True
+
+
+class PerRecordProducer:
+    """A ``streams.record_batches.BatchProducer`` without a broker (flows tests): every record
+    of a batch goes through ``send`` in order, which a subclass writes to decide that record's
+    future (held, failed, confirmed); the batch's future waits for all of them."""
+
+    partition_count = 4
+
+    def create_batch(self) -> _ListedBatch:
+        return _ListedBatch()
+
+    async def send_batch(
+        self, batch: _ListedBatch, topic: str, *, partition: int
+    ) -> asyncio.Future[Any]:
+        sent = [
+            await self.send(topic, key, value, partition, None, headers)
+            for key, value, headers in batch.records
+        ]
+        return asyncio.gather(*sent)
+
+    async def partitions_for(self, topic: str) -> set[int]:
+        return set(range(self.partition_count))
+
+    async def send(
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes | None,
+        partition: int,
+        timestamp: float | None,
+        headers: list[tuple[str, bytes]],
+    ) -> asyncio.Future[Any]:
+        """One record's future (a subclass's to decide)."""
+        raise NotImplementedError
 
 
 @contextmanager

@@ -18,6 +18,7 @@ from streams.process_agent import register_processor
 from streams.processor import BatchOutput
 from streams.settings import Settings
 from streams.state_store import chunk_key
+from streams.testing import PerRecordProducer
 from streams.topics import Topic, topic_name
 from streams.wire import received_at_headers
 
@@ -67,15 +68,21 @@ async def _put(
     await channel.put(await channel.decode(message))
 
 
-@pytest.fixture
-def collected_agent() -> tuple[Any, Collected]:
+def _collected(producer: PerRecordProducer | None = None) -> tuple[Any, Collected]:
+    """The agent publishing into a ``Collected`` (its changelog records to ``producer``)."""
     app = create_app(SETTINGS, "process")
     app.finalize()
     app.conf.store = "memory://"
     app.flow_control.resume()
     collected = Collected()
-    agent = register_processor(app, declare_channels(app, SETTINGS), SETTINGS, emit=collected.emit)
+    channels = declare_channels(app, SETTINGS)
+    agent = register_processor(app, channels, SETTINGS, emit=collected.emit, producer=producer)
     return agent, collected
+
+
+@pytest.fixture
+def collected_agent() -> tuple[Any, Collected]:
+    return _collected()
 
 
 async def test_excursion_alert_opens_and_resolves(collected_agent: tuple[Any, Collected]) -> None:
@@ -105,7 +112,7 @@ async def test_bad_input_becomes_a_dead_letter(collected_agent: tuple[Any, Colle
     assert dead.offset == 7
 
 
-class _ChangelogProducer:
+class _ChangelogProducer(PerRecordProducer):
     """Takes the checkpoint's changelog records (flows tests have no broker)."""
 
     def __init__(self) -> None:
@@ -118,19 +125,12 @@ class _ChangelogProducer:
         return sent
 
 
-async def test_after_the_shutdown_checkpoint_nothing_is_applied_or_published(
-    collected_agent: tuple[Any, Collected], monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_after_the_shutdown_checkpoint_nothing_is_applied_or_published() -> None:
     """Faust stops the agent only after ``on_before_shutdown``: a batch still buffered then
     would be published and never checkpointed, so the next owner could publish its versions
     again from another interleaving of the topics. It is left unacked instead."""
-    agent, collected = collected_agent
     producer = _ChangelogProducer()
-
-    async def started_producer() -> _ChangelogProducer:
-        return producer
-
-    monkeypatch.setattr(agent.app, "maybe_start_producer", started_producer)
+    agent, collected = _collected(producer)
     async with agent.test_context() as context:
         manifest_json = orjson.dumps(manifest("cryo-150").model_dump(mode="json"))
         await _put(context, Topic.SHIPMENTS, SHIPMENT, manifest_json, 0, 0)
@@ -153,7 +153,7 @@ async def test_after_the_shutdown_checkpoint_nothing_is_applied_or_published(
     assert len(producer.records) == checkpointed
 
 
-class _HoldingProducer:
+class _HoldingProducer(PerRecordProducer):
     """Holds the records of one kind (the outputs, or the changelog's) until ``confirm`` and
     confirms the others at once; records every topic and changelog key sent."""
 
@@ -203,17 +203,13 @@ def _sending_agent(
     app.finalize()
     app.conf.store = "memory://"
     app.flow_control.resume()
-    agent = register_processor(app, declare_channels(app, settings), settings)
+    agent = register_processor(app, declare_channels(app, settings), settings, producer=producer)
     acked: list[int] = []
-
-    async def started_producer() -> Any:
-        return producer
 
     async def ack(stream: Any, event: Any) -> bool:
         acked.append(event.message.offset)
         return True
 
-    monkeypatch.setattr(app, "maybe_start_producer", started_producer)
     monkeypatch.setattr(faust.Stream, "ack", ack)
     return app, agent, acked
 
@@ -275,7 +271,7 @@ async def test_the_agent_goes_on_while_the_changelog_write_is_on_its_way(
     assert producer.changelog.count(SHIPMENT.encode()) >= 2
 
 
-class _FailingChangelog:
+class _FailingChangelog(PerRecordProducer):
     """Fails every changelog record while ``failing``; confirms everything else at once."""
 
     def __init__(self, changelog_suffix: str) -> None:

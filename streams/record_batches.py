@@ -1,0 +1,85 @@
+"""Records for Kafka appended into one batch per topic partition, handed to the producer whole."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from typing import Any, Protocol
+
+from streams.partitioning import key_partition
+
+__all__ = ["BatchProducer", "RecordBatches"]
+
+Headers = list[tuple[str, bytes]]
+
+
+class BatchProducer(Protocol):
+    """What ``RecordBatches`` uses of ``aiokafka.AIOKafkaProducer``."""
+
+    def create_batch(self) -> Any: ...
+
+    async def send_batch(
+        self, batch: Any, topic: str, *, partition: int
+    ) -> asyncio.Future[Any]: ...
+
+    async def partitions_for(self, topic: str) -> set[int]: ...
+
+
+class RecordBatches:
+    """Records appended into one aiokafka ``BatchBuilder`` per topic partition (``add``) and
+    handed to the producer a batch at a time (``flush``, or ``add`` when a batch is full).
+
+    ``producer.send`` costs about 9 µs of CPU per small record here (the metadata wait, the
+    partitioner, a future per record and the gather over them), appended to a batch about 2.5
+    (``benchmarks/bench_record_batches.py``). Records of one topic partition keep the order
+    they were added in; a record without a partition goes where ``producer.send`` would put
+    it (Kafka's default partitioner over its key). Each future ``flush`` returns resolves
+    once the broker has every record of its batch, or raises its error.
+    """
+
+    def __init__(self, producer: BatchProducer) -> None:
+        self._producer = producer
+        self._open: dict[tuple[str, int], Any] = {}
+        self._sent: list[asyncio.Future[Any]] = []
+        self._partitions: dict[str, list[int]] = {}
+
+    async def add(
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes | None,
+        *,
+        partition: int | None = None,
+        headers: Headers | None = None,
+    ) -> None:
+        """Append one record (``value`` None: a deletion) to its topic partition's batch."""
+        if partition is None:
+            partition = await self._partition(topic, key)
+        tp = (topic, partition)
+        batch = self._open.get(tp)
+        if batch is None:
+            batch = self._open[tp] = self._producer.create_batch()
+        if batch.append(key=key, value=value, timestamp=None, headers=headers or []) is None:
+            self._sent.append(await self._producer.send_batch(batch, topic, partition=partition))
+            batch = self._open[tp] = self._producer.create_batch()
+            # an empty batch takes any record, as producer.send's do (the broker refuses one
+            # over its size limit, and that batch's future raises)
+            batch.append(key=key, value=value, timestamp=None, headers=headers or [])
+
+    async def flush(self) -> list[asyncio.Future[Any]]:
+        """Hand every open batch to the producer; the futures of all batches since the last
+        flush."""
+        for (topic, partition), batch in self._open.items():
+            self._sent.append(await self._producer.send_batch(batch, topic, partition=partition))
+        sent, self._sent, self._open = self._sent, [], {}
+        return sent
+
+    async def _partition(self, topic: str, key: bytes | None) -> int:
+        partitions = self._partitions.get(topic)
+        if partitions is None:
+            partitions = self._partitions[topic] = sorted(
+                await self._producer.partitions_for(topic)
+            )
+        if key is None:
+            return random.choice(partitions)  # noqa: S311  # spreads keyless records, as send does
+        return partitions[key_partition(key, len(partitions))]
