@@ -175,10 +175,10 @@ def register_processor(
     async def checkpoint(*, durable: bool = True) -> None:
         """Changed states to the changelog, then ack what they cover. Caller holds the lock.
 
-        The records go straight to the producer and are awaited together (Faust's
-        ``send_changelog`` queues them one by one in a small buffer that, full, stalls the
-        agent: thousands of states per second overflowed it; its ``Topic.send`` doubles the
-        cost of each record). Not ``durable``, the agent goes on while they are on their way
+        The records go straight to the producer, appended into a batch per partition
+        (``RecordBatches``), and are awaited together (Faust's ``send_changelog`` queues them
+        one by one in a small buffer that, full, stalls the agent: thousands of states per
+        second overflowed it; its ``Topic.send`` doubles the cost of each record). Not ``durable``, the agent goes on while they are on their way
         (at 5,000 readings/s a second's states are 15-24 MB, 150-250 ms of waiting for the
         broker); the next checkpoint waits for them before it encodes anything, and raises
         if they failed (as a checkpoint that waited in place did; the one after retries). A
