@@ -190,13 +190,16 @@ def _apply_manifest(
         _full_reconcile(state, rules_for(manifest, config), out, settle=True, config=config)
         return
     held, state.pending = state.pending, []
+    # derived at creation with no event yet, where a replay starts: the events held until
+    # now then keep the state what a replay leaves while each is later than the one before
+    eta_begin_exact(state.eta)
+    if held:
+        eta_derive(state.eta, manifest, [], config.eta, manifest.created_at.timestamp())
     for topic, _, _, text in held:
         if topic == "telemetry":
             _apply_reading(state, TelemetryReading.model_validate_json(text), config, out, None)
         else:
             _apply_custody(state, CustodyEvent.model_validate_json(text), config, out, None)
-    if not held:  # refreshed at creation with no event yet: where a replay starts
-        eta_begin_exact(state.eta)
     _eta(state, config, out)
     _full_reconcile(state, rules_for(manifest, config), out, settle=False)
 

@@ -96,9 +96,8 @@ class EtaState:
     would leave, derived at this time: each event came strictly later than the ones before
     it and was derived before the next came (``in_order``, ``refresh``, ``derive``). A
     settle then takes the state as it is instead of replaying. None: not known to be (a late
-    event, one at the newest time, events held before the manifest, a changed manifest, a
-    restored or copied state); ``-inf``: a new state, not yet refreshed at its manifest's
-    creation."""
+    event, one at the newest time, a changed manifest, a restored or copied state); ``-inf``:
+    a new state, not yet derived at its manifest's creation."""
 
     def copy(self) -> EtaState:
         """An independent copy (without the checkpoints)."""
@@ -297,8 +296,9 @@ def mark_late(eta: EtaState, t: float) -> None:
 
 
 def begin_exact(eta: EtaState) -> None:
-    """``eta`` is new and about to be refreshed at its manifest's creation with no event
-    yet: where every replay starts (``exact_t``)."""
+    """``eta`` is new and about to be derived at its manifest's creation with no event yet:
+    where every replay starts (``exact_t``). Events held until the manifest came are taken in
+    after that derive, each kept exact by ``in_order`` as any other."""
     eta.exact_t = -math.inf
 
 

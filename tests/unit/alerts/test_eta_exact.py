@@ -58,17 +58,25 @@ moves = st.integers(min_value=-40, max_value=30)
     events=st.lists(st.tuples(kinds, moves, st.booleans(), st.booleans()), max_size=60),
     first=st.integers(min_value=-90, max_value=30),
     tight=st.booleans(),
+    held=st.integers(min_value=0, max_value=6),
 )
 def test_settles_taken_in_order_equal_settles_that_replay(
-    events: list[tuple[str, int, bool, bool]], first: int, tight: bool
+    events: list[tuple[str, int, bool, bool]], first: int, tight: bool, held: int
 ) -> None:
     """Events in batches (``apply`` then the batch's ``refresh_eta``, as a worker does), a
     settle after some batches: one state settles as the engine does, the other replays at
-    every settle. Every output and the states (but the replay marks, a cache) are equal."""
+    every settle. The manifest comes after the first ``held`` events (held until it does, as
+    when the telemetry topic is read ahead of the shipments one). Every output and the
+    states (but the replay marks, a cache) are equal."""
     promise = TIGHT if tight else CRYO
-    taken, replayed = apply(None, promise, CONFIG).state, apply(None, promise, CONFIG).state
+    taken: ShipmentState | None = None
+    replayed: ShipmentState | None = None
     minute = first
     for n, (kind, move, end_batch, settles) in enumerate(events):
+        if n == held:
+            a, b = (apply(s, promise, CONFIG, eta_now=False) for s in (taken, replayed))
+            assert _outputs(a) == _outputs(b)
+            taken, replayed = a.state, b.state
         minute += move
         event = _event(n, kind, minute)
         a = apply(taken, event, CONFIG, eta_now=False)  # type: ignore[arg-type]  # a reading or custody
@@ -104,6 +112,25 @@ def test_a_settle_in_order_estimates_nothing_and_leaves_a_mark(estimates: list[f
     # one estimate per reading (its batch's refresh), none for the settles
     assert len(estimates) == 1 + 1 + 30, estimates
     assert state.eta.marks[-1][0] == state.latest_t  # where a replay after a late event resumes
+
+
+def test_readings_held_until_the_manifest_settle_without_a_replay(estimates: list[float]) -> None:
+    """The telemetry topic read ahead of the shipments one (a backlog): 30 readings wait for
+    the manifest. Derived at its creation, then taken in as they came (in order), they leave
+    what a replay leaves, so the first settle estimates nothing: it replayed all 30 before."""
+    state: ShipmentState | None = None
+    for m in range(0, 300, 10):
+        state = apply(state, reading(m, -185, location=_fix(m)), CONFIG, eta_now=False).state
+    assert state is not None and len(state.pending) == 30
+    apply(state, CRYO, CONFIG, eta_now=False)
+    refresh_eta(state, CONFIG)
+    assert state.eta.exact_t == state.latest_t
+    restored = ShipmentState.from_json(state.to_json())  # the same state, no longer exact
+    before = len(estimates)
+    settled = settle(state, CONFIG)
+    assert len(estimates) == before
+    assert _outputs(settled) == _outputs(settle(restored, CONFIG))
+    assert len(estimates) > before + 30  # the restored one replayed, an estimate per reading
 
 
 def test_an_event_at_the_newest_time_is_replayed(estimates: list[float]) -> None:
