@@ -41,6 +41,8 @@ async def test_events_are_those_of_fausts_bytes_schema(
     consumed = message(key, value)
     ours = await RawBytes().compile(app)(consumed)
     theirs = await faust_schema.compile(app)(consumed)
+    assert type(ours) is type(theirs)  # the app's configured event class
+    assert ours.app is theirs.app
     assert (ours.key, ours.value, ours.headers) == (theirs.key, theirs.value, theirs.headers)
     assert (ours.key, ours.value) == (key, value)
     assert ours.message is consumed
