@@ -178,12 +178,12 @@ def register_processor(
         The records go straight to the producer, appended into a batch per partition
         (``RecordBatches``), and are awaited together (Faust's ``send_changelog`` queues them
         one by one in a small buffer that, full, stalls the agent: thousands of states per
-        second overflowed it; its ``Topic.send`` doubles the cost of each record). Not ``durable``, the agent goes on while they are on their way
-        (at 5,000 readings/s a second's states are 15-24 MB, 150-250 ms of waiting for the
-        broker); the next checkpoint waits for them before it encodes anything, and raises
-        if they failed (as a checkpoint that waited in place did; the one after retries). A
-        durable one returns once the broker has them (the clock's held alerts, a rebalance,
-        a stop).
+        second overflowed it; its ``Topic.send`` doubles the cost of each record). Not
+        ``durable``, the agent goes on while they are on their way (at 5,000 readings/s a
+        second's states are 15-24 MB, 150-250 ms of waiting for the broker); the next
+        checkpoint waits for them before it encodes anything, and raises if they failed (as a
+        checkpoint that waited in place did; the one after retries). A durable one returns
+        once the broker has them (the clock's held alerts, a rebalance, a stop).
         """
         if in_flight:
             # a failed output stays here: every later checkpoint fails too, so nothing after
