@@ -32,6 +32,11 @@ class _Leg:
     to_site: str
     dep: float | None
     arr: float | None
+    lane: str = field(init=False)
+    """``"FROM_SITE>TO_SITE"``: the key of ``EtaConfig.lane_detour``."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lane", f"{self.from_site}>{self.to_site}")
 
     @property
     def planned_s(self) -> float | None:
@@ -129,6 +134,27 @@ class _Estimator:
 
     def _arrivals(self) -> dict[int, float]:
         """Leg index -> first time the shipment was seen at that leg's ``to_site``."""
+        if self.custody:
+            return self._scanned_arrivals()
+        fixes = self.track.fixes
+        if not fixes:
+            return {}
+        # no custody scans at all: the first fix at the destination after leaving the origin
+        near = self.c.stationary_radius_km
+        from_origin = self.track.km_to(*self.coords[self.m.origin.site_id])
+        left = 0
+        while left < len(fixes) and from_origin[left] <= near:
+            left += 1
+        to_dest = self.track.km_to(*self.coords[self.m.destination.site_id])
+        if left == len(fixes) or min(to_dest[left:]) > near:  # one pass in C: nearly always
+            return {}
+        for i in range(left, len(fixes)):
+            if to_dest[i] <= near:
+                return {len(self.legs) - 1: fixes[i][0]}
+        raise AssertionError("unreachable: a fix within reach was found above")  # pragma: no cover
+
+    def _scanned_arrivals(self) -> dict[int, float]:
+        """``_arrivals`` from the custody scans."""
         departed = next((e.t for e in self.custody if e.step == "departing"), None)
         first_at: dict[str, float] = {}
         for e in self.custody:  # sorted by time: the first scan at each site
@@ -136,24 +162,9 @@ class _Estimator:
                 for site in (e.site_id, e.to_id):
                     if site is not None and site not in first_at:
                         first_at[site] = e.t
-        found = {
+        return {
             i: first_at[leg.to_site] for i, leg in enumerate(self.legs) if leg.to_site in first_at
         }
-        dest = self.coords[self.m.destination.site_id]
-        origin = self.coords[self.m.origin.site_id]
-        last = len(self.legs) - 1
-        if not self.custody and self.track.fixes:
-            # no custody scans at all: the first fix at the destination after leaving the origin
-            near = self.c.stationary_radius_km
-            fixes = self.track.fixes
-            from_origin = self.track.km_to(*origin)
-            left = next((i for i, km in enumerate(from_origin) if km > near), len(fixes))
-            to_dest = self.track.km_to(*dest)
-            for i in range(left, len(fixes)):
-                if to_dest[i] <= near:
-                    found[last] = fixes[i][0]
-                    break
-        return found
 
     def _origin_departure(self) -> float | None:
         scan = next((e.t for e in self.custody if e.step == "departing"), None)
@@ -380,19 +391,25 @@ class _Estimator:
         # the newest SPEED_WINDOW fixes since departure (and the one before, to tell whether
         # the first of them was moving); older pairs weigh next to nothing in the EWMA
         first = max(since_dep, len(every) - SPEED_WINDOW, 1) - 1
-        window = every[first:]
-        step = [0.0, *self.track.steps_km()[first:]]  # step[i]: from window[i - 1] to window[i]
-        left: list[float] = []  # km to go from each window fix, measured when first needed
         still_km = c.stationary_radius_km
         weight = c.speed_smoothing
         keep = 1 - weight
-        for i in range(1, len(window) - 1):
-            dt = window[i + 1][0] - window[i][0]
-            if dt <= 0 or step[i] <= still_km or step[i + 1] <= still_km:
+        # each pair of consecutive fixes (a, b) with the steps into a and out of it, and the
+        # km to go from both; steps_km()[i] is from fix i to fix i + 1
+        steps = self.track.steps_km()
+        for (ta, _, _), (tb, _, _), into, out, left_a, left_b in zip(
+            every[first + 1 : -1],
+            every[first + 2 :],
+            steps[first:-1],
+            steps[first + 1 :],
+            to_end[first + 1 : -1],
+            to_end[first + 2 :],
+            strict=True,
+        ):
+            dt = tb - ta
+            if dt <= 0 or into <= still_km or out <= still_km:
                 continue  # only pairs moving from start to end: no standing time inside
-            if not left:
-                left = [km * detour for km in to_end[first:]]
-            observed = (left[i] - left[i + 1]) / dt * _H
+            observed = (left_a * detour - left_b * detour) / dt * _H
             speed = weight * observed + keep * speed
             moving_pairs += 1
         speed = max(speed, prior * c.speed_floor_ratio)
@@ -424,7 +441,7 @@ class _Estimator:
         return haversine_km(*start, *end) * self._detour(leg)
 
     def _detour(self, leg: _Leg) -> float:
-        return self.c.lane_detour.get(f"{leg.from_site}>{leg.to_site}", self.c.detour_factor)
+        return self.c.lane_detour.get(leg.lane, self.c.detour_factor)
 
     def _prior_speed(self, leg_km: float) -> float:
         """The lane's default pace over a leg of ``leg_km`` road km, overhead included."""

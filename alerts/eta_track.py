@@ -164,11 +164,15 @@ class Track:
 
     def still_since(self, radius_km: float) -> float | None:
         """The time of the oldest fix of the newest run within ``radius_km`` of the newest fix."""
-        if not self.fixes:
+        fixes = self.fixes
+        if not fixes:
             return None
-        t, lat, lon = self.fixes[-1]
-        since = t
-        for ft, flat, flon in reversed(self.fixes[:-1]):
+        t, lat, lon = fixes[-1]
+        if len(fixes) == 1 or self._distances().steps[-1] > radius_km:
+            return t  # moving: the step to the newest fix is what is measured first below
+        since = fixes[-2][0]
+        for i in range(len(fixes) - 3, -1, -1):
+            ft, flat, flon = fixes[i]
             if haversine_km(flat, flon, lat, lon) > radius_km:
                 break
             since = ft

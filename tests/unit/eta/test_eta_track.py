@@ -1,9 +1,11 @@
-"""Track: the distances it keeps with its fixes equal the distances measured afresh."""
+"""Track: the distances it keeps with its fixes equal the distances measured afresh, and so
+does the run it reports standing still."""
 
 from __future__ import annotations
 
 import itertools
 
+from eta_builders import ts
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -50,3 +52,32 @@ def test_distances_kept_with_the_fixes_equal_distances_measured_afresh(
             ]
             for site in _SITES[: 1 + int(t) % 2]:
                 assert list(track.km_to(*site)) == [haversine_km(f[1], f[2], *site) for f in fixes]
+
+
+def _still_since_afresh(fixes: list[tuple[float, float, float]], radius_km: float) -> float | None:
+    """The oldest fix time of the newest run within ``radius_km`` of the newest fix, measured
+    from scratch."""
+    if not fixes:
+        return None
+    t, lat, lon = fixes[-1]
+    since = t
+    for ft, flat, flon in reversed(fixes[:-1]):
+        if haversine_km(flat, flon, lat, lon) > radius_km:
+            break
+        since = ft
+    return since
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([0.0, 0.001, 0.003, 0.004, 0.02, 1.0]), max_size=30))
+def test_still_since_equals_the_run_measured_afresh(moves: list[float]) -> None:
+    """Moves of 0-0.4 km (inside the radius), 2 km and 110 km between fixes, in any order:
+    the kept step to the newest fix stands for its distance only where that is exact."""
+    track = Track()
+    lat = 40.0
+    for minute, move in enumerate(moves):
+        lat += move
+        track.observe(
+            ts(10 * minute), lat, -80.0, None, tilt_limit_deg=45, tilt_max_gap_s=3600, max_fixes=8
+        )
+        assert track.still_since(0.5) == _still_since_afresh(track.fixes, 0.5)
