@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+import orjson
+
 __all__ = ["EARTH_RADIUS_KM", "Fix", "Track", "haversine_km"]
 
 EARTH_RADIUS_KM = 6371.0088
@@ -75,6 +77,18 @@ class _Distances:
         self.size -= 1
 
 
+class _FixesJson:
+    """The JSON of each of a track's fixes, kept in step with them like ``_Distances`` (an
+    appended fix is encoded once, at ``observe``): a checkpoint writes a state's fixes at
+    every reading, and encoding their floats again was a third of the record's encoding."""
+
+    __slots__ = ("last", "parts")
+
+    def __init__(self, fixes: list[Fix]) -> None:
+        self.parts = [orjson.dumps(fix) for fix in fixes]
+        self.last = fixes[-1] if fixes else None
+
+
 @dataclass(slots=True)
 class Track:
     """What the readings told about movement and orientation, bounded in size.
@@ -93,6 +107,8 @@ class Track:
     tilted_s: float = 0.0
     near: _Distances | None = field(default=None, repr=False, compare=False)
     """Runtime: distances measured from the fixes (``steps_km``, ``km_to``), not stored."""
+    encoded: _FixesJson | None = field(default=None, repr=False, compare=False)
+    """Runtime: the fixes' JSON (``fixes_json``), not stored."""
 
     def observe(
         self,
@@ -123,16 +139,26 @@ class Track:
             return  # one fix per reading time
         fix = (t, lat, lon)
         fixes.insert(at, fix)
+        appended = at == len(fixes) - 1
         near = self.near
         if near is not None:
-            if at == near.size == len(fixes) - 1:  # appended: measured once, here
+            if appended and near.size == at:  # measured once, here
                 near.append(fixes, fix)
             else:
                 self.near = near = None
+        encoded = self.encoded
+        if encoded is not None:
+            if appended and len(encoded.parts) == at:  # encoded once, here
+                encoded.parts.append(orjson.dumps(fix))
+                encoded.last = fix
+            else:
+                self.encoded = encoded = None
         if len(fixes) > max_fixes:
             del fixes[0]
             if near is not None:
                 near.drop_first()
+            if encoded is not None:
+                del encoded.parts[0]
 
     @property
     def newest(self) -> Fix | None:
@@ -177,6 +203,18 @@ class Track:
                 break
             since = ft
         return since
+
+    def fixes_json(self) -> orjson.Fragment:
+        """``to_dict()["fixes"]`` as the JSON ``orjson.dumps`` writes for it (each fix
+        encoded once, when it was appended)."""
+        encoded, fixes = self.encoded, self.fixes
+        if (
+            encoded is None
+            or len(encoded.parts) != len(fixes)
+            or encoded.last is not (fixes[-1] if fixes else None)
+        ):
+            self.encoded = encoded = _FixesJson(fixes)
+        return orjson.Fragment(b"[%s]" % b",".join(encoded.parts))
 
     def to_dict(self) -> dict[str, Any]:
         """Compact JSON form (the fixes stay tuples: orjson writes them as the same arrays)."""

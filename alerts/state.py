@@ -127,8 +127,10 @@ class ShipmentState:
         """The state's own changelog record, for ``orjson.dumps`` only: the history as
         ``History.stored_form`` (the sealed chunks are records of their own, see
         ``streams.state_store``), the manifest and the ETA mark as ``orjson.Fragment`` s of
-        their JSON, each encoded once (``EncodingCache``). Call ``history.seal()`` first."""
+        their JSON, each encoded once (``EncodingCache``), and the ETA track's fixes too
+        (``Track.fixes_json``). Call ``history.seal()`` first."""
         data = self._fields()
+        data["eta"]["track"]["fixes"] = self.eta.track.fixes_json()
         data["history"] = self.history.stored_form()
         if self.manifest is not None:
             data["manifest"] = self.encoding.manifest_fragment(self.manifest)

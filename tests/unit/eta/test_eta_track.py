@@ -1,10 +1,11 @@
-"""Track: the distances it keeps with its fixes equal the distances measured afresh, and so
-does the run it reports standing still."""
+"""Track: the distances and JSON it keeps with its fixes equal those made afresh, and so does
+the run it reports standing still."""
 
 from __future__ import annotations
 
 import itertools
 
+import orjson
 from eta_builders import ts
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -36,7 +37,7 @@ def _observations(draw: st.DrawFn) -> list[tuple[float, float | None, bool]]:
 
 @settings(max_examples=200, deadline=None)
 @given(_observations(), st.integers(2, 12))
-def test_distances_kept_with_the_fixes_equal_distances_measured_afresh(
+def test_distances_and_json_kept_with_the_fixes_equal_those_made_afresh(
     observations: list[tuple[float, float | None, bool]], max_fixes: int
 ) -> None:
     track = Track()
@@ -52,6 +53,7 @@ def test_distances_kept_with_the_fixes_equal_distances_measured_afresh(
             ]
             for site in _SITES[: 1 + int(t) % 2]:
                 assert list(track.km_to(*site)) == [haversine_km(f[1], f[2], *site) for f in fixes]
+            assert orjson.dumps(track.fixes_json()) == orjson.dumps(fixes)
 
 
 def _still_since_afresh(fixes: list[tuple[float, float, float]], radius_km: float) -> float | None:
