@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from alerts.engine import Event
 from alerts.state import ShipmentState
-from alerts.testing import custody, manifest, reading, run
+from alerts.testing import custody, manifest, reading, run, without_mark
 from schemas.alert import Alert
 
 
@@ -110,4 +110,6 @@ def test_state_json_round_trip_mid_stream_changes_nothing(order: list[Event], cu
         a.model_dump() for a in straight.alerts
     ]
     assert tail.state is not None and straight.state is not None
-    assert tail.state.to_json() == straight.state.to_json()
+    # the stored ETA replay mark is a cache that depends on the replays a state went through
+    # (a restored state is not known exact, so its first settle replays): all else is equal
+    assert without_mark(tail.state) == without_mark(straight.state)
