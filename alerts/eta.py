@@ -277,7 +277,10 @@ def _step(
     est, changed, hold = _derive(eta, manifest, custody, config, now, known)
     if eta.exact_t is not None:
         eta.exact_t = now
-    if all(k.est is not est for k in known):
+    for k in known:
+        if k.est is est:
+            break
+    else:  # a new estimate (a loop, not all() over a generator: this runs at every reading)
         t = eta.track
         known.append(
             _Known(now, manifest, config, t.fixes[:], t.first_t, t.last_t, list(custody), est)

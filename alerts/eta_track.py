@@ -24,15 +24,20 @@ _HALF_RAD = math.pi / 360.0
 _RAD = math.pi / 180.0
 
 
-@lru_cache(maxsize=1 << 16)
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance between two points in kilometres (memoised: the same recent
-    fixes are measured again at every refresh)."""
+def _great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance between two points in kilometres (haversine)."""
     a = (
         _sin((lat2 - lat1) * _HALF_RAD) ** 2
         + _cos(lat1 * _RAD) * _cos(lat2 * _RAD) * _sin((lon2 - lon1) * _HALF_RAD) ** 2
     )
     return 2 * EARTH_RADIUS_KM * _asin(min(1.0, _sqrt(a)))
+
+
+haversine_km = lru_cache(maxsize=1 << 16)(_great_circle_km)
+"""Great-circle distance between two points in kilometres, memoised (sites, and fixes a
+stop or a transfer measures again). A track's ``_Distances`` measure each new fix once with
+``_great_circle_km`` itself: those pairs are never asked for again, and past a few thousand
+shipments the cache's misses, insertions and evictions cost more than the formula."""
 
 
 _sin, _cos, _asin, _sqrt = math.sin, math.cos, math.asin, math.sqrt
@@ -46,7 +51,8 @@ class _Distances:
     """Distances measured from a track's fixes, kept in step with them by ``observe`` (a fix
     appended is measured once; a fix inserted elsewhere drops them all, rebuilt when asked).
     ``haversine_km`` memoises too, but its cache holds 65,536 pairs: past about a thousand
-    shipments their fixes no longer fit, and every estimate measured every fix again."""
+    shipments their fixes no longer fit, and every estimate measured every fix again. So
+    these are measured with the formula itself (``_great_circle_km``), bypassing that cache."""
 
     __slots__ = ("last", "size", "steps", "to")
 
@@ -54,17 +60,18 @@ class _Distances:
         self.size = len(fixes)
         self.last = fixes[-1] if fixes else None
         self.steps = array(
-            "d", [haversine_km(a[1], a[2], b[1], b[2]) for a, b in itertools.pairwise(fixes)]
+            "d", [_great_circle_km(a[1], a[2], b[1], b[2]) for a, b in itertools.pairwise(fixes)]
         )
         self.to: dict[tuple[float, float], array[float]] = {}
 
     def append(self, fixes: list[Fix], fix: Fix) -> None:
         """``fix`` was appended to ``fixes``."""
+        _, lat, lon = fix
         if self.size:
             before = fixes[-2]
-            self.steps.append(haversine_km(before[1], before[2], fix[1], fix[2]))
-        for (lat, lon), to in self.to.items():
-            to.append(haversine_km(fix[1], fix[2], lat, lon))
+            self.steps.append(_great_circle_km(before[1], before[2], lat, lon))
+        for (site_lat, site_lon), to in self.to.items():
+            to.append(_great_circle_km(lat, lon, site_lat, site_lon))
         self.size += 1
         self.last = fix
 
@@ -178,7 +185,7 @@ class Track:
             if len(near.to) >= _SITES_KEPT:
                 near.to.clear()
             to = near.to[lat, lon] = array(
-                "d", [haversine_km(f[1], f[2], lat, lon) for f in self.fixes]
+                "d", [_great_circle_km(f[1], f[2], lat, lon) for f in self.fixes]
             )
         return to
 
