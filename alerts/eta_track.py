@@ -12,6 +12,8 @@ from typing import Any
 
 import orjson
 
+from alerts.encoded import exact
+
 __all__ = ["EARTH_RADIUS_KM", "Fix", "Track", "haversine_km"]
 
 EARTH_RADIUS_KM = 6371.0088
@@ -87,12 +89,14 @@ class _Distances:
 class _FixesJson:
     """The JSON of each of a track's fixes, kept in step with them like ``_Distances`` (an
     appended fix is encoded once, at ``observe``): a checkpoint writes a state's fixes at
-    every reading, and encoding their floats again was a third of the record's encoding."""
+    every reading, and encoding their floats again was a third of the record's encoding.
+    Each is kept ``exact``: an ``orjson.dumps`` result holds a 4 KiB buffer, which at 24
+    fixes per shipment was 1 GB more resident memory per 10,000 shipments."""
 
     __slots__ = ("last", "parts")
 
     def __init__(self, fixes: list[Fix]) -> None:
-        self.parts = [orjson.dumps(fix) for fix in fixes]
+        self.parts = [exact(orjson.dumps(fix)) for fix in fixes]
         self.last = fixes[-1] if fixes else None
 
 
@@ -156,7 +160,7 @@ class Track:
         encoded = self.encoded
         if encoded is not None:
             if appended and len(encoded.parts) == at:  # encoded once, here
-                encoded.parts.append(orjson.dumps(fix))
+                encoded.parts.append(exact(orjson.dumps(fix)))
                 encoded.last = fix
             else:
                 self.encoded = encoded = None

@@ -4,6 +4,7 @@ the run it reports standing still."""
 from __future__ import annotations
 
 import itertools
+import tracemalloc
 
 import orjson
 from eta_builders import ts
@@ -83,3 +84,27 @@ def test_still_since_equals_the_run_measured_afresh(moves: list[float]) -> None:
             ts(10 * minute), lat, -80.0, None, tilt_limit_deg=45, tilt_max_gap_s=3600, max_fixes=8
         )
         assert track.still_since(0.5) == _still_since_afresh(track.fixes, 0.5)
+
+
+def test_the_json_kept_per_fix_holds_no_more_than_its_bytes() -> None:
+    """Fixes encoded when the JSON is first built and as they are appended keep about their
+    35 bytes each (an ``orjson.dumps`` result holds a 4 KiB buffer)."""
+    track = Track()
+
+    def observe(first: int, stop: int) -> None:
+        for minute in range(first, stop):
+            track.observe(
+                ts(minute), 40.0 + minute * 0.01, -80.0, None,
+                tilt_limit_deg=45, tilt_max_gap_s=3600, max_fixes=1000,
+            )  # fmt: skip
+
+    observe(0, 200)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        track.fixes_json()  # 200 fixes encoded at once
+        observe(200, 400)  # 200 appended: their fixes, distances and JSON
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert held / 400 < 500
