@@ -299,6 +299,8 @@ class History(Sequence[CompactReading]):
 
     def deleted(self, numbers: Iterable[int]) -> None:
         """The stored copies of the retired chunks ``numbers`` are deleted."""
+        if not self._retired:
+            return  # nearly always: nothing was retired (a checkpoint asks for every state)
         done = set(numbers)
         self._retired = [i for i in self._retired if i not in done]
 
