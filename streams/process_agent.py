@@ -16,6 +16,7 @@ import structlog
 from alerts.state import ShipmentState
 from streams.app import Channels
 from streams.continuity import OffsetGuard, StallWatch, admit_in_order, read_again
+from streams.event_batches import event_batches
 from streams.metrics import ALERTS_OUT, DEAD_LETTERS, EVENTS_IN, OWNED_SHIPMENTS
 from streams.positions import backlog, next_offset, uncommitted
 from streams.processor import BatchOutput, clock_step, process_batch
@@ -213,9 +214,8 @@ def register_processor(
     @app.agent(channels.inputs, name="process")
     async def process(stream: faust.StreamT[bytes]) -> None:
         streams[:] = [stream]
-        # noack_take is on faust.Stream but missing from the StreamT protocol
-        async for events in stream.noack_take(  # type: ignore[attr-defined]
-            settings.stream.batch_max, within=settings.stream.batch_seconds
+        async for events in event_batches(
+            stream, settings.stream.batch_max, settings.stream.batch_seconds
         ):
             for topic, count in Counter(event.message.topic for event in events).items():
                 EVENTS_IN.labels(topic).inc(count)

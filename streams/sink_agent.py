@@ -18,6 +18,7 @@ from sinks.writer import SinkRecord
 from streams.app import Channels
 from streams.continuity import OffsetGuard, admit_in_order
 from streams.delivery.records import delivery_records
+from streams.event_batches import event_batches
 from streams.metrics import SINK_BATCH_SECONDS
 from streams.raw_schema import RawBytes
 from streams.settings import Settings
@@ -75,9 +76,8 @@ def register_sink(app: faust.App, channels: Channels, settings: Settings) -> Non
         log.info("sink.ready", warehouse=settings.warehouse.url.split("://", 1)[0])
         try:
             guard = OffsetGuard()
-            # noack_take is on faust.Stream but missing from the StreamT protocol
-            async for batch in stream.noack_take(  # type: ignore[attr-defined]
-                settings.warehouse.batch_size, within=settings.warehouse.batch_seconds
+            async for batch in event_batches(
+                stream, settings.warehouse.batch_size, settings.warehouse.batch_seconds
             ):
                 events = await admit_in_order(app, guard, batch, agent="warehouse-sink")
                 for event in events:
