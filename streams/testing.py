@@ -22,6 +22,7 @@ __all__ = [
     "WorkerProcess",
     "alert_diff",
     "final_alerts",
+    "queued_event",
     "read_records",
     "read_topic",
     "recording_line",
@@ -45,6 +46,29 @@ class ConsumedMessage:
     key: bytes
     timestamp: float = 0.0
     headers: list[tuple[str, bytes]] = field(default_factory=list)
+
+
+async def queued_event(app: Any, offset: int, *, generation_id: int | None = None) -> Any:
+    """The event a Faust app's consumer would queue for a telemetry message at ``offset``
+    (decoded by ``RawBytes``, of the app's consumer generation unless ``generation_id``),
+    for feeding ``streams.event_batches`` without a broker (unit tests, in-process benchmarks)."""
+    from faust.types import Message
+
+    from streams.raw_schema import RawBytes
+
+    message = Message(
+        topic="cryotrace.telemetry.v1",
+        partition=0,
+        offset=offset,
+        timestamp=1_790_000_000.0,
+        timestamp_type=0,
+        headers=[],
+        key=b"SHP-0001",
+        value=b"{}",
+        checksum=None,
+        generation_id=app.consumer_generation_id if generation_id is None else generation_id,
+    )
+    return await RawBytes().compile(app)(message)
 
 
 @dataclass(slots=True)

@@ -8,11 +8,10 @@ from typing import Any
 
 import faust
 import pytest
-from faust.types import Message
 from mode.utils.queues import ThrowableQueue
 
 from streams.event_batches import event_batches
-from streams.raw_schema import RawBytes
+from streams.testing import queued_event
 
 
 def _app() -> faust.App:
@@ -29,19 +28,7 @@ def _stream(app: faust.App) -> Any:
 
 
 async def _event(app: faust.App, offset: int, generation_id: int | None = None) -> Any:
-    message = Message(
-        topic="cryotrace.telemetry.v1",
-        partition=0,
-        offset=offset,
-        timestamp=1_790_000_000.0,
-        timestamp_type=0,
-        headers=[],
-        key=b"SHP-0001",
-        value=b"{}",
-        checksum=None,
-        generation_id=app.consumer_generation_id if generation_id is None else generation_id,
-    )
-    return await RawBytes().compile(app)(message)
+    return await queued_event(app, offset, generation_id=generation_id)
 
 
 def _offsets(batch: list[Any]) -> list[int]:
