@@ -148,10 +148,8 @@ class _Estimator:
         to_dest = self.track.km_to(*self.coords[self.m.destination.site_id])
         if left == len(fixes) or min(to_dest[left:]) > near:  # one pass in C: nearly always
             return {}
-        for i in range(left, len(fixes)):
-            if to_dest[i] <= near:
-                return {len(self.legs) - 1: fixes[i][0]}
-        raise AssertionError("unreachable: a fix within reach was found above")  # pragma: no cover
+        there = next(i for i in range(left, len(fixes)) if to_dest[i] <= near)
+        return {len(self.legs) - 1: fixes[there][0]}
 
     def _scanned_arrivals(self) -> dict[int, float]:
         """``_arrivals`` from the custody scans."""
