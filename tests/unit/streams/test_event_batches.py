@@ -27,10 +27,6 @@ def _stream(app: faust.App) -> Any:
     return SimpleNamespace(app=app, channel=SimpleNamespace(queue=queue))
 
 
-async def _event(app: faust.App, offset: int, generation_id: int | None = None) -> Any:
-    return await queued_event(app, offset, generation_id=generation_id)
-
-
 def _offsets(batch: list[Any]) -> list[int]:
     return [event.message.offset for event in batch]
 
@@ -39,7 +35,7 @@ async def test_a_full_batch_goes_at_once_and_the_rest_after_within() -> None:
     app = _app()
     stream = _stream(app)
     for offset in range(5):
-        stream.channel.queue.put_nowait(await _event(app, offset))
+        stream.channel.queue.put_nowait(await queued_event(app, offset))
     batches = event_batches(stream, 3, within=0.05)
     loop = asyncio.get_running_loop()
     started = loop.time()
@@ -54,7 +50,7 @@ async def test_events_arriving_within_the_window_join_the_batch() -> None:
     app = _app()
     stream = _stream(app)
     queue = stream.channel.queue
-    first, later = await _event(app, 0), await _event(app, 1)
+    first, later = await queued_event(app, 0), await queued_event(app, 1)
     batches = event_batches(stream, 100, within=5.0)
     taking = asyncio.ensure_future(anext(batches))
     queue.put_nowait(first)
@@ -64,7 +60,7 @@ async def test_events_arriving_within_the_window_join_the_batch() -> None:
     await asyncio.sleep(0)
     assert not taking.done()  # still within the window, not full
     for offset in range(2, 100):  # the batch fills up: handed over before the window ends
-        queue.put_nowait(await _event(app, offset))
+        queue.put_nowait(await queued_event(app, offset))
     assert _offsets(await asyncio.wait_for(taking, 1.0)) == list(range(100))
     await batches.aclose()
 
@@ -73,17 +69,17 @@ async def test_events_of_an_old_generation_or_read_during_a_rebalance_are_skippe
     app = _app()
     stream = _stream(app)
     queue = stream.channel.queue
-    queue.put_nowait(await _event(app, 0, generation_id=app.consumer_generation_id - 1))
-    queue.put_nowait(await _event(app, 1))
+    queue.put_nowait(await queued_event(app, 0, generation_id=app.consumer_generation_id - 1))
+    queue.put_nowait(await queued_event(app, 1))
     batches = event_batches(stream, 10, within=0.01)
     assert _offsets(await anext(batches)) == [1]
     app.flow_control.suspend()
-    queue.put_nowait(await _event(app, 2))
+    queue.put_nowait(await queued_event(app, 2))
     taking = asyncio.ensure_future(anext(batches))
     while not queue.empty():  # the taker reads 2 while suspended
         await asyncio.sleep(0)
     app.flow_control.resume()
-    queue.put_nowait(await _event(app, 3))
+    queue.put_nowait(await queued_event(app, 3))
     assert _offsets(await asyncio.wait_for(taking, 1.0)) == [3]
     await batches.aclose()
 
