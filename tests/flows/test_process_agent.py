@@ -271,6 +271,53 @@ async def test_the_agent_goes_on_while_the_changelog_write_is_on_its_way(
     assert producer.changelog.count(SHIPMENT.encode()) >= 2
 
 
+class _Clock:
+    """``time.monotonic`` for the agent's module, moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+async def test_the_timer_checkpoints_a_stream_gone_idle_before_checkpoint_seconds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Under load the agent checkpoints every ``checkpoint_seconds`` (5 s by default), so a
+    state several events changed is encoded and written once; the timer checkpoints a stream
+    that went quiet once no batch came for ``checkpoint_idle_seconds`` (1 s): its events
+    are acked without waiting for the rest."""
+    clock = _Clock()
+    monkeypatch.setattr("streams.process_agent.time", clock)
+    producer = _HoldingProducer("-changelog", hold_changelog=True)
+    app, agent, acked = _sending_agent(monkeypatch, producer)  # the default cadence
+    # the timer's body, as app.timer wrapped it (test_context starts no timers)
+    timer = next(t for t in app._app_tasks if t.__name__ == "checkpoint_timer")
+    tick = timer.__wrapped__.__wrapped__
+    async with agent.test_context() as context:
+        manifest_json = orjson.dumps(manifest("cryo-150").model_dump(mode="json"))
+        await _put(context, Topic.SHIPMENTS, SHIPMENT, manifest_json, 0, 0)
+        value = orjson.dumps(reading(10, -140.0).model_dump(mode="json"))
+        await _put(context, Topic.TELEMETRY, SHIPMENT, value, 1, 11)
+        await producer.wait_for(lambda p: topic_name(SETTINGS, Topic.ALERTS) in p.outputs)
+        await tick()  # takes the agent's lock: its batch is done, at this clock time
+        assert producer.changelog == []
+        clock.now += 0.9  # the last batch came 0.9 s ago
+        await tick()
+        assert producer.changelog == [] and acked == []
+        clock.now += 0.2  # quiet for 1.1 s, 3.9 s before checkpoint_seconds
+        await tick()
+        await producer.wait_for(lambda p: p.changelog)
+        assert acked == []  # not before the broker has the states
+        producer.confirm()
+        async with asyncio.timeout(10):
+            while len(acked) < 2:
+                await asyncio.sleep(0.01)
+    assert producer.changelog == [SHIPMENT.encode()]
+    assert sorted(acked) == [0, 1]
+
+
 class _FailingChangelog(PerRecordProducer):
     """Fails every changelog record while ``failing``; confirms everything else at once."""
 
