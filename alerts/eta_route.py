@@ -392,24 +392,12 @@ class _Estimator:
         still_km = c.stationary_radius_km
         weight = c.speed_smoothing
         keep = 1 - weight
-        # each pair of consecutive fixes (a, b) with the steps into a and out of it, and the
-        # km to go from both; steps_km()[i] is from fix i to fix i + 1
-        steps = self.track.steps_km()
-        for (ta, _, _), (tb, _, _), into, out, left_a, left_b in zip(
-            every[first + 1 : -1],
-            every[first + 2 :],
-            steps[first:-1],
-            steps[first + 1 :],
-            to_end[first + 1 : -1],
-            to_end[first + 2 :],
-            strict=True,
-        ):
-            dt = tb - ta
-            if dt <= 0 or into <= still_km or out <= still_km:
-                continue  # only pairs moving from start to end: no standing time inside
-            observed = (left_a * detour - left_b * detour) / dt * _H
-            speed = weight * observed + keep * speed
-            moving_pairs += 1
+        # the pace from each fix to the next, None for a pair not moving from start to end
+        # (no standing time inside); kept with the track, so only a new fix's is measured
+        for pace in self.track.paces(*to, detour, still_km)[first + 1 : len(every) - 1]:
+            if pace is not None:
+                speed = weight * (pace * _H) + keep * speed
+                moving_pairs += 1
         speed = max(speed, prior * c.speed_floor_ratio)
         drive = remaining_km / speed * _H
         cv = c.road_cv if moving_pairs else c.road_prior_cv

@@ -49,14 +49,20 @@ _SITES_KEPT = 8
 """Sites a track keeps the distances of its fixes to (a trip's origin, stops and end)."""
 
 
+_Pace = tuple[float, float, float, float]
+"""What a track's paces are measured against: a site's ``(lat, lon)``, the lane's detour
+factor and the radius within which a step is not moving."""
+
+
 class _Distances:
     """Distances measured from a track's fixes, kept in step with them by ``observe`` (a fix
     appended is measured once; a fix inserted elsewhere drops them all, rebuilt when asked).
     ``haversine_km`` memoises too, but its cache holds 65,536 pairs: past about a thousand
     shipments their fixes no longer fit, and every estimate measured every fix again. So
-    these are measured with the formula itself (``_great_circle_km``), bypassing that cache."""
+    these are measured with the formula itself (``_great_circle_km``), bypassing that cache.
+    The paces toward a site (``Track.paces``) are kept in step the same way."""
 
-    __slots__ = ("last", "size", "steps", "to")
+    __slots__ = ("last", "paces", "size", "steps", "to")
 
     def __init__(self, fixes: list[Fix]) -> None:
         self.size = len(fixes)
@@ -65,6 +71,7 @@ class _Distances:
             "d", [_great_circle_km(a[1], a[2], b[1], b[2]) for a, b in itertools.pairwise(fixes)]
         )
         self.to: dict[tuple[float, float], array[float]] = {}
+        self.paces: dict[_Pace, list[float | None]] = {}
 
     def append(self, fixes: list[Fix], fix: Fix) -> None:
         """``fix`` was appended to ``fixes``."""
@@ -76,6 +83,24 @@ class _Distances:
             to.append(_great_circle_km(lat, lon, site_lat, site_lon))
         self.size += 1
         self.last = fix
+        if self.size > 1:
+            for key, paces in self.paces.items():
+                paces.append(self.pace(fixes, key, self.size - 2))
+
+    def pace(self, fixes: list[Fix], key: _Pace, i: int) -> float | None:
+        """Road km per second made toward the site from fix ``i`` to fix ``i + 1``, None
+        unless both the step into fix ``i`` and the one out of it move (no standing time
+        inside the pair) and time passed; the site's distances must be measured
+        (``Track.km_to``)."""
+        lat, lon, detour, still_km = key
+        if i < 1:
+            return None
+        dt = fixes[i + 1][0] - fixes[i][0]
+        steps = self.steps
+        if dt <= 0 or steps[i - 1] <= still_km or steps[i] <= still_km:
+            return None
+        to = self.to[lat, lon]
+        return (to[i] * detour - to[i + 1] * detour) / dt
 
     def drop_first(self) -> None:
         """The oldest fix was dropped."""
@@ -83,6 +108,11 @@ class _Distances:
             del self.steps[0]
         for to in self.to.values():
             del to[0]
+        for paces in self.paces.values():
+            if paces:
+                del paces[0]
+            if paces:
+                paces[0] = None  # the new first fix has no step into it
         self.size -= 1
 
 
@@ -188,10 +218,28 @@ class Track:
         if to is None:
             if len(near.to) >= _SITES_KEPT:
                 near.to.clear()
+                near.paces.clear()
             to = near.to[lat, lon] = array(
                 "d", [_great_circle_km(f[1], f[2], lat, lon) for f in self.fixes]
             )
         return to
+
+    def paces(self, lat: float, lon: float, detour: float, still_km: float) -> list[float | None]:
+        """``paces(...)[i]``: the road km per second made toward the point (a site) from fix
+        ``i`` to fix ``i + 1`` with road km = ``detour`` x great-circle km, or None when the
+        step into fix ``i`` or out of it is within ``still_km`` (standing time inside the
+        pair), or no time passed; ``[0]`` is None (no step into the first fix). Kept with
+        the fixes: an appended fix adds one pace."""
+        self.km_to(lat, lon)
+        near = self._distances()
+        key = (lat, lon, detour, still_km)
+        paces = near.paces.get(key)
+        if paces is None:
+            if len(near.paces) >= _SITES_KEPT:
+                near.paces.clear()
+            fixes = self.fixes
+            paces = near.paces[key] = [near.pace(fixes, key, i) for i in range(len(fixes) - 1)]
+        return paces
 
     def _distances(self) -> _Distances:
         near, fixes = self.near, self.fixes

@@ -1,5 +1,5 @@
-"""Track: the distances and JSON it keeps with its fixes equal those made afresh, and so does
-the run it reports standing still."""
+"""Track: the distances, paces and JSON it keeps with its fixes equal those made afresh, and so
+does the run it reports standing still."""
 
 from __future__ import annotations
 
@@ -36,10 +36,30 @@ def _observations(draw: st.DrawFn) -> list[tuple[float, float | None, bool]]:
     return out
 
 
+def _paces_afresh(
+    fixes: list[tuple[float, float, float]], site: tuple[float, float], detour: float, still: float
+) -> list[float | None]:
+    """Road km per second toward ``site`` from each fix to the next, measured from scratch:
+    None without a moving step into the first and out of it (or for the first fix)."""
+    if len(fixes) < 2:
+        return []
+    out: list[float | None] = [None]
+    triples = zip(fixes, fixes[1:], fixes[2:], strict=False)  # each fix with the two after it
+    for before, (ta, lat_a, lon_a), (tb, lat_b, lon_b) in triples:
+        into = haversine_km(before[1], before[2], lat_a, lon_a)
+        step = haversine_km(lat_a, lon_a, lat_b, lon_b)
+        if tb - ta <= 0 or into <= still or step <= still:
+            out.append(None)
+        else:
+            left_a, left_b = haversine_km(lat_a, lon_a, *site), haversine_km(lat_b, lon_b, *site)
+            out.append((left_a * detour - left_b * detour) / (tb - ta))
+    return out
+
+
 @settings(max_examples=200, deadline=None)
-@given(_observations(), st.integers(2, 12))
-def test_distances_and_json_kept_with_the_fixes_equal_those_made_afresh(
-    observations: list[tuple[float, float | None, bool]], max_fixes: int
+@given(_observations(), st.integers(2, 12), st.sampled_from([0.0, 60.0, 150.0]))
+def test_distances_paces_and_json_kept_with_the_fixes_equal_those_made_afresh(
+    observations: list[tuple[float, float | None, bool]], max_fixes: int, still: float
 ) -> None:
     track = Track()
     for t, lat, ask in observations:
@@ -54,6 +74,8 @@ def test_distances_and_json_kept_with_the_fixes_equal_those_made_afresh(
             ]
             for site in _SITES[: 1 + int(t) % 2]:
                 assert list(track.km_to(*site)) == [haversine_km(f[1], f[2], *site) for f in fixes]
+                paces = track.paces(*site, 1.3, still)
+                assert paces == _paces_afresh(fixes, site, 1.3, still)
             assert orjson.dumps(track.fixes_json()) == orjson.dumps(fixes)
 
 
