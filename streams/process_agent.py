@@ -60,10 +60,10 @@ def register_processor(
 
     Order of effects per batch: outputs handed to the producer; states updated in the cache;
     at the next checkpoint (every ``stream.checkpoint_seconds``, sooner when many events wait
-    or once the stream is idle for ``stream.checkpoint_idle_seconds``) the outputs confirmed by the broker, then changed states to the table and its
-    changelog, and only then are the batch's input offsets acked. A crash anywhere replays
-    events the changelog has not seen; their outputs are re-emitted with the same ids and
-    versions (idempotent).
+    or once the stream is idle for ``stream.checkpoint_idle_seconds``) the outputs confirmed
+    by the broker, then changed states to the table and its changelog, and only then are the
+    batch's input offsets acked. A crash anywhere replays events the changelog has not seen;
+    their outputs are re-emitted with the same ids and versions (idempotent).
     """
     table = app.Table(
         STATE_TABLE,
@@ -243,7 +243,10 @@ def register_processor(
                 if due or len(unacked) >= settings.stream.checkpoint_events:
                     await checkpoint(durable=False)
 
-    @app.timer(interval=settings.stream.checkpoint_idle_seconds)  # type: ignore[untyped-decorator]  # faust's decorator is untyped
+    # the timer looks often enough for both: a quiet stream, and one due by checkpoint_seconds
+    timer_every = min(settings.stream.checkpoint_seconds, settings.stream.checkpoint_idle_seconds)
+
+    @app.timer(interval=timer_every)  # type: ignore[untyped-decorator]  # faust's decorator is untyped
     async def checkpoint_timer() -> None:
         """Checkpoint when due, or as soon as the stream is idle (no batch for
         ``checkpoint_idle_seconds``): offsets commit and lag reaches zero. Under load the
