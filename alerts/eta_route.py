@@ -392,10 +392,10 @@ class _Estimator:
         still_km = c.stationary_radius_km
         weight = c.speed_smoothing
         keep = 1 - weight
-        # the pace from each fix to the next, None for a pair not moving from start to end
+        # the pace from each fix to the next, NaN for a pair not moving from start to end
         # (no standing time inside); kept with the track, so only a new fix's is measured
         for pace in self.track.paces(*to, detour, still_km)[first + 1 : len(every) - 1]:
-            if pace is not None:
+            if pace == pace:  # not NaN (NOT_MOVING)
                 speed = weight * (pace * _H) + keep * speed
                 moving_pairs += 1
         speed = max(speed, prior * c.speed_floor_ratio)

@@ -14,7 +14,7 @@ import orjson
 
 from alerts.encoded import exact
 
-__all__ = ["EARTH_RADIUS_KM", "Fix", "Track", "haversine_km"]
+__all__ = ["EARTH_RADIUS_KM", "NOT_MOVING", "Fix", "Track", "haversine_km"]
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -53,6 +53,10 @@ _Pace = tuple[float, float, float, float]
 """What a track's paces are measured against: a site's ``(lat, lon)``, the lane's detour
 factor and the radius within which a step is not moving."""
 
+NOT_MOVING = math.nan
+"""The pace of a pair of fixes with standing time inside (NaN: kept in an ``array`` of
+doubles, 8 bytes a pair instead of a list's pointer and float object, 32)."""
+
 
 class _Distances:
     """Distances measured from a track's fixes, kept in step with them by ``observe`` (a fix
@@ -71,7 +75,7 @@ class _Distances:
             "d", [_great_circle_km(a[1], a[2], b[1], b[2]) for a, b in itertools.pairwise(fixes)]
         )
         self.to: dict[tuple[float, float], array[float]] = {}
-        self.paces: dict[_Pace, list[float | None]] = {}
+        self.paces: dict[_Pace, array[float]] = {}
 
     def append(self, fixes: list[Fix], fix: Fix) -> None:
         """``fix`` was appended to ``fixes``."""
@@ -87,18 +91,18 @@ class _Distances:
             for key, paces in self.paces.items():
                 paces.append(self.pace(fixes, key, self.size - 2))
 
-    def pace(self, fixes: list[Fix], key: _Pace, i: int) -> float | None:
-        """Road km per second made toward the site from fix ``i`` to fix ``i + 1``, None
-        unless both the step into fix ``i`` and the one out of it move (no standing time
-        inside the pair) and time passed; the site's distances must be measured
-        (``Track.km_to``)."""
+    def pace(self, fixes: list[Fix], key: _Pace, i: int) -> float:
+        """Road km per second made toward the site from fix ``i`` to fix ``i + 1``;
+        ``NOT_MOVING`` unless both the step into fix ``i`` and the one out of it move (no
+        standing time inside the pair) and time passed. The site's distances must be
+        measured (``Track.km_to``)."""
         lat, lon, detour, still_km = key
         if i < 1:
-            return None
+            return NOT_MOVING
         dt = fixes[i + 1][0] - fixes[i][0]
         steps = self.steps
         if dt <= 0 or steps[i - 1] <= still_km or steps[i] <= still_km:
-            return None
+            return NOT_MOVING
         to = self.to[lat, lon]
         return (to[i] * detour - to[i + 1] * detour) / dt
 
@@ -112,7 +116,7 @@ class _Distances:
             if paces:
                 del paces[0]
             if paces:
-                paces[0] = None  # the new first fix has no step into it
+                paces[0] = NOT_MOVING  # the new first fix has no step into it
         self.size -= 1
 
 
@@ -224,12 +228,12 @@ class Track:
             )
         return to
 
-    def paces(self, lat: float, lon: float, detour: float, still_km: float) -> list[float | None]:
+    def paces(self, lat: float, lon: float, detour: float, still_km: float) -> array[float]:
         """``paces(...)[i]``: the road km per second made toward the point (a site) from fix
-        ``i`` to fix ``i + 1`` with road km = ``detour`` x great-circle km, or None when the
-        step into fix ``i`` or out of it is within ``still_km`` (standing time inside the
-        pair), or no time passed; ``[0]`` is None (no step into the first fix). Kept with
-        the fixes: an appended fix adds one pace."""
+        ``i`` to fix ``i + 1`` with road km = ``detour`` x great-circle km, or ``NOT_MOVING``
+        (NaN) when the step into fix ``i`` or out of it is within ``still_km`` (standing time
+        inside the pair), or no time passed; ``[0]`` is ``NOT_MOVING`` (no step into the
+        first fix). Kept with the fixes: an appended fix adds one pace."""
         self.km_to(lat, lon)
         near = self._distances()
         key = (lat, lon, detour, still_km)
@@ -238,7 +242,9 @@ class Track:
             if len(near.paces) >= _SITES_KEPT:
                 near.paces.clear()
             fixes = self.fixes
-            paces = near.paces[key] = [near.pace(fixes, key, i) for i in range(len(fixes) - 1)]
+            paces = near.paces[key] = array(
+                "d", [near.pace(fixes, key, i) for i in range(len(fixes) - 1)]
+            )
         return paces
 
     def _distances(self) -> _Distances:

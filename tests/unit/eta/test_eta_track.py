@@ -4,6 +4,7 @@ does the run it reports standing still."""
 from __future__ import annotations
 
 import itertools
+import math
 import tracemalloc
 
 import orjson
@@ -74,7 +75,7 @@ def test_distances_paces_and_json_kept_with_the_fixes_equal_those_made_afresh(
             ]
             for site in _SITES[: 1 + int(t) % 2]:
                 assert list(track.km_to(*site)) == [haversine_km(f[1], f[2], *site) for f in fixes]
-                paces = track.paces(*site, 1.3, still)
+                paces = [None if math.isnan(p) else p for p in track.paces(*site, 1.3, still)]
                 assert paces == _paces_afresh(fixes, site, 1.3, still)
             assert orjson.dumps(track.fixes_json()) == orjson.dumps(fixes)
 
