@@ -234,11 +234,11 @@ class Track:
         (NaN) when the step into fix ``i`` or out of it is within ``still_km`` (standing time
         inside the pair), or no time passed; ``[0]`` is ``NOT_MOVING`` (no step into the
         first fix). Kept with the fixes: an appended fix adds one pace."""
-        self.km_to(lat, lon)
         near = self._distances()
         key = (lat, lon, detour, still_km)
         paces = near.paces.get(key)
         if paces is None:
+            self.km_to(lat, lon)  # the distances the paces are measured from (dropped with them)
             if len(near.paces) >= _SITES_KEPT:
                 near.paces.clear()
             fixes = self.fixes
