@@ -40,7 +40,7 @@ class ShipmentState:
     """The per-shipment state.
 
     - ``history``: readings sorted by ``(recorded_at, event_id)``, bounded, mostly kept as
-      sealed JSON chunks stored apart (``alerts.encoded.History``); ``base`` is the
+      sealed, compressed JSON chunks stored apart (``alerts.encoded.History``); ``base`` is the
       fold of the readings evicted from it and ``floor`` the sort key of the last evicted
       one, so ``fold`` (the live result) always equals ``base`` folded over ``history``.
     - ``seen``: recent event ids (insertion-ordered, bounded) for de-duplication, as runs of

@@ -1,7 +1,8 @@
-"""History: readings sealed in JSON chunks answer exactly as the plain sorted list would."""
+"""History: readings sealed in compressed JSON chunks answer exactly as the plain sorted list would."""
 
 from __future__ import annotations
 
+import zlib
 from bisect import bisect_right, insort
 
 import orjson
@@ -49,8 +50,9 @@ def test_full_chunks_of_the_tail_are_sealed_and_the_rest_stays_open() -> None:
     history.seal()
     numbers = [n for n, _ in history.unsent()]
     assert numbers == [0, 1] and [n for n, _ in history.chunks()] == numbers
-    for n, text in history.chunks():
-        assert text == orjson.dumps([list(r) for r in plain[n * C : (n + 1) * C]])
+    for n, text in history.chunks():  # each chunk its readings' JSON, compressed
+        json = orjson.dumps([list(r) for r in plain[n * C : (n + 1) * C]])
+        assert zlib.decompress(text) == json and len(text) < len(json) / 3
     assert _tail(history) == [list(r) for r in plain[2 * C :]]
     _check(history, plain)
     history.sent([0])
@@ -64,6 +66,23 @@ def test_full_chunks_of_the_tail_are_sealed_and_the_rest_stays_open() -> None:
     assert [n for n, _ in history.unsent()] == [2] and _tail(history) == []
     _check(history, plain)
     _check(_restored(history), plain)
+
+
+def test_chunks_an_earlier_build_stored_as_plain_json_are_read_as_they_are() -> None:
+    plain = [_reading(float(t), f"LOG-1:{t}") for t in range(2 * C + 5)]
+    history = History(plain)
+    history.seal()
+    form = orjson.loads(orjson.dumps(history.stored_form()))
+    stored = {n: zlib.decompress(text) for n, text in history.chunks()}  # uncompressed
+    assert all(text.startswith(b"[") for text in stored.values())
+    again = History.restored(form, stored.__getitem__)
+    _check(again, plain)
+    again.place(_reading(5.5, "LOG-1:late"))  # unseals the plain chunks from the first on
+    insort(plain, _reading(5.5, "LOG-1:late"), key=lambda r: r.sort_key)
+    assert again.retired == [0, 1]
+    again.seal()
+    _check(again, plain)
+    assert all(zlib.decompress(text) for _, text in again.unsent())  # sealed anew, compressed
 
 
 def test_a_late_reading_unseals_its_chunk_and_the_later_ones() -> None:
