@@ -82,7 +82,9 @@ def test_chunks_an_earlier_build_stored_as_plain_json_are_read_as_they_are() -> 
     assert again.retired == [0, 1]
     again.seal()
     _check(again, plain)
-    assert all(zlib.decompress(text) for _, text in again.unsent())  # sealed anew, compressed
+    sealed = again.unsent()  # sealed anew under new numbers, compressed
+    assert [n for n, _ in sealed] == [2, 3]
+    assert all(zlib.decompress(text).startswith(b"[[") for _, text in sealed)
 
 
 def test_a_late_reading_unseals_its_chunk_and_the_later_ones() -> None:
