@@ -259,7 +259,7 @@ class Track:
         if not fixes:
             return None
         t, lat, lon = fixes[-1]
-        if len(fixes) == 1 or self._distances().steps[-1] > radius_km:
+        if len(fixes) == 1 or self.steps_km()[-1] > radius_km:
             return t  # moving: the step to the newest fix is what is measured first below
         since = fixes[-2][0]
         for i in range(len(fixes) - 3, -1, -1):
