@@ -4,13 +4,16 @@ SHELL := /bin/bash
 VENV := .venv/bin
 PYTEST_ARGS ?=
 
-.PHONY: bench help setup demo test test-unit test-flows test-integration lint typecheck format infra-up infra-down infra-status clean
+.PHONY: bench help setup native demo test test-unit test-flows test-integration lint typecheck format infra-up infra-down infra-status clean
 
 help: ## list the commands
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-18s %s\n", $$1, $$2}'
 
 setup: ## virtualenv with pinned dependencies (Kafka jars come with the first `infra up`)
 	scripts/setup.sh
+
+native: ## compile the rule modules with mypyc again (setup does when their sources changed)
+	$(VENV)/python scripts/build_native.py
 
 demo: setup ## the main job: local Kafka, DuckDB warehouse, workers, a simulated fleet
 	$(VENV)/cryotrace demo

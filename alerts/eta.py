@@ -324,6 +324,12 @@ def _drop_marks(eta: EtaState, t: float) -> None:
         marks.pop()
 
 
+ESTIMATED: list[float] | None = None
+"""Set to a list, the time of every estimate computed (not taken from ``known``) is appended:
+what tests see the caches save by (``alerts.testing.estimates_made``). Compiled (see
+``alerts.compiled``), this module calls ``estimate`` directly: patching it counts nothing."""
+
+
 MARK_EVERY = 4
 """Refreshes between two replay checkpoints. A live worker settles a shipment every few
 readings, and each settle replays from the last mark: every 16 (before session 8) it replayed
@@ -532,7 +538,10 @@ def _estimate(
     for k in known:
         if k.matches(manifest, track, custody, config, now):
             return k.est
-    return estimate(manifest, track, custody, config, now)
+    est = estimate(manifest, track, custody, config, now)
+    if ESTIMATED is not None:
+        ESTIMATED.append(now)
+    return est
 
 
 def _publish(

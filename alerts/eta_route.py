@@ -84,7 +84,13 @@ def estimate(
     return _Estimator(manifest, track, custody, config, now).run()
 
 
-_Plan = tuple[dict[str, tuple[float, float]], list[_Leg]]
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A manifest's site coordinates and legs (a class, not a tuple: compiled, see
+    ``alerts.compiled``, a tuple would be built anew each time it is returned)."""
+
+    coords: dict[str, tuple[float, float]]
+    legs: list[_Leg]
 
 
 def _plan(manifest: ShipmentManifest) -> _Plan:
@@ -106,7 +112,7 @@ def _plan(manifest: ShipmentManifest) -> _Plan:
         )
         for leg in manifest.legs
     ] or [_Leg("road", manifest.origin.site_id, manifest.destination.site_id, None, None)]
-    return _PLANS.put(manifest, (coords, legs))
+    return _PLANS.put(manifest, _Plan(coords, legs))
 
 
 _PLANS: PerManifest[_Plan] = PerManifest()
@@ -125,7 +131,8 @@ class _Estimator:
         self.track = track
         self.c = config
         self.now = now
-        self.coords, self.legs = _plan(manifest)
+        plan = _plan(manifest)
+        self.coords, self.legs = plan.coords, plan.legs
         self.custody = custody
         self.var = 0.0
         self.extra90 = 0.0

@@ -249,7 +249,9 @@ class Track:
 
     def _distances(self) -> _Distances:
         near, fixes = self.near, self.fixes
-        if near is None or near.size != len(fixes) or (fixes and near.last is not fixes[-1]):
+        # equal, not the same object: compiled (``alerts.compiled``) a fix is a C struct,
+        # made a new tuple wherever it is stored
+        if near is None or near.size != len(fixes) or (fixes and near.last != fixes[-1]):
             self.near = near = _Distances(fixes)
         return near
 
@@ -276,7 +278,7 @@ class Track:
         if (
             encoded is None
             or len(encoded.parts) != len(fixes)
-            or encoded.last is not (fixes[-1] if fixes else None)
+            or encoded.last != (fixes[-1] if fixes else None)  # equal: see _distances
         ):
             self.encoded = encoded = _FixesJson(fixes)
         return orjson.Fragment(b"[%s]" % b",".join(encoded.parts))

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
 
+import alerts.eta
 from alerts.config import RuleConfig
 from alerts.engine import Event, Step, apply, settle
 from alerts.state import ShipmentState
@@ -25,6 +27,7 @@ __all__ = [
     "Run",
     "at",
     "custody",
+    "estimates_made",
     "final_alerts",
     "manifest",
     "reading",
@@ -206,3 +209,15 @@ def final_alerts(alerts: Iterable[Alert]) -> dict[str, Alert]:
         if seen is None or alert.version > seen.version:
             final[alert.alert_id] = alert
     return final
+
+
+@contextmanager
+def estimates_made() -> Iterator[list[float]]:
+    """The time of every ETA estimate computed inside the block (those the caches spare are
+    not): ``alerts.eta.ESTIMATED``, put back afterwards."""
+    made: list[float] = []
+    before, alerts.eta.ESTIMATED = alerts.eta.ESTIMATED, made
+    try:
+        yield made
+    finally:
+        alerts.eta.ESTIMATED = before

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
 
-from alerts.eta_route import Estimate, estimate
+from alerts.testing import estimates_made
 
 
 @pytest.fixture
-def estimates(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+def estimates() -> Iterator[list[float]]:
     """The times ``alerts.eta`` estimates at, from now on."""
-    calls: list[float] = []
-
-    def counted(*args: Any) -> Estimate:
-        calls.append(args[-1])
-        return estimate(*args)
-
-    monkeypatch.setattr("alerts.eta.estimate", counted)
-    return calls
+    with estimates_made() as made:
+        yield made

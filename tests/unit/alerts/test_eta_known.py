@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from alerts.config import RuleConfig
 from alerts.engine import Step, apply, refresh_eta, settle
 from alerts.eta import MARK_EVERY
-from alerts.eta_route import Estimate, estimate
 from alerts.state import ShipmentState
 from alerts.testing import custody, manifest, reading, replaying
 
@@ -47,11 +44,7 @@ def test_settle_with_the_refresh_estimates_equals_settle_without(
     assert reused.eta.known and not fresh.eta.known
     calls: list[float] = []
 
-    def counted(*args: Any) -> Estimate:
-        calls.append(args[-1])
-        return estimate(*args)
-
-    monkeypatch.setattr("alerts.eta.estimate", counted)
+    monkeypatch.setattr("alerts.eta.ESTIMATED", calls)
     # replaying, as after a late event (in order, a settle takes the state as it is)
     with_known = settle(replaying(reused), CONFIG)
     taken = len(calls)
@@ -88,11 +81,7 @@ def test_settling_after_every_reading_reuses_the_refreshes_estimates(
     fresh = state
     calls: list[float] = []
 
-    def counted(*args: Any) -> Estimate:
-        calls.append(args[-1])
-        return estimate(*args)
-
-    monkeypatch.setattr("alerts.eta.estimate", counted)
+    monkeypatch.setattr("alerts.eta.ESTIMATED", calls)
     per_settle = []
     for event in _trip(range(0, 240, 10)):
         state, fresh = _batches(state, [event]), _batches(fresh, [event])

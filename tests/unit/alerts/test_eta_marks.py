@@ -7,7 +7,14 @@ import pytest
 from alerts.config import RuleConfig
 from alerts.engine import Step, apply, refresh_eta, settle
 from alerts.state import ShipmentState
-from alerts.testing import custody, manifest, reading, replaying, without_mark
+from alerts.testing import (
+    custody,
+    estimates_made,
+    manifest,
+    reading,
+    replaying,
+    without_mark,
+)
 
 CONFIG = RuleConfig()
 
@@ -67,8 +74,6 @@ def test_settles_from_marks_equal_settles_from_the_start(
 def test_a_settle_from_a_mark_estimates_only_after_the_events_it_replays(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import alerts.eta
-
     monkeypatch.setattr("alerts.eta.MARK_EVERY", 1)
     state = apply(None, manifest("cryo-150"), CONFIG).state
     state = apply(state, custody(-5, "departing", "HUB-NE", "CUR-1"), CONFIG).state
@@ -80,14 +85,7 @@ def test_a_settle_from_a_mark_estimates_only_after_the_events_it_replays(
     mark = state.eta.marks[-1][0]
     replayed = [r for r in state.history if r.t > mark]
     state.eta.known.clear()  # every step estimated, none taken from the refreshes
-    at: list[float] = []
-    estimate = alerts.eta.estimate
-
-    def counted(*args: object) -> object:
-        at.append(args[-1])  # type: ignore[arg-type]  # ``now``
-        return estimate(*args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr("alerts.eta.estimate", counted)
-    settle(state, CONFIG)
+    with estimates_made() as at:
+        settle(state, CONFIG)
     # the mark was left after the derive at its own time: the replay goes on from there
     assert at == [r.t for r in replayed]
