@@ -4,14 +4,23 @@
 modules beside their sources and writes ``BUILD_FILE``: the digest of each source it compiled.
 Python imports an extension before the source of the same name, so an extension left from an
 edited source would run code that is no longer there. ``guard`` (run by ``alerts/__init__``,
-before any of them is imported) checks every digest; if one differs, a module is missing, or
-``CRYOTRACE_PURE_PYTHON`` is set, every one of ``MODULES`` is imported from its source (all or
-none: compiled modules call each other directly, bypassing the module attributes).
+before any of them is imported) checks every digest; if one differs, a module is missing or
+one not listed was built, or ``CRYOTRACE_PURE_PYTHON`` is set, every module of the package is
+imported from its source (all or none: compiled modules call each other directly, bypassing
+the module attributes).
+
+What compiling changes, and why some modules stay Python: a float or a fixed-length tuple
+typed as such is a C value, boxed anew wherever it is stored (``alerts.readings`` shares one
+float object per repeated value: compiled, it would not); a dataclass's generated
+``__init__`` still runs as Python (the per-reading result classes write theirs out); calls
+between compiled modules bypass module attributes (tests cannot patch them: see
+``alerts.eta.ESTIMATED``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
@@ -24,7 +33,17 @@ from importlib.machinery import ModuleSpec
 from pathlib import Path
 from types import ModuleType
 
-__all__ = ["BUILD_FILE", "MODULES", "PURE_ENV", "active", "guard", "source_digests", "stale"]
+__all__ = [
+    "BUILD_FILE",
+    "MODULES",
+    "PURE_ENV",
+    "SHARED_LIBRARY",
+    "active",
+    "extensions",
+    "guard",
+    "source_digests",
+    "stale",
+]
 
 MODULES = (
     "alerts.engine",
@@ -35,12 +54,16 @@ MODULES = (
     "alerts.excursions",
     "alerts.fold",
     "alerts.lifecycle",
+    "alerts.manifest_cache",
     "alerts.seen",
 )
 """The per-reading rule path (the estimate, the track, the fold, the lifecycle), compiled."""
 
 BUILD_FILE = "compiled.json"
 """Written beside the extensions by the build: ``{"sources": {module: sha256}}``."""
+
+SHARED_LIBRARY = "native__mypyc"
+"""mypyc's library of the compiled group (``alerts/native__mypyc*.so``): not a rule module."""
 
 PURE_ENV = "CRYOTRACE_PURE_PYTHON"
 """Set (non-empty, not ``0``), the sources are imported even when the build is current (for
@@ -58,51 +81,60 @@ def source_digests(package_dir: Path, modules: Sequence[str] = MODULES) -> dict[
     return {m: hashlib.sha256(_source(m, package_dir).read_bytes()).hexdigest() for m in modules}
 
 
-def _built(module: str, package_dir: Path) -> bool:
-    name = module.rsplit(".", 1)[1]
-    return any(
-        (package_dir / (name + suffix)).exists()
+def extensions(package_dir: Path) -> list[Path]:
+    """The extension modules in ``package_dir`` (what a build left)."""
+    return sorted(
+        path
         for suffix in importlib.machinery.EXTENSION_SUFFIXES
+        for path in package_dir.glob("*" + suffix)
     )
+
+
+def _built(package_dir: Path) -> set[str]:
+    names = {path.name.split(".", 1)[0] for path in extensions(package_dir)}
+    return {f"alerts.{name}" for name in names - {SHARED_LIBRARY}}
 
 
 def stale(package_dir: Path, modules: Sequence[str] = MODULES) -> str | None:
     """Why the extensions in ``package_dir`` may not be used (None: they are current).
     ``"absent"``: none was built."""
-    built = [m for m in modules if _built(m, package_dir)]
+    built = _built(package_dir)
     if not built:
         return "absent"
-    if len(built) != len(modules):
-        return f"not built: {', '.join(sorted(set(modules) - set(built)))}"
+    if built - set(modules):  # left by a build with a longer list
+        return f"not listed in MODULES: {', '.join(sorted(built - set(modules)))}"
+    if built != set(modules):
+        return f"not built: {', '.join(sorted(set(modules) - built))}"
     try:
         recorded = json.loads((package_dir / BUILD_FILE).read_text())["sources"]
     except (OSError, ValueError, KeyError, TypeError):
         return f"no readable {BUILD_FILE}"
-    changed = [
-        m for m, digest in source_digests(package_dir, modules).items() if recorded.get(m) != digest
-    ]
+    digests = source_digests(package_dir, modules)
+    changed = [m for m, digest in digests.items() if recorded.get(m) != digest]
     if changed:
         return f"changed since the build: {', '.join(changed)}"
     return None
 
 
 class _FromSource(importlib.abc.MetaPathFinder):
-    """Finds ``MODULES`` as their ``.py`` sources, ahead of the extensions beside them."""
+    """Finds the package's modules as their ``.py`` sources, ahead of any extension beside
+    them."""
 
-    def __init__(self, package_dir: Path, modules: Sequence[str]) -> None:
+    def __init__(self, package_dir: Path) -> None:
         self.package_dir = package_dir
-        self.modules = frozenset(modules)
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
     ) -> ModuleSpec | None:
-        if fullname not in self.modules:
+        package, _, name = fullname.rpartition(".")
+        source = self.package_dir / f"{name}.py"
+        if package != "alerts" or not source.exists():
             return None
-        return importlib.util.spec_from_file_location(fullname, _source(fullname, self.package_dir))
+        return importlib.util.spec_from_file_location(fullname, source)
 
 
 def guard() -> None:
-    """Import ``MODULES`` from their sources unless their extensions are current."""
+    """Import the package's modules from their sources unless the extensions are current."""
     if any(isinstance(f, _FromSource) for f in sys.meta_path):
         return
     pure = os.environ.get(PURE_ENV, "") not in ("", "0")
@@ -115,7 +147,7 @@ def guard() -> None:
             RuntimeWarning,
             stacklevel=2,
         )
-    sys.meta_path.insert(0, _FromSource(_HERE, MODULES))
+    sys.meta_path.insert(0, _FromSource(_HERE))
 
 
 def active() -> bool:

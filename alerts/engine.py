@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bisect import insort
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from alerts.config import RuleConfig
@@ -57,7 +57,7 @@ ETA_TYPES = frozenset(ETA_ALERT_SEVERITIES)
 _NOT_ETA = frozenset(ALERT_TYPES) - ETA_TYPES
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(init=False, slots=True)
 class Step:
     """The result of one ``apply`` or ``tick``: the new state and what to publish.
 
@@ -65,17 +65,33 @@ class Step:
     """
 
     state: ShipmentState | None
-    alerts: list[Alert] = field(default_factory=list)
-    dead_letters: list[DeadLetter] = field(default_factory=list)
-    eta: list[EtaUpdate] = field(default_factory=list)
+    alerts: list[Alert]
+    dead_letters: list[DeadLetter]
+    eta: list[EtaUpdate]
+
+    # written out, not generated: compiled (``alerts.compiled``) a dataclass's generated
+    # ``__init__`` still runs as Python, and two steps are made per reading
+    def __init__(
+        self,
+        state: ShipmentState | None,
+        alerts: list[Alert] | None = None,
+        dead_letters: list[DeadLetter] | None = None,
+        eta: list[EtaUpdate] | None = None,
+    ) -> None:
+        self.state = state
+        self.alerts = [] if alerts is None else alerts
+        self.dead_letters = [] if dead_letters is None else dead_letters
+        self.eta = [] if eta is None else eta
 
 
-@dataclass(slots=True)
 class _Out:
-    alerts: list[Alert] = field(default_factory=list)
-    dead_letters: list[DeadLetter] = field(default_factory=list)
-    eta: list[EtaUpdate] = field(default_factory=list)
-    eta_now: bool = True
+    """What one ``apply`` collects to publish."""
+
+    def __init__(self, *, eta_now: bool = True) -> None:
+        self.alerts: list[Alert] = []
+        self.dead_letters: list[DeadLetter] = []
+        self.eta: list[EtaUpdate] = []
+        self.eta_now = eta_now
 
 
 def apply(

@@ -144,18 +144,32 @@ class EtaState:
         )
 
 
-@dataclass(frozen=True, slots=True)
 class _Known:
     """An estimate and everything ``estimate`` read to compute it."""
 
-    now: float
-    manifest: ShipmentManifest
-    config: EtaConfig
-    fixes: list[Fix]
-    first_t: float | None
-    last_t: float | None
-    custody: list[CompactCustody]
-    est: Estimate
+    __slots__ = ("config", "custody", "est", "first_t", "fixes", "last_t", "manifest", "now")
+
+    # a plain class: compiled (``alerts.compiled``) a dataclass's generated ``__init__``
+    # still runs as Python, and one is made per new estimate
+    def __init__(
+        self,
+        now: float,
+        manifest: ShipmentManifest,
+        config: EtaConfig,
+        fixes: list[Fix],
+        first_t: float | None,
+        last_t: float | None,
+        custody: list[CompactCustody],
+        est: Estimate,
+    ) -> None:
+        self.now = now
+        self.manifest = manifest
+        self.config = config
+        self.fixes = fixes
+        self.first_t = first_t
+        self.last_t = last_t
+        self.custody = custody
+        self.est = est
 
     def matches(
         self,
@@ -184,13 +198,20 @@ each settle replays the up to ``MARK_EVERY`` + 1 events after the newest mark: a
 oldest were refreshed in order."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(init=False, slots=True)
 class EtaResult:
     """What one ``refresh`` produced."""
 
     update: EtaUpdate | None
     changed: list[Finding]
     estimate: Estimate
+
+    def __init__(  # written out: see ``_Known``
+        self, update: EtaUpdate | None, changed: list[Finding], estimate: Estimate
+    ) -> None:
+        self.update = update
+        self.changed = changed
+        self.estimate = estimate
 
 
 def observe(

@@ -55,7 +55,7 @@ class Dwell:
     """When the dwell exceeds its norm (scheduled or typical departure + grace)."""
 
 
-@dataclass(slots=True)
+@dataclass(init=False, slots=True)
 class Estimate:
     """The ETA window and what it was built from (epoch seconds)."""
 
@@ -64,13 +64,39 @@ class Estimate:
     phase: str
     """``origin`` | ``road`` | ``stopped`` | ``transfer`` | ``air`` | ``arrived``."""
     leg: int
-    remaining_km: float | None = None
-    speed_kmh: float | None = None
-    arrived_at: float | None = None
-    dwell: Dwell | None = None
-    departures: dict[int, float] = field(default_factory=dict)
+    remaining_km: float | None
+    speed_kmh: float | None
+    arrived_at: float | None
+    dwell: Dwell | None
+    departures: dict[int, float]
     """Observed departure time of each leg that has left."""
-    details: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, Any]
+
+    # written out, not generated: compiled (``alerts.compiled``) a dataclass's generated
+    # ``__init__`` still runs as Python, and one is made per estimate
+    def __init__(
+        self,
+        p50: float,
+        p90: float,
+        phase: str,
+        leg: int,
+        remaining_km: float | None = None,
+        speed_kmh: float | None = None,
+        arrived_at: float | None = None,
+        dwell: Dwell | None = None,
+        departures: dict[int, float] | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        self.p50 = p50
+        self.p90 = p90
+        self.phase = phase
+        self.leg = leg
+        self.remaining_km = remaining_km
+        self.speed_kmh = speed_kmh
+        self.arrived_at = arrived_at
+        self.dwell = dwell
+        self.departures = {} if departures is None else departures
+        self.details = {} if details is None else details
 
 
 def estimate(

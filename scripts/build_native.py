@@ -12,7 +12,6 @@ leaves the sources to run as they are (``alerts.compiled.guard``).
 from __future__ import annotations
 
 import argparse
-import importlib.machinery
 import json
 import os
 import shutil
@@ -24,25 +23,23 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ["CRYOTRACE_PURE_PYTHON"] = "1"  # this process reads the sources, not a stale build
 
-from alerts.compiled import BUILD_FILE, MODULES, source_digests, stale  # noqa: E402
+from alerts.compiled import (  # noqa: E402
+    BUILD_FILE,
+    MODULES,
+    SHARED_LIBRARY,
+    extensions,
+    source_digests,
+    stale,
+)
 
 PACKAGE = ROOT / "alerts"
-GROUP = "alerts.native"
-"""mypyc's shared library for the group: ``alerts/native__mypyc*.so``, inside the package."""
-
-
-def _outputs() -> list[Path]:
-    names = [m.rsplit(".", 1)[1] for m in MODULES] + [GROUP.rsplit(".", 1)[1] + "__mypyc"]
-    return [
-        PACKAGE / (name + suffix)
-        for name in names
-        for suffix in importlib.machinery.EXTENSION_SUFFIXES
-        if (PACKAGE / (name + suffix)).exists()
-    ]
+GROUP = "alerts." + SHARED_LIBRARY.removesuffix("__mypyc")
+"""mypyc names the group's shared library ``<group>__mypyc``: inside the package."""
 
 
 def clean() -> None:
-    for path in [*_outputs(), PACKAGE / BUILD_FILE]:
+    """Every extension in the package (one of a module since dropped from the list too)."""
+    for path in [*extensions(PACKAGE), PACKAGE / BUILD_FILE]:
         path.unlink(missing_ok=True)
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 
 import faust
+import structlog
 
+from alerts.compiled import active as rules_compiled
 from streams.app import Role, create_app, declare_channels
 from streams.gc_tuning import tune_gc
 from streams.kafka_clients import ensure_topics
@@ -51,6 +53,8 @@ def run_worker(settings: Settings, role: Role = "all", *, web_port: int | None =
     if step:
         os.nice(step)  # before any thread starts: every thread of the worker inherits it
     configure_logging(settings.log_level)
+    # which the rule modules run as (alerts.compiled): a stale build runs as Python, slower
+    structlog.get_logger(__name__).info("worker.rules", compiled=rules_compiled(), role=role)
     ensure_topics(settings)
     app = build_worker_app(settings, role, web_port=web_port)
     worker = faust.Worker(app, loglevel=settings.log_level.lower(), quiet=True)

@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 from rich.console import Console
 
+from alerts.compiled import active as rules_compiled
 from streams.app import Role, app_id_for
 from streams.bench import data, load
 from streams.demo import ensure_kafka
@@ -75,6 +76,8 @@ class BenchResult:
     pipeline_cpu_us: float = 0.0
     sink_cpu_us: float | None = None
     workers: str = ""
+    compiled: bool = False
+    """The rule modules ran compiled (``alerts.compiled``), not as Python."""
     rss_mb: float = 0.0
     rss_idle_mb: float = 0.0
     rss_peak_mb: float = 0.0
@@ -100,6 +103,7 @@ class BenchResult:
             "pipeline_cpu_us": round(self.pipeline_cpu_us, 1),
             "sink_cpu_us": None if self.sink_cpu_us is None else round(self.sink_cpu_us, 1),
             "workers": self.workers,
+            "rules_compiled": self.compiled,
             "faust_eps": round(self.faust_eps),
             "ratio_faust": ratio(self.pipeline_eps, self.faust_eps),
             "produce_eps": round(self.produce_eps),
@@ -315,6 +319,7 @@ def run_bench(base: Settings, options: BenchOptions, console: Console) -> BenchR
     ensure_topics(idle_settings)
     roles = options.roles
     result.workers = "+".join(roles)
+    result.compiled = rules_compiled()  # the workers import the same tree, in the same env
     idle = WorkerProcess(idle_settings, roles[0], logs / "idle.log")
     try:
         wait_until(lambda: _role_ready(roles[0])(idle), 120, "the idle worker")
@@ -399,6 +404,10 @@ def markdown(summary: dict[str, Any], machine: str, command: str, *, by_make: bo
         (
             f"(c) cryotrace pipeline (decode, validate, rules, alerts, sink; {workers})",
             f"{summary['pipeline_eps']:,} readings/s",
+        ),
+        (
+            "(c) rule modules (alerts.compiled)",
+            "compiled with mypyc" if summary.get("rules_compiled") else "run as Python",
         ),
         (
             "(c) CPU per reading of the worker holding the states, from ready to done",

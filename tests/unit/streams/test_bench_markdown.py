@@ -85,3 +85,12 @@ def test_make_bench_is_named_only_beside_the_command_it_runs() -> None:
     summary = BenchResult(events=1000, shipments=10, raw_eps=9000.0, pipeline_eps=5.0).summary()
     assert "`make bench`" in markdown(summary, "a test machine", "cryotrace bench", by_make=True)
     assert "make bench" not in markdown(summary, "a test machine", "cryotrace bench --events 9")
+
+
+def test_the_table_says_whether_the_rule_modules_ran_compiled() -> None:
+    compiled = BenchResult(events=1000, shipments=10, compiled=True)
+    assert compiled.summary()["rules_compiled"] is True
+    block = markdown(compiled.summary(), "a test machine", "cryotrace bench")
+    assert "| (c) rule modules (alerts.compiled) | compiled with mypyc |" in block
+    python = markdown(BenchResult(events=1000, shipments=10).summary(), "a machine", "bench")
+    assert "| (c) rule modules (alerts.compiled) | run as Python |" in python
