@@ -35,15 +35,8 @@ from streams.partitioning import partition_for
 from streams.processor import clock_step, process_batch
 from streams.settings import Settings
 from streams.state_store import ShipmentStates
-from streams.testing import ConsumedMessage
+from streams.testing import ConsumedMessage, StateTable
 from streams.topics import Topic, topic_name
-
-
-class MemoryTable:
-    """What ``ShipmentStates`` uses of a Faust table: its data."""
-
-    def __init__(self) -> None:
-        self.data: dict[bytes, bytes] = {}
 
 
 @dataclass
@@ -116,7 +109,7 @@ def _batches(messages: Iterator[ConsumedMessage], size: int) -> Iterator[list[Co
 def run(args: argparse.Namespace) -> Figures:
     """One timed pass; the figures."""
     settings = Settings(topic_prefix="bench")
-    table = MemoryTable()
+    table = StateTable()
     states = ShipmentStates(table, settings.topics.partitions)
     warm = args.warm * args.shipments
     start = data.start_for((warm + args.events) // args.shipments + 1)

@@ -35,15 +35,8 @@ from streams.partitioning import partition_for
 from streams.processor import process_batch
 from streams.settings import Settings
 from streams.state_store import ShipmentStates
-from streams.testing import ConsumedMessage
+from streams.testing import ConsumedMessage, StateTable
 from streams.topics import Topic, topic_name
-
-
-class MemoryTable:
-    """What ``ShipmentStates`` uses of a Faust table: its data."""
-
-    def __init__(self) -> None:
-        self.data: dict[bytes, bytes] = {}
 
 
 def _rss() -> int:
@@ -106,9 +99,9 @@ def _batches(
 
 def build(
     settings: Settings, shipments: int, per: int, first: int, size: int, every: int
-) -> tuple[ShipmentStates, MemoryTable]:
+) -> tuple[ShipmentStates, StateTable]:
     """The worker's states and table after ``per`` readings for each of ``shipments``."""
-    table = MemoryTable()
+    table = StateTable()
     states = ShipmentStates(table, settings.topics.partitions)
     for n, batch in enumerate(_batches(settings, shipments, per, first, size), start=1):
         states.update(process_batch(settings, batch, states.load).states)
@@ -147,7 +140,7 @@ def _field_names(state: object) -> list[str]:
     return list(getattr(state, "__slots__", ())) or list(vars(state))
 
 
-def split(states: ShipmentStates, table: MemoryTable) -> dict[str, int]:
+def split(states: ShipmentStates, table: StateTable) -> dict[str, int]:
     """Bytes of live objects by holder: each state field, the table, the containers."""
     cache: dict[str, Any] = states._cache  # the worker's own cache
     walker = Walker()

@@ -19,6 +19,7 @@ from streams.topic_reader import read_records, read_topic
 __all__ = [
     "ConsumedMessage",
     "PerRecordProducer",
+    "StateTable",
     "WorkerProcess",
     "alert_diff",
     "final_alerts",
@@ -32,6 +33,14 @@ __all__ = [
     "wait_until",
     "withdrawn_extras",
 ]
+
+
+class StateTable:
+    """What ``streams.state_store.ShipmentStates`` uses of a Faust table: its data, in
+    memory (unit tests, in-process benchmarks)."""
+
+    def __init__(self) -> None:
+        self.data: dict[bytes, bytes] = {}
 
 
 @dataclass(slots=True)

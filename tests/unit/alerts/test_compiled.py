@@ -118,13 +118,6 @@ def _fleet_outputs() -> list[bytes]:
     return [x.model_dump_json().encode() for x in (*runner.alerts, *runner.eta)]
 
 
-class _Table:
-    """What ``ShipmentStates`` uses of a Faust table: its data."""
-
-    def __init__(self) -> None:
-        self.data: dict[bytes, bytes] = {}
-
-
 def _bench_outputs() -> list[bytes]:
     """The bench's readings through the processor, manifests after the first 1,000 readings,
     a settle every 4 batches and a restart from the stored records halfway."""
@@ -133,7 +126,7 @@ def _bench_outputs() -> list[bytes]:
     from streams.processor import clock_step, process_batch
     from streams.settings import Settings
     from streams.state_store import ShipmentStates
-    from streams.testing import ConsumedMessage
+    from streams.testing import ConsumedMessage, StateTable
     from streams.topics import Topic, topic_name
 
     settings = Settings(topic_prefix="equal")
@@ -156,7 +149,7 @@ def _bench_outputs() -> list[bytes]:
         message(manifests, data.shipment_id(i), data.manifest(i, start), events + i)
         for i in range(shipments)
     ]
-    table = _Table()
+    table = StateTable()
     states = ShipmentStates(table, partitions)
     out: list[bytes] = []
     batches = [stream[i : i + 250] for i in range(0, len(stream), 250)]

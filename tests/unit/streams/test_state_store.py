@@ -11,15 +11,9 @@ from alerts.engine import apply
 from alerts.testing import SHIPMENT, manifest, reading, run, stored
 from streams.partitioning import partition_for
 from streams.state_store import ShipmentStates, chunk_key
+from streams.testing import StateTable
 
 KEY = SHIPMENT.encode()
-
-
-class RecordingTable:
-    """What ShipmentStates uses of a Faust table: its data."""
-
-    def __init__(self) -> None:
-        self.data: dict[bytes, bytes] = {}
 
 
 def _state(*minutes_temps: tuple[float, float]) -> Any:
@@ -30,7 +24,7 @@ def _state(*minutes_temps: tuple[float, float]) -> Any:
 
 
 def test_checkpoint_writes_changed_states_once_to_their_partition() -> None:
-    table = RecordingTable()
+    table = StateTable()
     states = ShipmentStates(table, 6)
     assert states.load(SHIPMENT) is None
     states.update({SHIPMENT: _state((10, -180.0))})
@@ -46,7 +40,7 @@ def test_checkpoint_writes_changed_states_once_to_their_partition() -> None:
 
 
 def test_a_checkpoint_whose_send_failed_is_written_again() -> None:
-    table = RecordingTable()
+    table = StateTable()
     states = ShipmentStates(table, 6)
     states.update({SHIPMENT: _state((10, -180.0))})
     first = states.checkpoint()  # the send fails: stored() is never called
@@ -55,7 +49,7 @@ def test_a_checkpoint_whose_send_failed_is_written_again() -> None:
 
 
 def test_cache_is_decoded_from_the_table_after_forget() -> None:
-    table = RecordingTable()
+    table = StateTable()
     first = ShipmentStates(table, 6)
     first.update({SHIPMENT: _state((10, -180.0), (20, -140.0))})
     first.stored(first.checkpoint())
@@ -66,7 +60,7 @@ def test_cache_is_decoded_from_the_table_after_forget() -> None:
 
 
 def test_owned_lists_only_shipments_of_given_partitions() -> None:
-    table = RecordingTable()
+    table = StateTable()
     states = ShipmentStates(table, 6)
     states.update({SHIPMENT: _state((10, -180.0))})
     home = partition_for(SHIPMENT, 6)
@@ -82,9 +76,9 @@ def _excursion() -> tuple[Any, list[Any]]:
     return result.state, result.alerts
 
 
-def _held() -> tuple[RecordingTable, ShipmentStates, Any, list[Any]]:
+def _held() -> tuple[StateTable, ShipmentStates, Any, list[Any]]:
     """A worker that held an excursion's alerts and checkpointed them with the state."""
-    table = RecordingTable()
+    table = StateTable()
     states = ShipmentStates(table, 6)
     state, alerts = _excursion()
     states.update({SHIPMENT: state})
@@ -130,7 +124,7 @@ def test_a_state_changed_while_its_record_is_on_its_way_stays_dirty() -> None:
     """The agent goes on while a checkpoint's records travel: a shipment it changes meanwhile
     must be written by the next checkpoint, while one it did not change is clean."""
     other = "SHP-OTHER-0002"
-    table = RecordingTable()
+    table = StateTable()
     states = ShipmentStates(table, 6)
     states.update({SHIPMENT: _state((10, -180.0)), other: _state((10, -181.0))})
     records = states.checkpoint()
@@ -152,7 +146,7 @@ def _readings(state: Any, minutes: Iterable[float], config: RuleConfig | None = 
 
 
 def test_a_long_history_is_written_in_chunks_once_then_only_its_record() -> None:
-    table = RecordingTable()
+    table = StateTable()
     states = ShipmentStates(table, 6)
     state = _readings(apply(None, manifest(), RuleConfig()).state, range(2 * C + 3))
     states.update({SHIPMENT: state})
@@ -175,7 +169,7 @@ def test_a_long_history_is_written_in_chunks_once_then_only_its_record() -> None
 
 
 def test_a_retired_chunk_is_deleted_once_a_record_without_it_is_stored() -> None:
-    table = RecordingTable()
+    table = StateTable()
     states = ShipmentStates(table, 6)
     state = _readings(apply(None, manifest(), RuleConfig()).state, range(0, 20 * C, 10))
     states.update({SHIPMENT: state})
@@ -202,7 +196,7 @@ def test_a_checkpoint_cut_short_anywhere_restores_the_state_before_or_after_it()
     shipment's records go to one partition, in order): the table must then decode to the
     state before the checkpoint or the one after it, never to a broken one."""
     config = RuleConfig(max_readings_per_shipment=2 * C)
-    table = RecordingTable()
+    table = StateTable()
     states = ShipmentStates(table, 6)
     state = apply(None, manifest(), config).state
     before = None
@@ -222,7 +216,7 @@ def test_a_checkpoint_cut_short_anywhere_restores_the_state_before_or_after_it()
         records = states.checkpoint()
         after = state.to_json()
         for cut in range(len(records)):
-            crashed = RecordingTable()
+            crashed = StateTable()
             crashed.data = dict(table.data)
             for record in records[:cut]:
                 if record.value is None:
@@ -239,7 +233,7 @@ def test_a_checkpoint_cut_short_anywhere_restores_the_state_before_or_after_it()
 
 
 def test_a_state_stored_in_one_document_is_read_and_written_anew_in_chunks() -> None:
-    table = RecordingTable()
+    table = StateTable()
     state = _readings(apply(None, manifest(), RuleConfig()).state, range(C + 1))
     table.data[KEY] = state.to_json().encode()  # as a worker before chunks stored it
     states = ShipmentStates(table, 6)
