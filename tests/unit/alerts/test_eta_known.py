@@ -6,9 +6,9 @@ import pytest
 
 from alerts.config import RuleConfig
 from alerts.engine import Step, apply, refresh_eta, settle
-from alerts.eta import MARK_EVERY
+from alerts.eta import KNOWN, KNOWN_EXACT, MARK_EVERY
 from alerts.state import ShipmentState
-from alerts.testing import custody, manifest, reading, replaying
+from alerts.testing import custody, manifest, reading, replaying, without_mark
 
 CONFIG = RuleConfig()
 CRYO = manifest("cryo-150")
@@ -73,10 +73,10 @@ def test_a_known_estimate_is_taken_only_for_the_same_inputs() -> None:
 def test_settling_after_every_reading_reuses_the_refreshes_estimates(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A logger's cadence: a settle after each batch of one reading, made to replay (as after
-    a late event). Its replay resumes from the last mark and takes the refreshes' estimates
-    of the events since, including those of earlier batches (the state a settle replaces
-    kept them)."""
+    """A late burst at a logger's cadence: each batch of one reading is refreshed on a state
+    not known to be exact (as a late event leaves it), then settled, the settle replaying.
+    Its replay resumes from the last mark and takes the refreshes' estimates of the events
+    since, including those of earlier batches (the state a settle replaces kept them)."""
     state = apply(None, CRYO, CONFIG).state
     fresh = state
     calls: list[float] = []
@@ -84,7 +84,7 @@ def test_settling_after_every_reading_reuses_the_refreshes_estimates(
     monkeypatch.setattr("alerts.eta.ESTIMATED", calls)
     per_settle = []
     for event in _trip(range(0, 240, 10)):
-        state, fresh = _batches(state, [event]), _batches(fresh, [event])
+        state, fresh = _batches(replaying(state), [event]), _batches(fresh, [event])
         before = len(calls)
         reused_outputs = _outputs(settle(replaying(state), CONFIG))
         per_settle.append(len(calls) - before)
@@ -96,3 +96,30 @@ def test_settling_after_every_reading_reuses_the_refreshes_estimates(
     # newest refreshes cover all but the oldest of them
     later = per_settle[MARK_EVERY + 1 :]
     assert sum(later) <= len(later) // MARK_EVERY + 1, per_settle
+
+
+def test_an_exact_state_keeps_only_its_newest_estimate_and_its_settle_takes_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """In order, a state is ``exact_t``: its settle replays nothing and takes the newest
+    refresh's estimate, so it keeps no older one (``KNOWN_EXACT``); a late event's first
+    settle then estimates again what the kept ones would have served, with the same outputs."""
+    state = _batches(apply(None, CRYO, CONFIG).state, _trip(range(0, 200, 10)))
+    assert state.eta.exact_t is not None
+    assert [k.now for k in state.eta.known] == [state.eta.exact_t]
+    assert KNOWN_EXACT < KNOWN
+    calls: list[float] = []
+    monkeypatch.setattr("alerts.eta.ESTIMATED", calls)
+    fresh = ShipmentState.from_json(state.to_json())
+    in_order = settle(state, CONFIG)
+    assert calls == [], "an exact state's settle takes its newest estimate"
+    replayed = settle(fresh, CONFIG)  # restored: not exact, replays every event
+    assert _outputs(in_order) == _outputs(replayed)
+    assert without_mark(state) == without_mark(fresh)  # the stored mark is a cache
+    # a late event afterwards: the estimates are computed again, the outputs are the same
+    late = reading(95, -180, location=(40.44 + 95 * 0.002, -79.99 + 95 * 0.01))
+    state, fresh = _batches(state, [late]), _batches(fresh, [late])
+    assert state.eta.exact_t is None
+    assert len(state.eta.known) <= KNOWN
+    assert _outputs(settle(state, CONFIG)) == _outputs(settle(fresh, CONFIG))
+    assert without_mark(state) == without_mark(fresh)  # the stored mark is a cache
