@@ -15,6 +15,7 @@ from schemas.recording import RecordingLine
 from streams.settings import Settings
 from streams.supervise import WorkerProcess, settings_env, wait_until
 from streams.topic_reader import read_records, read_topic
+from streams.topics import Topic, topic_name
 
 __all__ = [
     "ConsumedMessage",
@@ -66,7 +67,7 @@ async def queued_event(app: Any, offset: int, *, generation_id: int | None = Non
     from streams.raw_schema import RawBytes
 
     message = Message(
-        topic="cryotrace.telemetry.v1",
+        topic=topic_name(Settings(), Topic.TELEMETRY),
         partition=0,
         offset=offset,
         timestamp=1_790_000_000.0,
