@@ -202,9 +202,9 @@ KNOWN_EXACT = 1
 """Refresh estimates an ``exact_t`` state keeps: its settle replays nothing and takes the
 newest (``_as_replayed``), as the batch's refresh takes its last event's derive. The older
 ones would serve only a replay after a late event, once per late burst (its first settle
-estimates again the up to ``MARK_EVERY`` events after the newest mark), and they were a
-third of the ETA's memory: at 10,000 shipments of the bench's data, 3 estimates with their
-fixes and custody copies, about 3 KB a shipment."""
+estimates again the up to ``MARK_EVERY`` events after the newest mark), and with their
+fixes and custody copies they held about 3.5 KB of the ETA's 13.3 KB a shipment
+(``benchmarks/bench_state_memory.py``, 2,000 shipments x 100 readings)."""
 
 
 @dataclass(init=False, slots=True)
