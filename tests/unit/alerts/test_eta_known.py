@@ -121,5 +121,8 @@ def test_an_exact_state_keeps_only_its_newest_estimate_and_its_settle_takes_it(
     state, fresh = _batches(state, [late]), _batches(fresh, [late])
     assert state.eta.exact_t is None
     assert len(state.eta.known) <= KNOWN
-    assert _outputs(settle(state, CONFIG)) == _outputs(settle(fresh, CONFIG))
+    before = len(calls)
+    late_outputs = _outputs(settle(state, CONFIG))
+    assert len(calls) > before, "the replay after the late event estimated again"
+    assert late_outputs == _outputs(settle(fresh, CONFIG))
     assert without_mark(state) == without_mark(fresh)  # the stored mark is a cache
