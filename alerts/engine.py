@@ -42,6 +42,13 @@ _TOPIC = {TelemetryReading: "telemetry", CustodyEvent: "custody"}
 MARK_EVERY = 32
 """Readings between two fold checkpoints (see ``_refold``)."""
 
+MAX_MARKS = 8
+"""Fold checkpoints kept, the newest: 8 x 32 readings reach 21-43 hours back at a reading
+every 5-10 minutes, past most uploads' delay (1-12 hours). Unbounded, they grew with the
+history, one fold copy per 32 of its up to 1,000 readings. A reading placed before the oldest
+kept one refolds from ``base``; a refold runs to the history's end anyway, so that costs at
+most the whole history, not more than twice what the nearest checkpoint would have."""
+
 DEFERRED_TYPES = frozenset({"logger_silent", "sequence_gap"})
 """Alert types held back while late readings are being placed.
 
@@ -323,7 +330,10 @@ def _apply_reading(
         changed = state.fold.step(r, rules)
         state.since_mark += 1
         if state.since_mark >= MARK_EVERY:
-            state.marks.append((r.sort_key, state.fold.copy()))
+            marks = state.marks
+            marks.append((r.sort_key, state.fold.copy()))
+            if len(marks) > MAX_MARKS:
+                del marks[0]
             state.since_mark = 0
         _evict(state, rules, config)
         found = _transit(state, rules)
@@ -387,8 +397,8 @@ def _refold(state: ShipmentState, rules: RuleSet, after: tuple[float, str] | Non
     """Recompute ``fold`` from the latest checkpoint before ``after`` (None: from ``base``).
 
     Checkpoints (``state.marks``, a runtime cache) are fold copies taken every
-    ``MARK_EVERY`` readings, so placing a late reading costs the readings after it, not the
-    whole history.
+    ``MARK_EVERY`` readings, the newest ``MAX_MARKS`` kept, so placing a late reading costs
+    the readings after it, not the whole history.
     """
     marks = state.marks
     if after is None:
@@ -411,6 +421,7 @@ def _refold(state: ShipmentState, rules: RuleSet, after: tuple[float, str] | Non
         if since >= MARK_EVERY:
             marks.append((r.sort_key, fold.copy()))
             since = 0
+    del marks[:-MAX_MARKS]
     state.fold = fold
     state.since_mark = since
 

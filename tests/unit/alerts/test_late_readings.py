@@ -134,9 +134,10 @@ def test_episodes_reflect_all_readings_however_they_arrived(temps: list[float], 
     temps=st.lists(TEMPS, min_size=8, max_size=40),
     order=st.randoms(use_true_random=False),
     bound=st.sampled_from([6, 12, 16, 1000]),
+    max_marks=st.sampled_from([1, 2, 1000]),
 )
 def test_refolding_from_checkpoints_gives_the_in_order_result(
-    temps: list[float], order: Any, bound: int
+    temps: list[float], order: Any, bound: int, max_marks: int
 ) -> None:
     import alerts.engine
 
@@ -144,12 +145,40 @@ def test_refolding_from_checkpoints_gives_the_in_order_result(
     shuffled = list(events)
     order.shuffle(shuffled)
     config = RuleConfig(max_readings_per_shipment=bound)
-    saved = alerts.engine.MARK_EVERY
-    alerts.engine.MARK_EVERY = 3
+    saved = alerts.engine.MARK_EVERY, alerts.engine.MAX_MARKS
+    alerts.engine.MARK_EVERY, alerts.engine.MAX_MARKS = 3, max_marks
     try:
         got = run([CRYO, *shuffled], config)
     finally:
-        alerts.engine.MARK_EVERY = saved
+        alerts.engine.MARK_EVERY, alerts.engine.MAX_MARKS = saved
     if not got.dead_letters:  # a tight history bound may reject very late readings
         assert live(got.final()) == live(run([CRYO, *events], config).final())
-    assert got.state is not None and len(got.state.marks) <= len(got.state.history) // 3 + 1
+    assert got.state is not None
+    assert len(got.state.marks) <= min(max_marks, len(got.state.history) // 3 + 1)
+
+
+def test_fold_checkpoints_keep_only_the_newest_and_a_reading_before_them_refolds_from_base() -> (
+    None
+):
+    import alerts.engine
+
+    events = [reading(i * 10, -180.0 if i % 7 else -140.0, seq=i) for i in range(40)]
+    late = reading(35, -140.0, seq=1000)  # after reading 3, before every kept checkpoint
+    saved = alerts.engine.MARK_EVERY, alerts.engine.MAX_MARKS
+    alerts.engine.MARK_EVERY, alerts.engine.MAX_MARKS = 3, 2
+    try:
+        in_order = run([CRYO, *events])
+        with_late = run([CRYO, *events, late])
+    finally:
+        alerts.engine.MARK_EVERY, alerts.engine.MAX_MARKS = saved
+    assert in_order.state is not None and with_late.state is not None
+    # 40 readings leave a checkpoint every 3: only the last two are kept (readings 35 and 38)
+    assert [key[0] for key, _ in in_order.state.marks] == [at(350).timestamp(), at(380).timestamp()]
+    # the late reading sorts before both: its refold starts from base and leaves the newest two
+    assert [key[0] for key, _ in with_late.state.marks] == [
+        at(340).timestamp(),
+        at(370).timestamp(),
+    ]
+    assert live(with_late.final()) == live(
+        run([CRYO, *sorted([*events, late], key=lambda r: r.recorded_at)]).final()
+    )
