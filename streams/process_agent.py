@@ -22,7 +22,7 @@ from streams.positions import backlog, next_offset, uncommitted
 from streams.processor import BatchOutput, clock_step, process_batch
 from streams.record_batches import BatchProducer, RecordBatches
 from streams.settings import Settings, StreamSettings
-from streams.state_store import ChangelogRecord, ShipmentStates, write_order
+from streams.state_store import ShipmentStates, write_order
 from streams.topics import INPUT_TOPICS, Topic, topic_name
 from streams.turns import in_turns
 from streams.web import register_web
@@ -153,12 +153,16 @@ def register_processor(
             finally:
                 writing.clear()
 
-    async def write(records: list[ChangelogRecord], events: list[Any]) -> None:
-        """Send a checkpoint's records, wait for the broker to have them all, keep them in the
-        table, and only then ack the events they cover. If the broker fails them, their states
-        stay dirty and the events go back to the unacked: the next checkpoint that lands
-        writes those states again (newer) and acks the events."""
+    async def write(events: list[Any]) -> None:
+        """Encode the begun checkpoint's states in turns of ``checkpoint_turn_seconds`` (the
+        agent's batches go between them), send their records, wait for the broker to have
+        them all, keep them in the table, and only then ack the events they cover. If the
+        broker fails them, their states stay dirty and the events go back to the unacked: the
+        next checkpoint that lands writes those states again (newer) and acks the events."""
         try:
+            while not states.encode(settings.stream.checkpoint_turn_seconds):
+                await asyncio.sleep(0)  # a turn: whatever else is ready runs before the next
+            records = states.records()
             if records:
                 changelog = table.changelog_topic.get_topic_name()
                 for step in write_order(records):  # history chunks before the records naming them
@@ -167,6 +171,7 @@ def register_processor(
                         await batches.add(changelog, r.key, r.value, partition=r.partition)
                     await asyncio.gather(*await batches.flush())
         except BaseException:
+            states.cancel()
             unacked[:0] = events
             raise
         states.stored(records)
@@ -183,9 +188,13 @@ def register_processor(
         second overflowed it; its ``Topic.send`` doubles the cost of each record). Not
         ``durable``, the agent goes on while they are on their way (at 5,000 readings/s over
         10,000 shipments, 5 s of changed states are about 8,000 records, 30-40 MB); the next
-        checkpoint waits for them before it encodes anything, and raises if they failed (as a
+        checkpoint waits for them before it begins, and raises if they failed (as a
         checkpoint that waited in place did; the one after retries). A durable one returns
         once the broker has them (the clock's held alerts, a rebalance, a stop).
+
+        The states are encoded by ``write`` in turns (``ShipmentStates.begin``), not here:
+        encoding every changed state at once held the event loop, and every reading waiting
+        behind it, for as long as all of them took.
         """
         if in_flight:
             # a failed output stays here: every later checkpoint fails too, so nothing after
@@ -195,7 +204,8 @@ def register_processor(
         await written()  # one at a time, in order
         events = unacked[:]
         unacked.clear()
-        writing.append(asyncio.ensure_future(write(states.checkpoint(), events)))
+        states.begin()  # the states as the events in ``events`` left them
+        writing.append(asyncio.ensure_future(write(events)))
         last_checkpoint[0] = time.monotonic()
         if durable:
             await written()

@@ -89,6 +89,13 @@ class StreamSettings(BaseModel):
     checkpoint_events: int = Field(
         default=20_000, ge=1, description="checkpoint sooner once this many events wait"
     )
+    checkpoint_turn_seconds: float = Field(
+        default=0.02,
+        gt=0,
+        description="a checkpoint encodes its changed states in turns of about this long "
+        "(at least one state), the agent's next batch going between them; a state a batch "
+        "changes before its turn is encoded first",
+    )
     tick_seconds: float = Field(default=5.0, gt=0, description="how often the live timer runs")
     clock_turn_seconds: float = Field(
         default=0.02,

@@ -65,7 +65,10 @@ class ShipmentStates:
     its changelog record) only when the bytes differ. Callers send the records, wait for the
     broker, and only then ack input offsets, so a crash replays exactly the events the
     changelog has not seen. States may change while the records are on their way: ``stored``
-    leaves those dirty (each mark is numbered).
+    leaves those dirty (each mark is numbered). A checkpoint may be encoded in turns
+    (``begin``, then ``encode`` until done) while batches go on between them: a state loaded,
+    updated, or given or relieved of held alerts before its turn is encoded first, so the
+    records are the states as they were when it began.
 
     A state's history is mostly sealed chunks (``alerts.encoded.History``), each written
     once under a key of its own (``chunk_key``) before the record that names it; the state's
@@ -94,11 +97,18 @@ class ShipmentStates:
         self._outbox: dict[str, list[Alert]] = {}
         self._deletable: dict[str, list[int]] = {}  # retired chunks no stored record names
         self._sent: dict[str, _Sent] = {}
+        self._records: list[ChangelogRecord] = []  # the begun checkpoint's, so far
+        self._order: list[str] = []  # the begun checkpoint's states, in the order encoded
+        self._next = 0  # where ``encode`` goes on in ``_order``
+        self._todo: set[str] = set()  # the begun checkpoint's states not encoded yet
 
     def load(self, shipment_id: str) -> ShipmentState | None:
         """The current state of one shipment (None if never seen)."""
         state = self._cache.get(shipment_id)
-        if state is None:
+        if state is not None:
+            if self._todo:  # the caller may change it: the begun checkpoint's turn comes first
+                self._before_change(shipment_id)
+        else:
             raw = self._data.get(shipment_key(shipment_id))  # type: ignore[arg-type]
             if raw:
                 data = orjson.loads(raw)
@@ -120,7 +130,11 @@ class ShipmentStates:
         return chunk
 
     def update(self, states: dict[str, ShipmentState], *, touched: bool = True) -> None:
-        """Take states changed by a batch (``touched``: events arrived now) or by the clock."""
+        """Take states changed by a batch (``touched``: events arrived now) or by the clock
+        (each ``load``-ed before it changed, or a new object)."""
+        if self._todo:
+            for shipment_id in states:
+                self._before_change(shipment_id)
         self._cache.update(states)
         for shipment_id in states:
             self._mark(shipment_id)
@@ -146,30 +160,78 @@ class ShipmentStates:
         deletions of chunks no stored record names any more, then its own record when its
         encoding changed. The caller sends them in ``write_order``, waits for the broker,
         then calls ``stored``; until then they stay dirty, so a failed send is retried by the
-        next checkpoint instead of being lost."""
-        records: list[ChangelogRecord] = []
+        next checkpoint instead of being lost. (``begin``, ``encode`` and ``records`` in
+        one go.)"""
+        self.begin()
+        self.encode()
+        return self.records()
+
+    def begin(self) -> None:
+        """Start a checkpoint of every state dirty now. ``encode`` writes their records in
+        turns, and a state that is loaded, updated, or has alerts held or released before
+        its turn is encoded first, so every record is its state as it was here: what the
+        events applied so far made it, and no later one."""
         self._checked = dict(self._dirty)
         self._sent = {}
-        for shipment_id in self._checked:
-            key = shipment_key(shipment_id)
-            assert key is not None
-            partition = partition_for(shipment_id, self._partitions)
-            history = self._cache[shipment_id].history
-            history.seal()
-            chunks = history.unsent()
-            for number, text in chunks:
-                records.append(ChangelogRecord(partition, chunk_key(shipment_id, number), text))
-            deleted = self._deletable.get(shipment_id, [])
-            for number in deleted:
-                records.append(ChangelogRecord(partition, chunk_key(shipment_id, number), None))
-            history.deleted(deleted)  # the record below no longer names them
-            encoded = self._encode(shipment_id)
-            retired = None
-            if self._data.get(key) != encoded:
-                records.append(ChangelogRecord(partition, key, encoded))
-                retired = list(history.retired)
-            self._sent[shipment_id] = _Sent(history, [n for n, _ in chunks], deleted, retired)
-        return records
+        self._records = []
+        self._order = list(self._checked)
+        self._next = 0
+        self._todo = set(self._order)
+
+    def encode(self, seconds: float | None = None) -> bool:
+        """Encode the begun checkpoint's states for about ``seconds`` (at least one; None:
+        all of them). True once none is left: ``records`` has them all."""
+        order, todo = self._order, self._todo
+        deadline = None if seconds is None else time.perf_counter() + seconds
+        while self._next < len(order):
+            shipment_id = order[self._next]
+            self._next += 1
+            if shipment_id in todo:
+                self._take(shipment_id)
+                if deadline is not None and time.perf_counter() >= deadline:
+                    break
+        return not todo
+
+    def cancel(self) -> None:
+        """Give up the begun checkpoint (its states stay dirty: the next one writes them)."""
+        self._records = []
+        self._order = []
+        self._todo = set()
+        self._sent = {}
+        self._checked = {}
+
+    def records(self) -> list[ChangelogRecord]:
+        """The records of the begun checkpoint's states encoded so far (all of them once
+        ``encode`` returned True)."""
+        return self._records
+
+    def _take(self, shipment_id: str) -> None:
+        """Encode one state of the begun checkpoint, now, into its records."""
+        self._todo.discard(shipment_id)
+        key = shipment_key(shipment_id)
+        assert key is not None
+        records = self._records
+        partition = partition_for(shipment_id, self._partitions)
+        history = self._cache[shipment_id].history
+        history.seal()
+        chunks = history.unsent()
+        for number, text in chunks:
+            records.append(ChangelogRecord(partition, chunk_key(shipment_id, number), text))
+        deleted = self._deletable.get(shipment_id, [])
+        for number in deleted:
+            records.append(ChangelogRecord(partition, chunk_key(shipment_id, number), None))
+        history.deleted(deleted)  # the record below no longer names them
+        encoded = self._encode(shipment_id)
+        retired = None
+        if self._data.get(key) != encoded:
+            records.append(ChangelogRecord(partition, key, encoded))
+            retired = list(history.retired)
+        self._sent[shipment_id] = _Sent(history, [n for n, _ in chunks], deleted, retired)
+
+    def _before_change(self, shipment_id: str) -> None:
+        """A state the begun checkpoint has not encoded yet is about to change: encode it."""
+        if shipment_id in self._todo:
+            self._take(shipment_id)
 
     def _encode(self, shipment_id: str) -> bytes:
         data = self._cache[shipment_id].record()
@@ -182,6 +244,7 @@ class ShipmentStates:
         """Keep ``alerts`` in their shipments' outboxes until ``release``; the next
         checkpoint stores them with the states (which must be cached)."""
         for alert in alerts:
+            self._before_change(alert.shipment_id)
             self._outbox.setdefault(alert.shipment_id, []).append(alert)
             self._mark(alert.shipment_id)
 
@@ -195,6 +258,7 @@ class ShipmentStates:
         for alert in alerts:
             held = self._outbox.get(alert.shipment_id)
             if held and alert in held:
+                self._before_change(alert.shipment_id)
                 held.remove(alert)
                 if not held:
                     del self._outbox[alert.shipment_id]
@@ -227,6 +291,7 @@ class ShipmentStates:
                 self._mark(shipment_id)
         self._sent = {}
         self._checked = {}
+        self._records = []
 
     def owned(
         self, partitions: set[int], *, quiet_since: float | None = None
@@ -253,3 +318,6 @@ class ShipmentStates:
         self._outbox.clear()
         self._deletable.clear()
         self._sent = {}
+        self._records = []
+        self._order = []
+        self._todo = set()

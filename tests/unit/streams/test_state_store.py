@@ -139,6 +139,46 @@ def test_a_state_changed_while_its_record_is_on_its_way_stays_dirty() -> None:
     assert states.dirty == 0
 
 
+def test_a_checkpoint_encoded_in_turns_records_each_state_as_it_was_when_it_began() -> None:
+    """The agent applies batches between a checkpoint's turns: a state one changes before its
+    turn is encoded first, as the acked events left it, and stays dirty for the next."""
+    other = "SHP-OTHER-0002"
+    table = StateTable()
+    states = ShipmentStates(table, 6)
+    first, second = _state((10, -180.0)), _state((10, -181.0))
+    states.update({SHIPMENT: first, other: second})
+    expected = {SHIPMENT.encode(): stored(first)[0], other.encode(): stored(second)[0]}
+    states.begin()
+    assert states.encode(0.0) is False  # a turn encodes at least one state: the first
+    assert [r.key for r in states.records()] == [SHIPMENT.encode()]
+    state = states.load(other)  # a batch takes it before its turn
+    changed = apply(state, reading(20, -140.0), RuleConfig()).state
+    states.update({other: changed})
+    assert states.encode(0.0) is True
+    records = states.records()
+    assert {r.key: r.value for r in records} == expected
+    states.stored(records)
+    assert states.dirty == 1
+    [again] = states.checkpoint()
+    assert again.key == other.encode() and again.value == stored(changed)[0] != expected[again.key]
+
+
+def test_alerts_held_after_a_checkpoint_began_are_stored_by_the_next() -> None:
+    table, states, state, alerts = _held()
+    states.release(alerts)
+    states.begin()
+    states.hold(alerts[:1])  # before the state's turn: its record is still without them
+    assert states.encode() is True
+    [record] = states.records()
+    assert record.value == stored(state)[0]
+    states.stored([record])
+    [record] = states.checkpoint()
+    states.stored([record])
+    again = ShipmentStates(table, 6)
+    again.load(SHIPMENT)
+    assert again.outbox() == alerts[:1]
+
+
 def _readings(state: Any, minutes: Iterable[float], config: RuleConfig | None = None) -> Any:
     for minute in minutes:
         state = apply(state, reading(minute, -180.0), config or RuleConfig()).state
