@@ -243,14 +243,19 @@ async def test_states_reach_the_changelog_only_after_the_broker_has_their_output
     assert producer.changelog == [SHIPMENT.encode()]
 
 
+@pytest.mark.parametrize("turns", ["default", "one state or ack per turn"])
 async def test_the_agent_goes_on_while_the_changelog_write_is_on_its_way(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, turns: str
 ) -> None:
     """A checkpoint's states travel to the broker while the agent applies and publishes the
     next batch; the events they cover are acked only once the broker has them, and a stop
-    waits for them."""
+    waits for them. The same when its encoding and its acks go in the smallest turns."""
     producer = _HoldingProducer("-changelog", hold_changelog=True)
-    app, agent, acked = _sending_agent(monkeypatch, producer, checkpoint_events=1)
+    tiny: dict[str, float] = {}
+    if turns != "default":
+        tiny["checkpoint_turn_seconds"] = 1e-9
+        monkeypatch.setattr("streams.process_agent.ACKS_PER_TURN", 1)
+    app, agent, acked = _sending_agent(monkeypatch, producer, checkpoint_events=1, **tiny)
     async with agent.test_context() as context:
         manifest_json = orjson.dumps(manifest("cryo-150").model_dump(mode="json"))
         await _put(context, Topic.SHIPMENTS, SHIPMENT, manifest_json, 0, 0)
