@@ -46,6 +46,15 @@ ACKS_PER_TURN = 2000
 """A checkpoint acks its events in turns of this many, the agent's batches going between
 them (12,775 acks at once held the event loop for 88 ms)."""
 
+TURN_PAUSE_S = 0.005
+"""How long a checkpoint's encoding and acks pause between two turns. A pause blocks the
+event loop in its selector for a moment: the consumer, which Faust runs in a thread of its
+own, gets the GIL, and what it fetched goes through the several loop steps that hand it to
+the agent. ``asyncio.sleep(0)`` runs only what is ready at that instant. With it, the
+agent got no batch while a checkpoint was encoded: in a 1,000 readings/s latency phase over
+10,000 shipments, 700 readings waited behind each encoding, and the p99 read 715-798 ms in
+three runs. With 5 ms it read 183 ms; the encoding takes up to a quarter longer."""
+
 log = structlog.get_logger(__name__)
 
 Emit = Callable[[BatchOutput], Awaitable[None]]
@@ -166,7 +175,7 @@ def register_processor(
         the events."""
         try:
             while not states.encode(settings.stream.checkpoint_turn_seconds):
-                await asyncio.sleep(0)  # a turn: whatever else is ready runs before the next
+                await asyncio.sleep(TURN_PAUSE_S)  # a turn: the agent's next batch goes first
             records = states.records()
             if records:
                 changelog = table.changelog_topic.get_topic_name()
@@ -184,7 +193,7 @@ def register_processor(
             for n, event in enumerate(events, start=1):
                 await streams[0].ack(event)
                 if n % ACKS_PER_TURN == 0:
-                    await asyncio.sleep(0)  # a turn, as above
+                    await asyncio.sleep(TURN_PAUSE_S)  # a turn, as above
 
     async def checkpoint(*, durable: bool = True) -> None:
         """Changed states to the changelog, then ack what they cover. Caller holds the lock.
