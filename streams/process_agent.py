@@ -51,9 +51,10 @@ TURN_PAUSE_S = 0.005
 event loop in its selector for a moment: the consumer, which Faust runs in a thread of its
 own, gets the GIL, and what it fetched goes through the several loop steps that hand it to
 the agent. ``asyncio.sleep(0)`` runs only what is ready at that instant. With it, the
-agent got no batch while a checkpoint was encoded: in a 1,000 readings/s latency phase over
-10,000 shipments, 700 readings waited behind each encoding, and the p99 read 715-798 ms in
-three runs. With 5 ms it read 183 ms; the encoding takes up to a quarter longer."""
+agent's batches still waited for a checkpoint's encoding: in a 1,000 readings/s latency phase
+over 10,000 shipments the batch after a 967 ms encoding held 700 readings, and the p99 read
+711-798 ms in four runs (with the encoding in one piece or in such turns). With 5 ms it read
+183-560 ms in three; the encoding takes up to a quarter longer."""
 
 log = structlog.get_logger(__name__)
 
@@ -166,7 +167,7 @@ def register_processor(
             finally:
                 writing.clear()
 
-    async def write(events: list[Any]) -> None:
+    async def write(begun: int, events: list[Any]) -> None:
         """Encode the begun checkpoint's states in turns of ``checkpoint_turn_seconds`` (the
         agent's batches go between them), send their records, wait for the broker to have
         them all, keep them in the table, and only then ack the events they cover (in turns
@@ -176,7 +177,7 @@ def register_processor(
         try:
             while not states.encode(settings.stream.checkpoint_turn_seconds):
                 await asyncio.sleep(TURN_PAUSE_S)  # a turn: the agent's next batch goes first
-            records = states.records()
+            records = states.records(begun)  # raises if forgotten meanwhile
             if records:
                 changelog = table.changelog_topic.get_topic_name()
                 for step in write_order(records):  # history chunks before the records naming them
@@ -212,16 +213,16 @@ def register_processor(
         encoding every changed state at once held the event loop, and every reading waiting
         behind it, for as long as all of them took.
         """
+        await written()  # one at a time, in order (before anything here can raise)
         if in_flight:
             # a failed output stays here: every later checkpoint fails too, so nothing after
             # it is stored or acked (a restart replays and re-emits, idempotently)
             await asyncio.gather(*in_flight)
             in_flight.clear()
-        await written()  # one at a time, in order
         events = unacked[:]
         unacked.clear()
-        states.begin()  # the states as the events in ``events`` left them
-        writing.append(asyncio.ensure_future(write(events)))
+        begun = states.begin()  # the states as the events in ``events`` left them
+        writing.append(asyncio.ensure_future(write(begun, events)))
         last_checkpoint[0] = time.monotonic()
         if durable:
             await written()

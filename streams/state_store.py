@@ -13,10 +13,16 @@ import structlog
 from alerts.encoded import History, exact
 from alerts.state import ShipmentState
 from schemas.alert import Alert
+from schemas.errors import CryotraceError
 from streams.partitioning import partition_for
 from streams.wire import shipment_key
 
 log = structlog.get_logger(__name__)
+
+
+class CheckpointGivenUp(CryotraceError):
+    """A begun checkpoint was given up (``forget`` or ``cancel``) before its records were
+    taken: they are not all there, so the events it covers must not be acked."""
 
 
 class ChangelogRecord(NamedTuple):
@@ -101,6 +107,7 @@ class ShipmentStates:
         self._order: list[str] = []  # the begun checkpoint's states, in the order encoded
         self._next = 0  # where ``encode`` goes on in ``_order``
         self._todo: set[str] = set()  # the begun checkpoint's states not encoded yet
+        self._begun = 0  # numbers the begun checkpoint; forget and cancel give it up
 
     def load(self, shipment_id: str) -> ShipmentState | None:
         """The current state of one shipment (None if never seen)."""
@@ -162,21 +169,24 @@ class ShipmentStates:
         then calls ``stored``; until then they stay dirty, so a failed send is retried by the
         next checkpoint instead of being lost. (``begin``, ``encode`` and ``records`` in
         one go.)"""
-        self.begin()
+        begun = self.begin()
         self.encode()
-        return self.records()
+        return self.records(begun)
 
-    def begin(self) -> None:
+    def begin(self) -> int:
         """Start a checkpoint of every state dirty now. ``encode`` writes their records in
         turns, and a state that is loaded, updated, or has alerts held or released before
         its turn is encoded first, so every record is its state as it was here: what the
-        events applied so far made it, and no later one."""
+        events applied so far made it, and no later one. Returns the checkpoint's number,
+        for ``records``."""
         self._checked = dict(self._dirty)
         self._sent = {}
         self._records = []
         self._order = list(self._checked)
         self._next = 0
         self._todo = set(self._order)
+        self._begun += 1
+        return self._begun
 
     def encode(self, seconds: float | None = None) -> bool:
         """Encode the begun checkpoint's states for about ``seconds`` (at least one; None:
@@ -194,15 +204,20 @@ class ShipmentStates:
 
     def cancel(self) -> None:
         """Give up the begun checkpoint (its states stay dirty: the next one writes them)."""
+        self._begun += 1
         self._records = []
         self._order = []
         self._todo = set()
         self._sent = {}
         self._checked = {}
 
-    def records(self) -> list[ChangelogRecord]:
-        """The records of the begun checkpoint's states encoded so far (all of them once
-        ``encode`` returned True)."""
+    def records(self, begun: int) -> list[ChangelogRecord]:
+        """The records of checkpoint ``begun`` (``begin``'s number), once ``encode`` returned
+        True. Raises ``CheckpointGivenUp`` if it was given up meanwhile."""
+        if begun != self._begun:
+            raise CheckpointGivenUp(
+                f"checkpoint {begun} was given up before its records were taken"
+            )
         return self._records
 
     def _take(self, shipment_id: str) -> None:
@@ -292,6 +307,7 @@ class ShipmentStates:
         self._sent = {}
         self._checked = {}
         self._records = []
+        self._order = []
 
     def owned(
         self, partitions: set[int], *, quiet_since: float | None = None
@@ -321,3 +337,4 @@ class ShipmentStates:
         self._records = []
         self._order = []
         self._todo = set()
+        self._begun += 1  # a checkpoint on its way is given up: its events are not acked

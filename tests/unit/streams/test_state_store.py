@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import pytest
+
 from alerts.config import RuleConfig
 from alerts.encoded import CHUNK_READINGS as C
 from alerts.engine import apply
 from alerts.testing import SHIPMENT, manifest, reading, run, stored
 from streams.partitioning import partition_for
-from streams.state_store import ShipmentStates, chunk_key
+from streams.state_store import CheckpointGivenUp, ShipmentStates, chunk_key
 from streams.testing import StateTable
 
 KEY = SHIPMENT.encode()
@@ -148,14 +150,14 @@ def test_a_checkpoint_encoded_in_turns_records_each_state_as_it_was_when_it_bega
     first, second = _state((10, -180.0)), _state((10, -181.0))
     states.update({SHIPMENT: first, other: second})
     expected = {SHIPMENT.encode(): stored(first)[0], other.encode(): stored(second)[0]}
-    states.begin()
+    begun = states.begin()
     assert states.encode(0.0) is False  # a turn encodes at least one state: the first
-    assert [r.key for r in states.records()] == [SHIPMENT.encode()]
+    assert [r.key for r in states.records(begun)] == [SHIPMENT.encode()]
     state = states.load(other)  # a batch takes it before its turn
     changed = apply(state, reading(20, -140.0), RuleConfig()).state
     states.update({other: changed})
     assert states.encode(0.0) is True
-    records = states.records()
+    records = states.records(begun)
     assert {r.key: r.value for r in records} == expected
     states.stored(records)
     assert states.dirty == 1
@@ -166,10 +168,10 @@ def test_a_checkpoint_encoded_in_turns_records_each_state_as_it_was_when_it_bega
 def test_alerts_held_after_a_checkpoint_began_are_stored_by_the_next() -> None:
     table, states, state, alerts = _held()
     states.release(alerts)
-    states.begin()
+    begun = states.begin()
     states.hold(alerts[:1])  # before the state's turn: its record is still without them
     assert states.encode() is True
-    [record] = states.records()
+    [record] = states.records(begun)
     assert record.value == stored(state)[0]
     states.stored([record])
     [record] = states.checkpoint()
@@ -177,6 +179,21 @@ def test_alerts_held_after_a_checkpoint_began_are_stored_by_the_next() -> None:
     again = ShipmentStates(table, 6)
     again.load(SHIPMENT)
     assert again.outbox() == alerts[:1]
+
+
+@pytest.mark.parametrize("give_up", ["forget", "cancel"])
+def test_a_checkpoint_given_up_before_its_records_are_taken_cannot_be_stored(give_up: str) -> None:
+    """A rebalance forgets the states while a checkpoint may still be encoding: what it has
+    encoded is not all of it, so its writer must not store the records or ack the events."""
+    table = StateTable()
+    states = ShipmentStates(table, 6)
+    states.update({SHIPMENT: _state((10, -180.0)), "SHP-OTHER-0002": _state((10, -181.0))})
+    begun = states.begin()
+    assert states.encode(0.0) is False
+    getattr(states, give_up)()
+    assert states.encode() is True  # nothing left to encode...
+    with pytest.raises(CheckpointGivenUp):
+        states.records(begun)  # ...but the records are not the checkpoint's
 
 
 def _readings(state: Any, minutes: Iterable[float], config: RuleConfig | None = None) -> Any:
