@@ -329,12 +329,7 @@ class ShipmentStates:
         """Drop the cache (after a rebalance another worker may have moved a state on)."""
         self._cache.clear()
         self._dirty.clear()
-        self._checked = {}
         self._touched.clear()
         self._outbox.clear()
         self._deletable.clear()
-        self._sent = {}
-        self._records = []
-        self._order = []
-        self._todo = set()
-        self._begun += 1  # a checkpoint on its way is given up: its events are not acked
+        self.cancel()  # a checkpoint on its way is given up: its events are not acked
