@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from hypothesis import given, settings
@@ -129,6 +131,20 @@ def test_episodes_reflect_all_readings_however_they_arrived(temps: list[float], 
     assert live(run([CRYO, *shuffled]).final()) == expected
 
 
+@contextmanager
+def _fold_copies(*, every: int, kept: int) -> Iterator[None]:
+    """The engine's fold copies taken every ``every`` readings, the newest ``kept`` kept
+    (set by hand: hypothesis runs many examples per function-scoped fixture)."""
+    import alerts.engine
+
+    saved = alerts.engine.MARK_EVERY, alerts.engine.MAX_MARKS
+    alerts.engine.MARK_EVERY, alerts.engine.MAX_MARKS = every, kept
+    try:
+        yield
+    finally:
+        alerts.engine.MARK_EVERY, alerts.engine.MAX_MARKS = saved
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     temps=st.lists(TEMPS, min_size=8, max_size=40),
@@ -139,18 +155,12 @@ def test_episodes_reflect_all_readings_however_they_arrived(temps: list[float], 
 def test_refolding_from_checkpoints_gives_the_in_order_result(
     temps: list[float], order: Any, bound: int, max_marks: int
 ) -> None:
-    import alerts.engine
-
     events = [reading(i * 10, t, seq=i) for i, t in enumerate(temps)]
     shuffled = list(events)
     order.shuffle(shuffled)
     config = RuleConfig(max_readings_per_shipment=bound)
-    saved = alerts.engine.MARK_EVERY, alerts.engine.MAX_MARKS
-    alerts.engine.MARK_EVERY, alerts.engine.MAX_MARKS = 3, max_marks
-    try:
+    with _fold_copies(every=3, kept=max_marks):
         got = run([CRYO, *shuffled], config)
-    finally:
-        alerts.engine.MARK_EVERY, alerts.engine.MAX_MARKS = saved
     if not got.dead_letters:  # a tight history bound may reject very late readings
         assert live(got.final()) == live(run([CRYO, *events], config).final())
     assert got.state is not None
@@ -160,17 +170,11 @@ def test_refolding_from_checkpoints_gives_the_in_order_result(
 def test_fold_checkpoints_keep_only_the_newest_and_a_reading_before_them_refolds_from_base() -> (
     None
 ):
-    import alerts.engine
-
     events = [reading(i * 10, -180.0 if i % 7 else -140.0, seq=i) for i in range(40)]
     late = reading(35, -140.0, seq=1000)  # after reading 3, before every kept checkpoint
-    saved = alerts.engine.MARK_EVERY, alerts.engine.MAX_MARKS
-    alerts.engine.MARK_EVERY, alerts.engine.MAX_MARKS = 3, 2
-    try:
+    with _fold_copies(every=3, kept=2):
         in_order = run([CRYO, *events])
         with_late = run([CRYO, *events, late])
-    finally:
-        alerts.engine.MARK_EVERY, alerts.engine.MAX_MARKS = saved
     assert in_order.state is not None and with_late.state is not None
     # 40 readings leave a checkpoint every 3: only the last two are kept (readings 35 and 38)
     assert [key[0] for key, _ in in_order.state.marks] == [at(350).timestamp(), at(380).timestamp()]
