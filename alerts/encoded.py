@@ -42,7 +42,7 @@ and 62 us of CPU once per chunk; decompressing costs about 18 us, only when a se
 is read (a late reading, an ETA replay, a restart)."""
 
 
-def seal_chunk(readings: Iterable[CompactReading]) -> bytes:
+def seal_chunk(readings: Iterable[Sequence[Any]]) -> bytes:
     """A chunk as stored and kept: the JSON array of its readings (as lists), compressed."""
     return zlib.compress(orjson.dumps([list(r) for r in readings]), CHUNK_LEVEL)
 
@@ -63,10 +63,12 @@ class History(Sequence[CompactReading]):
     for), numbered by a per-history counter, and is stored
     in the changelog once, as a record of its own (``streams.state_store``), while the state's
     own record names the chunks and carries only the open tail. The first ``skip`` readings
-    of the first chunk are evicted. Readings after the sealed ones (the tail) are objects;
-    ``seal`` turns every full ``CHUNK_READINGS`` of them into a new chunk. ``ts`` holds every
-    kept reading's time, so positions are found without decoding; a sealed reading is decoded
-    from its chunk only when asked for (late placement, ETA replay), as an equal object.
+    of the first chunk are evicted. Readings after the sealed ones (the tail) are held as
+    their JSON once ``stored_form`` encoded them, as objects until then (and after a change
+    inside the tail); ``seal`` turns every full ``CHUNK_READINGS`` of them into a new chunk.
+    ``ts`` holds every kept reading's time, so positions are found without decoding; a sealed
+    or encoded reading is decoded only when asked for (late placement, ETA replay), as an
+    equal object. The in-order path asks only for ``last``, held apart.
 
     A late reading that sorts inside a sealed chunk unseals that chunk and every later one
     (their readings become tail objects again, sealed anew under new numbers); a chunk left
@@ -82,7 +84,7 @@ class History(Sequence[CompactReading]):
         "_retired",
         "_skip",
         "_tail",
-        "_tail_done",
+        "_tail_coded",
         "_tail_json",
         "_ts",
         "_unsent",
@@ -100,9 +102,12 @@ class History(Sequence[CompactReading]):
         """Chunks sealed and not yet confirmed stored (``sent``)."""
         self._tail = tail
         self._tail_json = b""
-        self._tail_done = 0
-        """``tail_json``: the comma-separated JSON of the first ``tail_done`` tail readings
-        (``stored_form`` encodes each appended reading once)."""
+        self._tail_coded = 0
+        """The oldest ``tail_coded`` tail readings are held only as ``tail_json``, their JSON
+        (as lists, comma-separated): ``stored_form`` encodes each appended reading once and
+        lets go of its object (a reading and its JSON took about 390 bytes, the JSON alone
+        about 150: 11.6 against 4.5 KB a shipment with 30 readings in the tail, in
+        ``benchmarks/bench_state_memory.py``). ``tail`` holds the readings after them."""
         self._ts = array("d", [r.t for r in tail])
         self._last = tail[-1] if tail else None
         self._version = 0
@@ -115,7 +120,7 @@ class History(Sequence[CompactReading]):
         ``chunk(number)``; its chunks count as stored, its retired ones as still to delete.
         Chunks of another size than ``CHUNK_READINGS`` (stored by a build with another size)
         are read into the tail and retired: sealed anew at the next checkpoint."""
-        tail = [CompactReading.from_list(r) for r in stored["tail"]]
+        items: list[Any] = stored["tail"]
         ids = [int(i) for i in stored["chunks"]]
         chunks = [chunk(i) for i in ids]
         skip = int(stored["skip"])
@@ -124,12 +129,19 @@ class History(Sequence[CompactReading]):
             readings = [
                 r for text in chunks for r in map(CompactReading.from_list, chunk_items(text))
             ]
+            tail = [CompactReading.from_list(r) for r in items]
             history = cls([*readings[skip:], *tail])
             history._next, history._retired = int(stored["next"]), [*retired, *ids]
             return history
-        history = cls(tail)
+        history = cls()
+        if items:  # held as its JSON, as ``stored_form`` leaves it
+            fields = len(CompactReading._fields)
+            if any(len(item) != fields for item in items):
+                raise ValueError(f"a stored tail reading does not hold {fields} fields")
+            history._tail_json, history._tail_coded = orjson.dumps(items)[1:-1], len(items)
+            history._ts = array("d", [item[0] for item in items])
+            history._last = CompactReading.from_list(items[-1])
         times = array("d")
-        items: list[Any] = []
         for text in chunks:
             items = chunk_items(text)
             if len(items) != CHUNK_READINGS:
@@ -168,8 +180,8 @@ class History(Sequence[CompactReading]):
             stop = max(start, stop)
             n = self._sealed
             if start >= n:
-                return self._tail[start - n : stop - n]
-            return self._decode(start, min(stop, n)) + self._tail[: max(0, stop - n)]
+                return self._tail_slice(start - n, stop - n)
+            return self._decode(start, min(stop, n)) + self._tail_slice(0, max(0, stop - n))
         if index < 0:
             index += size
         if not 0 <= index < size:
@@ -179,7 +191,8 @@ class History(Sequence[CompactReading]):
             return self._last
         n = self._sealed
         if index >= n:
-            return self._tail[index - n]
+            at, coded = index - n, self._tail_coded
+            return _coded(self)[at] if at < coded else self._tail[at - coded]
         at = index + self._skip
         number = at // CHUNK_READINGS
         recent = _recent
@@ -192,7 +205,7 @@ class History(Sequence[CompactReading]):
 
     def __iter__(self) -> Iterator[CompactReading]:
         yield from self._decode(0, self._sealed)
-        yield from self._tail
+        yield from self._tail_readings()
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, History | list | tuple):
@@ -235,7 +248,7 @@ class History(Sequence[CompactReading]):
         later); the ones before it stay."""
         at = self.after(reading.sort_key)
         n = self._sealed
-        self._tail_json, self._tail_done = b"", 0
+        self._unpack()
         if at < n:
             number = (at + self._skip) // CHUNK_READINGS
             first = max(0, number * CHUNK_READINGS - self._skip)
@@ -257,8 +270,8 @@ class History(Sequence[CompactReading]):
         if count >= n:
             self._retire(0)
             self._skip = 0
+            self._unpack()
             del self._tail[: count - n]
-            self._tail_json, self._tail_done = b"", 0
         else:
             self._skip += count
             whole = self._skip // CHUNK_READINGS
@@ -283,19 +296,24 @@ class History(Sequence[CompactReading]):
     # -- storing ---------------------------------------------------------------------------
 
     def seal(self) -> None:
-        """Seal every full ``CHUNK_READINGS`` of the tail into a new chunk (unsent)."""
+        """Seal every full ``CHUNK_READINGS`` of the tail into a new chunk (unsent); the rest
+        of the tail is left encoded (its JSON, as ``stored_form`` leaves it)."""
         tail = self._tail
-        if len(tail) < CHUNK_READINGS:
+        if self._tail_coded + len(tail) < CHUNK_READINGS:
             return
-        whole = len(tail) // CHUNK_READINGS * CHUNK_READINGS
+        # the encoded readings as the lists they were dumped from: no reading object is made
+        items: list[list[Any]] = orjson.loads(b"[%s]" % self._tail_json) if self._tail_coded else []
+        items.extend(list(r) for r in tail)
+        whole = len(items) // CHUNK_READINGS * CHUNK_READINGS
         for first in range(0, whole, CHUNK_READINGS):
-            text = seal_chunk(tail[first : first + CHUNK_READINGS])
+            text = seal_chunk(items[first : first + CHUNK_READINGS])
             self._chunks.append(text)
             self._ids.append(self._next)
             self._unsent.append(self._next)
             self._next += 1
-        del tail[:whole]
-        self._tail_json, self._tail_done = b"", 0
+        rest = items[whole:]
+        self._tail = []
+        self._tail_json, self._tail_coded = orjson.dumps(rest)[1:-1] if rest else b"", len(rest)
         self._version += 1
 
     def unsent(self) -> list[tuple[int, bytes]]:
@@ -330,11 +348,12 @@ class History(Sequence[CompactReading]):
         """What the state's own record keeps of the history, for ``orjson.dumps``: the chunk
         size, the chunks' numbers, the next number, the first chunk's evicted readings, the tail (the JSON of
         its readings as lists) and the retired chunks."""
-        tail, done = self._tail, self._tail_done
-        if done < len(tail):
-            new = orjson.dumps([list(r) for r in tail[done:]])[1:-1]
-            self._tail_json = b"%s,%s" % (self._tail_json, new) if done else new
-            self._tail_done = len(tail)
+        tail = self._tail
+        if tail:  # encoded once, then held only as JSON
+            new = orjson.dumps([list(r) for r in tail])[1:-1]
+            self._tail_json = b"%s,%s" % (self._tail_json, new) if self._tail_coded else new
+            self._tail_coded += len(tail)
+            self._tail = []
         return {
             "size": CHUNK_READINGS,
             "next": self._next,
@@ -343,6 +362,24 @@ class History(Sequence[CompactReading]):
             "tail": orjson.Fragment(b"[%s]" % self._tail_json),
             "retired": self._retired,
         }
+
+    def _tail_readings(self) -> list[CompactReading]:
+        """Every tail reading as an object (the encoded ones decoded, equal values)."""
+        return _coded(self) + self._tail if self._tail_coded else self._tail
+
+    def _tail_slice(self, start: int, stop: int) -> list[CompactReading]:
+        """Tail readings ``start`` to ``stop`` (exclusive, both within the tail)."""
+        coded = self._tail_coded
+        if start >= coded:
+            return self._tail[start - coded : stop - coded]
+        return self._tail_readings()[start:stop]
+
+    def _unpack(self) -> None:
+        """Hold the whole tail as objects again: it is about to change other than at its end
+        (``stored_form`` encodes it anew)."""
+        if self._tail_coded:
+            self._tail = self._tail_readings()
+            self._tail_json, self._tail_coded = b"", 0
 
     def _decode(self, first: int, stop: int) -> list[CompactReading]:
         """Sealed readings ``first`` to ``stop`` (exclusive), decoded from their chunks."""
@@ -377,6 +414,32 @@ class _Recent:
 
 
 _recent = _Recent()
+
+
+class _RecentTail:
+    """The encoded tail decoded last (one history at a time, so bounded), known by its JSON:
+    a ``bytes`` object is never changed, and this one stays alive while it is held here."""
+
+    __slots__ = ("history", "items", "json")
+
+    def __init__(self) -> None:
+        self.history: History | None = None
+        self.json = b""
+        self.items: list[CompactReading] = []
+
+
+_recent_tail = _RecentTail()
+
+
+def _coded(history: History) -> list[CompactReading]:
+    """The readings of ``history``'s encoded tail, decoded (not to be changed: shared)."""
+    recent = _recent_tail
+    text = history._tail_json
+    if recent.history is not history or recent.json is not text:
+        make = CompactReading._make
+        recent.items = [make(item) for item in orjson.loads(b"[%s]" % text)]
+        recent.history, recent.json = history, text
+    return recent.items
 
 
 @dataclass(slots=True)

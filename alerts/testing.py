@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -12,7 +13,9 @@ import orjson
 
 import alerts.eta
 from alerts.config import RuleConfig
+from alerts.encoded import History
 from alerts.engine import Event, Step, apply, settle
+from alerts.readings import CompactReading
 from alerts.state import ShipmentState
 from schemas.alert import Alert
 from schemas.custody import CustodyEvent
@@ -29,6 +32,7 @@ __all__ = [
     "custody",
     "estimates_made",
     "final_alerts",
+    "held_readings",
     "manifest",
     "reading",
     "replaying",
@@ -62,6 +66,17 @@ def restored(record: bytes, chunks: dict[int, bytes]) -> ShipmentState:
 def through_store(state: ShipmentState) -> ShipmentState:
     """``state`` stored and decoded again, as a restarted worker gets it."""
     return restored(*stored(state))
+
+
+def held_readings(history: History) -> int:
+    """How many reading objects ``history`` holds in its lists (its newest, ``last``, is held
+    apart and not counted; encoded and sealed readings are held as bytes)."""
+    return sum(
+        isinstance(item, CompactReading)
+        for held in gc.get_referents(history)
+        if isinstance(held, list)
+        for item in held
+    )
 
 
 def replaying(state: ShipmentState) -> ShipmentState:

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from alerts.encoded import CHUNK_READINGS, History
 from alerts.readings import CompactReading
+from alerts.testing import held_readings
 
 C = CHUNK_READINGS
 
@@ -128,6 +129,27 @@ def test_after_counts_readings_at_or_before_a_key_as_bisect_right() -> None:
     for key in [(0.0, "z"), (1.0, "e0"), (2.0, "e1"), (5.0, "e2"), (7.0, ""), (99.0, "")]:
         assert history.after(key) == bisect_right(plain, key, key=lambda r: r.sort_key)
         assert history.upto(key[0]) == bisect_right(plain, key[0], key=lambda r: r.t)
+
+
+def test_an_encoded_tail_is_held_as_its_json_until_it_changes_inside() -> None:
+    """``stored_form`` lets go of the tail's reading objects (it keeps their JSON); a reading
+    asked for is decoded equal, an append is held as an object until the next encoding, and a
+    late reading placed inside the tail takes it back as objects."""
+    plain = [_reading(float(t), f"LOG-1:{t}") for t in range(0, 40, 2)]
+    history = History(plain)
+    assert held_readings(history) == len(plain)
+    history.stored_form()
+    assert held_readings(history) == 0
+    _check(history, plain)
+    history.append(_reading(50.0, "LOG-1:50"))
+    plain.append(history.last)
+    assert held_readings(history) == 1
+    late = _reading(11.0, "LOG-1:11")
+    history.place(late)
+    insort(plain, late, key=lambda r: r.sort_key)
+    assert held_readings(history) == len(plain)
+    _check(history, plain)
+    assert held_readings(history) == 0
 
 
 def test_a_restored_history_without_a_tail_knows_its_last_reading() -> None:
