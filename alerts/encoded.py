@@ -395,7 +395,8 @@ class History(Sequence[CompactReading]):
 
 
 def _readings(text: bytes) -> list[CompactReading]:
-    """A chunk's readings, decoded (equal values; not shared, ``from_list``: short-lived)."""
+    """A chunk's readings, or an encoded tail's (a plain JSON array), decoded (equal values;
+    not shared, ``from_list``: short-lived)."""
     make = CompactReading._make
     return [make(item) for item in chunk_items(text)]
 
@@ -436,8 +437,7 @@ def _coded(history: History) -> list[CompactReading]:
     recent = _recent_tail
     text = history._tail_json
     if recent.history is not history or recent.json is not text:
-        make = CompactReading._make
-        recent.items = [make(item) for item in orjson.loads(b"[%s]" % text)]
+        recent.items = _readings(b"[%s]" % text)  # a plain JSON array, read as it is
         recent.history, recent.json = history, text
     return recent.items
 
