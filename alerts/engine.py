@@ -20,6 +20,7 @@ from alerts.eta import observe as eta_observe
 from alerts.eta import rederive as eta_rederive
 from alerts.eta import refresh as eta_refresh
 from alerts.findings import Finding
+from alerts.fold import ReadingFold
 from alerts.lifecycle import Custodian
 from alerts.readings import compact
 from alerts.rules import RuleSet, rules_for
@@ -331,7 +332,7 @@ def _apply_reading(
         state.since_mark += 1
         if state.since_mark >= MARK_EVERY:
             marks = state.marks
-            marks.append((r.sort_key, state.fold.copy()))
+            marks.append((r.sort_key, state.fold.frozen()))
             if len(marks) > MAX_MARKS:
                 del marks[0]
             state.since_mark = 0
@@ -373,9 +374,9 @@ def _evict(state: ShipmentState, rules: RuleSet, config: RuleConfig) -> None:
     marks = state.marks
     start = 0
     while marks and marks[0][0] <= floor:
-        key, fold = marks.pop(0)
+        key, frozen = marks.pop(0)
         if not marks or marks[0][0] > floor:  # the newest checkpoint at or before the cut
-            state.base = fold
+            state.base = ReadingFold.thawed(frozen)
             start = history.after(key)
     for r in evicted[start:]:
         state.base.step(r, rules)
@@ -396,9 +397,9 @@ def _evict(state: ShipmentState, rules: RuleSet, config: RuleConfig) -> None:
 def _refold(state: ShipmentState, rules: RuleSet, after: tuple[float, str] | None = None) -> None:
     """Recompute ``fold`` from the latest checkpoint before ``after`` (None: from ``base``).
 
-    Checkpoints (``state.marks``, a runtime cache) are fold copies taken every
-    ``MARK_EVERY`` readings, the newest ``MAX_MARKS`` kept, so placing a late reading costs
-    the readings after it, not the whole history.
+    Checkpoints (``state.marks``, a runtime cache) are the fold's JSON (``frozen``) taken
+    every ``MARK_EVERY`` readings, the newest ``MAX_MARKS`` kept, so placing a late reading
+    costs the readings after it, not the whole history.
     """
     marks = state.marks
     if after is None:
@@ -409,7 +410,7 @@ def _refold(state: ShipmentState, rules: RuleSet, after: tuple[float, str] | Non
     history = state.history
     if marks:
         key, start = marks[-1]
-        fold = start.copy()
+        fold = ReadingFold.thawed(start)
         first = history.after(key)
     else:
         fold = state.base.copy()
@@ -419,7 +420,7 @@ def _refold(state: ShipmentState, rules: RuleSet, after: tuple[float, str] | Non
         fold.step(r, rules)
         since += 1
         if since >= MARK_EVERY:
-            marks.append((r.sort_key, fold.copy()))
+            marks.append((r.sort_key, fold.frozen()))
             since = 0
     del marks[:-MAX_MARKS]
     state.fold = fold

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+import orjson
+
 from alerts.device import sequence_gap, silence
+from alerts.encoded import exact
 from alerts.episodes import EpisodeTracker
 from alerts.excursions import OutOfRange
 from alerts.findings import Finding, Point
@@ -110,6 +113,16 @@ class ReadingFold:
             "seq": self.last_seq,
             "findings": [f.to_list() for f in self.findings.values()],
         }
+
+    def frozen(self) -> bytes:
+        """The fold as its JSON (``to_dict``), kept where a copy is held only to be folded on
+        from later (``state.marks``): about 450 bytes against 1.2 KB as objects."""
+        return exact(orjson.dumps(self.to_dict()))
+
+    @classmethod
+    def thawed(cls, frozen: bytes) -> ReadingFold:
+        """Inverse of ``frozen``: an independent fold, equal to the one frozen."""
+        return cls.from_dict(orjson.loads(frozen))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ReadingFold:

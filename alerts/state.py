@@ -75,10 +75,11 @@ class ShipmentState:
     eta_base_t: float | None = None
     book: AlertBook = field(init=False)
     pending: list[PendingEvent] = field(default_factory=list)
-    marks: list[tuple[tuple[float, str], ReadingFold]] = field(
+    marks: list[tuple[tuple[float, str], bytes]] = field(
         default_factory=list, repr=False, compare=False
     )
-    """Runtime cache, not serialised: fold checkpoints ``(sort key of last reading, fold)``."""
+    """Runtime cache, not serialised: fold checkpoints ``(sort key of last reading, the fold
+    frozen)`` (``ReadingFold.frozen``)."""
     since_mark: int = field(default=0, repr=False, compare=False)
     """Readings folded in order since the last checkpoint (runtime only)."""
     encoding: EncodingCache = field(
