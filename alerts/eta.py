@@ -19,7 +19,7 @@ from alerts.custody_checks import CompactCustody
 from alerts.encoded import History
 from alerts.eta_config import EtaConfig
 from alerts.eta_route import Estimate, estimate
-from alerts.eta_track import Fix, Track
+from alerts.eta_track import Track
 from alerts.findings import Finding
 from alerts.lifecycle import to_datetime
 from alerts.readings import CompactReading
@@ -101,10 +101,9 @@ class EtaState:
 
     def copy(self) -> EtaState:
         """An independent copy (without the checkpoints)."""
-        t = self.track
         last = self.last
         return EtaState(
-            Track(list(t.fixes), t.first_t, t.last_t, t.last_tilted, t.tilted_s),
+            self.track.copy(),
             None if last is None else [last[0], last[1], list(last[2])],
             {k: replace(f, details=dict(f.details)) for k, f in self.open.items()},
             [replace(f, details=dict(f.details)) for f in self.closed],
@@ -145,7 +144,8 @@ class EtaState:
 
 
 class _Known:
-    """An estimate and everything ``estimate`` read to compute it."""
+    """An estimate and everything ``estimate`` read to compute it (the track's fixes as
+    ``Track.fixes_key``)."""
 
     __slots__ = ("config", "custody", "est", "first_t", "fixes", "last_t", "manifest", "now")
 
@@ -156,7 +156,7 @@ class _Known:
         now: float,
         manifest: ShipmentManifest,
         config: EtaConfig,
-        fixes: list[Fix],
+        fixes: bytes,
         first_t: float | None,
         last_t: float | None,
         custody: list[CompactCustody],
@@ -186,7 +186,7 @@ class _Known:
             and self.config is config
             and self.first_t == track.first_t
             and self.last_t == track.last_t
-            and self.fixes == track.fixes
+            and self.fixes == track.fixes_key()
             and self.custody == custody
         )
 
@@ -313,7 +313,7 @@ def _step(
     else:  # a new estimate (a loop, not all() over a generator: this runs at every reading)
         t = eta.track
         known.append(
-            _Known(now, manifest, config, t.fixes[:], t.first_t, t.last_t, list(custody), est)
+            _Known(now, manifest, config, t.fixes_key(), t.first_t, t.last_t, list(custody), est)
         )
         kept = KNOWN if eta.exact_t is None else KNOWN_EXACT
         if len(known) > kept:
@@ -538,8 +538,8 @@ def _derive(
     est = _estimate(eta, manifest, custody, config, now, known)
     end = manifest.promised_window.end.timestamp()
     hold = hold_end(manifest, eta.track.tilted_s, config)
-    newest = eta.track.newest
-    where = None if newest is None else (newest[1], newest[2])
+    track = eta.track
+    where = (track.lats[-1], track.lons[-1]) if track.ts else None
     episodes = _Episodes(eta, now, where, config.max_episodes)
     arrived = est.arrived_at
     if arrived is not None:

@@ -169,20 +169,20 @@ class _Estimator:
         """Leg index -> first time the shipment was seen at that leg's ``to_site``."""
         if self.custody:
             return self._scanned_arrivals()
-        fixes = self.track.fixes
-        if not fixes:
+        ts = self.track.ts
+        if not ts:
             return {}
         # no custody scans at all: the first fix at the destination after leaving the origin
         near = self.c.stationary_radius_km
         from_origin = self.track.km_to(*self.coords[self.m.origin.site_id])
         left = 0
-        while left < len(fixes) and from_origin[left] <= near:
+        while left < len(ts) and from_origin[left] <= near:
             left += 1
         to_dest = self.track.km_to(*self.coords[self.m.destination.site_id])
-        if left == len(fixes) or min(to_dest[left:]) > near:  # one pass in C: nearly always
+        if left == len(ts) or min(to_dest[left:]) > near:  # one pass in C: nearly always
             return {}
-        there = next(i for i in range(left, len(fixes)) if to_dest[i] <= near)
-        return {len(self.legs) - 1: fixes[there][0]}
+        there = next(i for i in range(left, len(ts)) if to_dest[i] <= near)
+        return {len(self.legs) - 1: ts[there]}
 
     def _scanned_arrivals(self) -> dict[int, float]:
         """``_arrivals`` from the custody scans."""
@@ -202,30 +202,33 @@ class _Estimator:
         by_scan = None if scan is None else scan + self.c.departing_scan_lead_s
         if by_scan is not None:
             return by_scan
-        if not self.track.fixes:
+        ts = self.track.ts
+        if not ts:
             return None
         from_origin = self.track.km_to(*self.coords[self.m.origin.site_id])
         radius = self.c.site_radius_km
         if from_origin[-1] <= radius:
             return None  # (still) at the origin
-        fixes = self.track.fixes
         for i, km in enumerate(from_origin):
             if km > radius:
                 # left between the last fix at the site and this one
-                return fixes[i][0] if i == 0 else (fixes[i - 1][0] + fixes[i][0]) / 2
+                return ts[i] if i == 0 else (ts[i - 1] + ts[i]) / 2
         return None
 
     def _first_away(self, since: float) -> float | None:
         """The first fix after ``since`` away from where the shipment was at ``since``."""
-        fixes = [f for f in self.track.fixes if f[0] >= since]
-        if not fixes:
+        track = self.track
+        ts, lats, lons = track.ts, track.lats, track.lons
+        first = bisect_left(ts, since)
+        if first == len(ts):
             return None
-        site, newest = fixes[0], fixes[-1]
-        if haversine_km(newest[1], newest[2], site[1], site[2]) <= self.c.site_radius_km:
+        site_lat, site_lon = lats[first], lons[first]
+        radius = self.c.site_radius_km
+        if haversine_km(lats[-1], lons[-1], site_lat, site_lon) <= radius:
             return None
-        for fix in fixes[1:]:
-            if haversine_km(fix[1], fix[2], site[1], site[2]) > self.c.site_radius_km:
-                return fix[0]
+        for i in range(first + 1, len(ts)):
+            if haversine_km(lats[i], lons[i], site_lat, site_lon) > radius:
+                return ts[i]
         return None
 
     def _airborne(self, since: float, leg: _Leg) -> float | None:
@@ -249,17 +252,19 @@ class _Estimator:
     def _transfer_departure(self, since: float) -> tuple[float | None, Fix | None]:
         """When the shipment left the site it reached at ``since`` (by fixes), and where that
         site is (the first fix there)."""
-        fixes = [f for f in self.track.fixes if f[0] >= since]
-        if not fixes:
+        track = self.track
+        ts, lats, lons = track.ts, track.lats, track.lons
+        first = bisect_left(ts, since)
+        if first == len(ts):
             return None, None
-        site, newest = fixes[0], fixes[-1]
-        if haversine_km(newest[1], newest[2], site[1], site[2]) <= self.c.site_radius_km:
+        site = track.fix(first)
+        site_lat, site_lon = lats[first], lons[first]
+        radius = self.c.site_radius_km
+        if haversine_km(lats[-1], lons[-1], site_lat, site_lon) <= radius:
             return None, site
-        previous = site
-        for fix in fixes[1:]:
-            if haversine_km(fix[1], fix[2], site[1], site[2]) > self.c.site_radius_km:
-                return (previous[0] + fix[0]) / 2, site
-            previous = fix
+        for i in range(first + 1, len(ts)):
+            if haversine_km(lats[i], lons[i], site_lat, site_lon) > radius:
+                return (ts[i - 1] + ts[i]) / 2, site
         return None, site
 
     # -- the estimate --------------------------------------------------------------------------
@@ -395,9 +400,8 @@ class _Estimator:
         c = self.c
         leg = self.legs[k]
         to = self.coords.get(leg.to_site)
-        every = self.track.fixes
-        # the first fix at or after ``dep`` (a 1-tuple sorts before every fix at its time)
-        since_dep = bisect_left(every, (dep,))
+        every = self.track.ts
+        since_dep = bisect_left(every, dep)  # the first fix at or after ``dep``
         total_km = self._leg_km(k, anchor)
         if to is None or since_dep == len(every):
             if total_km is not None:
@@ -412,7 +416,7 @@ class _Estimator:
                 return self._wait(arrival), "road", None, None
             return arrival, "road", None, None
         detour = self._detour(leg)
-        newest = every[-1]
+        newest_t = every[-1]
         to_end = self.track.km_to(*to)
         newest_to_km = to_end[-1]
         remaining_km = newest_to_km * detour
@@ -435,14 +439,14 @@ class _Estimator:
         drive = remaining_km / speed * _H
         cv = c.road_cv if moving_pairs else c.road_prior_cv
         self.var += (cv * drive) ** 2
-        arrival = newest[0] + drive
+        arrival = newest_t + drive
         phase = "road"
         still = self.track.still_since(c.stationary_radius_km)
         if still is not None:
             still = max(still, dep)
         at_end = newest_to_km <= c.stationary_radius_km
-        if still is not None and newest[0] - still >= c.stationary_min_s and not at_end:
-            stopped = newest[0] - still
+        if still is not None and newest_t - still >= c.stationary_min_s and not at_end:
+            stopped = newest_t - still
             p50_more = max(c.stop_p50_factor * stopped, c.stop_min_s - stopped, 0.0)
             self.extra90 += max(c.stop_p90_factor * stopped - p50_more, 0.0)
             arrival += p50_more

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import itertools
 import math
 from array import array
 from bisect import bisect_left
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -66,32 +66,36 @@ class _Distances:
     these are measured with the formula itself (``_great_circle_km``), bypassing that cache.
     The paces toward a site (``Track.paces``) are kept in step the same way."""
 
-    __slots__ = ("last", "paces", "size", "steps", "to")
+    __slots__ = ("last_t", "paces", "size", "steps", "to")
 
-    def __init__(self, fixes: list[Fix]) -> None:
-        self.size = len(fixes)
-        self.last = fixes[-1] if fixes else None
+    def __init__(self, track: Track) -> None:
+        lats, lons = track.lats, track.lons
+        self.size = len(track.ts)
+        self.last_t = track.ts[-1] if self.size else None
         self.steps = array(
-            "d", [_great_circle_km(a[1], a[2], b[1], b[2]) for a, b in itertools.pairwise(fixes)]
+            "d",
+            [
+                _great_circle_km(lats[i], lons[i], lats[i + 1], lons[i + 1])
+                for i in range(self.size - 1)
+            ],
         )
         self.to: dict[tuple[float, float], array[float]] = {}
         self.paces: dict[_Pace, array[float]] = {}
 
-    def append(self, fixes: list[Fix], fix: Fix) -> None:
-        """``fix`` was appended to ``fixes``."""
-        _, lat, lon = fix
+    def append(self, track: Track) -> None:
+        """The newest fix of ``track`` was appended."""
+        lat, lon = track.lats[-1], track.lons[-1]
         if self.size:
-            before = fixes[-2]
-            self.steps.append(_great_circle_km(before[1], before[2], lat, lon))
+            self.steps.append(_great_circle_km(track.lats[-2], track.lons[-2], lat, lon))
         for (site_lat, site_lon), to in self.to.items():
             to.append(_great_circle_km(lat, lon, site_lat, site_lon))
         self.size += 1
-        self.last = fix
+        self.last_t = track.ts[-1]
         if self.size > 1:
             for key, paces in self.paces.items():
-                paces.append(self.pace(fixes, key, self.size - 2))
+                paces.append(self.pace(track.ts, key, self.size - 2))
 
-    def pace(self, fixes: list[Fix], key: _Pace, i: int) -> float:
+    def pace(self, ts: array[float], key: _Pace, i: int) -> float:
         """Road km per second made toward the site from fix ``i`` to fix ``i + 1``;
         ``NOT_MOVING`` unless both the step into fix ``i`` and the one out of it move (no
         standing time inside the pair) and time passed. The site's distances must be
@@ -99,7 +103,7 @@ class _Distances:
         lat, lon, detour, still_km = key
         if i < 1:
             return NOT_MOVING
-        dt = fixes[i + 1][0] - fixes[i][0]
+        dt = ts[i + 1] - ts[i]
         steps = self.steps
         if dt <= 0 or steps[i - 1] <= still_km or steps[i] <= still_km:
             return NOT_MOVING
@@ -128,12 +132,12 @@ class _FixesJson:
     object per fix and their list took about 2.1 KB a shipment at 24 fixes, the text about
     1 KB. Kept ``exact``: an ``orjson.dumps`` result holds a 4 KiB buffer."""
 
-    __slots__ = ("last", "size", "text")
+    __slots__ = ("last_t", "size", "text")
 
-    def __init__(self, fixes: list[Fix]) -> None:
-        self.text = exact(orjson.dumps(fixes))
-        self.size = len(fixes)
-        self.last = fixes[-1] if fixes else None
+    def __init__(self, track: Track) -> None:
+        self.text = exact(orjson.dumps(track.fixes))
+        self.size = len(track.ts)
+        self.last_t = track.ts[-1] if self.size else None
 
     def append(self, fix: Fix) -> None:
         """``fix`` was appended to the fixes."""
@@ -143,7 +147,7 @@ class _FixesJson:
         else:
             self.text = b"[%s]" % part
         self.size += 1
-        self.last = fix
+        self.last_t = fix[0]
 
     def drop_first(self) -> None:
         """The oldest fix was dropped: the text from the one after it ("[[t,lat,lon],..."
@@ -153,18 +157,26 @@ class _FixesJson:
         self.size -= 1
 
 
+def _doubles() -> array[float]:
+    return array("d")
+
+
 @dataclass(slots=True)
 class Track:
     """What the readings told about movement and orientation, bounded in size.
 
-    - ``fixes``: the newest ``max_fixes`` locations, sorted by time (a late fix older than
-      all kept ones is dropped: it cannot change the current position or pace).
+    - ``ts``, ``lats``, ``lons``: the newest ``max_fixes`` locations, sorted by time, one
+      array of doubles each (8 bytes a value: as a list of ``Fix`` tuples they took about
+      140 bytes a fix); ``fixes`` gives them as tuples. A late fix older than all kept ones
+      is dropped: it cannot change the current position or pace.
     - ``first_t`` / ``last_t``: the oldest and newest reading times seen.
     - ``tilted_s``: time tilted past the angle, each tilted reading held until the next
       in-order reading (at most ``tilt_max_gap_s``); late readings do not change it.
     """
 
-    fixes: list[Fix] = field(default_factory=list)
+    ts: array[float] = field(default_factory=_doubles)
+    lats: array[float] = field(default_factory=_doubles)
+    lons: array[float] = field(default_factory=_doubles)
     first_t: float | None = None
     last_t: float | None = None
     last_tilted: bool = False
@@ -173,6 +185,35 @@ class Track:
     """Runtime: distances measured from the fixes (``steps_km``, ``km_to``), not stored."""
     encoded: _FixesJson | None = field(default=None, repr=False, compare=False)
     """Runtime: the fixes' JSON (``fixes_json``), not stored."""
+
+    @classmethod
+    def of(
+        cls,
+        fixes: Iterable[Fix],
+        first_t: float | None = None,
+        last_t: float | None = None,
+        last_tilted: bool = False,
+        tilted_s: float = 0.0,
+    ) -> Track:
+        """A track of ``fixes`` (sorted by time, one per time)."""
+        track = cls(first_t=first_t, last_t=last_t, last_tilted=last_tilted, tilted_s=tilted_s)
+        for t, lat, lon in fixes:
+            track.ts.append(t)
+            track.lats.append(lat)
+            track.lons.append(lon)
+        return track
+
+    def copy(self) -> Track:
+        """An independent copy (without the runtime caches)."""
+        return Track(
+            array("d", self.ts),
+            array("d", self.lats),
+            array("d", self.lons),
+            self.first_t,
+            self.last_t,
+            self.last_tilted,
+            self.tilted_s,
+        )
 
     def observe(
         self,
@@ -195,38 +236,63 @@ class Track:
             self.last_tilted = tilt_deg is not None and tilt_deg > tilt_limit_deg
         if lat is None or lon is None:
             return
-        fixes = self.fixes
-        if len(fixes) >= max_fixes and t <= fixes[0][0]:
+        ts = self.ts
+        size = len(ts)
+        if size >= max_fixes and t <= ts[0]:
             return
-        at = bisect_left(fixes, t, key=lambda f: f[0])
-        if at < len(fixes) and fixes[at][0] == t:
-            return  # one fix per reading time
-        fix = (t, lat, lon)
-        fixes.insert(at, fix)
-        appended = at == len(fixes) - 1
+        if size and t > ts[-1]:
+            at = size  # in order: nearly always
+        else:
+            at = bisect_left(ts, t)
+            if at < size and ts[at] == t:
+                return  # one fix per reading time
+        appended = at == size
+        if appended:
+            ts.append(t)
+            self.lats.append(lat)
+            self.lons.append(lon)
+        else:
+            ts.insert(at, t)
+            self.lats.insert(at, lat)
+            self.lons.insert(at, lon)
         near = self.near
         if near is not None:
             if appended and near.size == at:  # measured once, here
-                near.append(fixes, fix)
+                near.append(self)
             else:
                 self.near = near = None
         encoded = self.encoded
         if encoded is not None:
             if appended and encoded.size == at:  # encoded once, here
-                encoded.append(fix)
+                encoded.append((t, lat, lon))
             else:
                 self.encoded = encoded = None
-        if len(fixes) > max_fixes:
-            del fixes[0]
+        if size + 1 > max_fixes:
+            del ts[0]
+            del self.lats[0]
+            del self.lons[0]
             if near is not None:
                 near.drop_first()
             if encoded is not None:
                 encoded.drop_first()
 
     @property
+    def fixes(self) -> list[Fix]:
+        """The fixes as ``(t, lat, lon)`` tuples, oldest first (made on each call)."""
+        return list(zip(self.ts, self.lats, self.lons, strict=True))
+
+    def fix(self, i: int) -> Fix:
+        """Fix ``i`` (negative: from the newest) as a tuple."""
+        return (self.ts[i], self.lats[i], self.lons[i])
+
+    @property
     def newest(self) -> Fix | None:
         """The newest fix, if any."""
-        return self.fixes[-1] if self.fixes else None
+        return (self.ts[-1], self.lats[-1], self.lons[-1]) if self.ts else None
+
+    def fixes_key(self) -> bytes:
+        """The fixes as one bytes value, equal for equal fixes (``alerts.eta._Known``)."""
+        return self.ts.tobytes() + self.lats.tobytes() + self.lons.tobytes()
 
     def steps_km(self) -> array[float]:
         """``steps_km()[i]``: the distance from fix ``i`` to fix ``i + 1`` (kept with the
@@ -241,8 +307,9 @@ class Track:
             if len(near.to) >= _SITES_KEPT:
                 near.to.clear()
                 near.paces.clear()
+            lats, lons = self.lats, self.lons
             to = near.to[lat, lon] = array(
-                "d", [_great_circle_km(f[1], f[2], lat, lon) for f in self.fixes]
+                "d", [_great_circle_km(lats[i], lons[i], lat, lon) for i in range(len(lats))]
             )
         return to
 
@@ -259,52 +326,46 @@ class Track:
             self.km_to(lat, lon)  # the distances the paces are measured from (dropped with them)
             if len(near.paces) >= _SITES_KEPT:
                 near.paces.clear()
-            fixes = self.fixes
+            ts = self.ts
             paces = near.paces[key] = array(
-                "d", [near.pace(fixes, key, i) for i in range(len(fixes) - 1)]
+                "d", [near.pace(ts, key, i) for i in range(len(ts) - 1)]
             )
         return paces
 
     def _distances(self) -> _Distances:
-        near, fixes = self.near, self.fixes
-        # equal, not the same object: compiled (``alerts.compiled``) a fix is a C struct,
-        # made a new tuple wherever it is stored
-        if near is None or near.size != len(fixes) or (fixes and near.last != fixes[-1]):
-            self.near = near = _Distances(fixes)
+        near, ts = self.near, self.ts
+        if near is None or near.size != len(ts) or (ts and near.last_t != ts[-1]):
+            self.near = near = _Distances(self)
         return near
 
     def still_since(self, radius_km: float) -> float | None:
         """The time of the oldest fix of the newest run within ``radius_km`` of the newest fix."""
-        fixes = self.fixes
-        if not fixes:
+        ts = self.ts
+        if not ts:
             return None
-        t, lat, lon = fixes[-1]
-        if len(fixes) == 1 or self.steps_km()[-1] > radius_km:
+        t, lat, lon = ts[-1], self.lats[-1], self.lons[-1]
+        if len(ts) == 1 or self.steps_km()[-1] > radius_km:
             return t  # moving: the step to the newest fix is what is measured first below
-        since = fixes[-2][0]
-        for i in range(len(fixes) - 3, -1, -1):
-            ft, flat, flon = fixes[i]
-            if haversine_km(flat, flon, lat, lon) > radius_km:
+        since = ts[-2]
+        lats, lons = self.lats, self.lons
+        for i in range(len(ts) - 3, -1, -1):
+            if haversine_km(lats[i], lons[i], lat, lon) > radius_km:
                 break
-            since = ft
+            since = ts[i]
         return since
 
     def fixes_json(self) -> orjson.Fragment:
         """``to_dict()["fixes"]`` as the JSON ``orjson.dumps`` writes for it (each fix
         encoded once, when it was appended)."""
-        encoded, fixes = self.encoded, self.fixes
-        if (
-            encoded is None
-            or encoded.size != len(fixes)
-            or encoded.last != (fixes[-1] if fixes else None)  # equal: see _distances
-        ):
-            self.encoded = encoded = _FixesJson(fixes)
+        encoded, ts = self.encoded, self.ts
+        if encoded is None or encoded.size != len(ts) or encoded.last_t != (ts[-1] if ts else None):
+            self.encoded = encoded = _FixesJson(self)
         return orjson.Fragment(encoded.text)
 
     def to_dict(self) -> dict[str, Any]:
         """Compact JSON form (the fixes stay tuples: orjson writes them as the same arrays)."""
         return {
-            "fixes": self.fixes[:],
+            "fixes": self.fixes,
             "first_t": self.first_t,
             "last_t": self.last_t,
             "last_tilted": self.last_tilted,
@@ -314,7 +375,7 @@ class Track:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Track:
         """Inverse of ``to_dict``."""
-        return cls(
+        return cls.of(
             [(float(f[0]), float(f[1]), float(f[2])) for f in data["fixes"]],
             data["first_t"],
             data["last_t"],
