@@ -362,10 +362,11 @@ class Track:
             self.encoded = encoded = _FixesJson(self)
         return orjson.Fragment(encoded.text)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Compact JSON form (the fixes stay tuples: orjson writes them as the same arrays)."""
+    def to_dict(self, *, encoded: bool = False) -> dict[str, Any]:
+        """Compact JSON form: the fixes as ``(t, lat, lon)`` tuples (orjson writes them as
+        arrays) or, ``encoded``, as ``fixes_json`` (for ``orjson.dumps`` only)."""
         return {
-            "fixes": self.fixes,
+            "fixes": self.fixes_json() if encoded else self.fixes,
             "first_t": self.first_t,
             "last_t": self.last_t,
             "last_tilted": self.last_tilted,

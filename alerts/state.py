@@ -130,8 +130,7 @@ class ShipmentState:
         ``streams.state_store``), the manifest and the ETA mark as ``orjson.Fragment`` s of
         their JSON, each encoded once (``EncodingCache``), and the ETA track's fixes too
         (``Track.fixes_json``). Call ``history.seal()`` first."""
-        data = self._fields()
-        data["eta"]["track"]["fixes"] = self.eta.track.fixes_json()
+        data = self._fields(encoded=True)
         data["history"] = self.history.stored_form()
         if self.manifest is not None:
             data["manifest"] = self.encoding.manifest_fragment(self.manifest)
@@ -140,8 +139,9 @@ class ShipmentState:
             data["eta_mark"] = self.encoding.mark_fragment(mark, _mark_list)
         return data
 
-    def _fields(self) -> dict[str, Any]:
-        """Every key of the stored forms; the manifest, history and ETA mark still None."""
+    def _fields(self, *, encoded: bool = False) -> dict[str, Any]:
+        """Every key of the stored forms; the manifest, history and ETA mark still None
+        (``encoded``: the ETA track's fixes as ``Track.fixes_json``)."""
         return {
             "format": STATE_FORMAT,
             "shipment_id": self.shipment_id,
@@ -158,7 +158,7 @@ class ShipmentState:
             "latest_t": self.latest_t,
             "clock": self.clock,
             "deferred": self.deferred,
-            "eta": self.eta.to_dict(),
+            "eta": self.eta.to_dict(encoded=encoded),
             "eta_base": None if self.eta_base is None else self.eta_base.to_dict(),
             "eta_base_t": self.eta_base_t,
             "book": self.book.to_dict(),
