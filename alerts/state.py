@@ -13,7 +13,7 @@ from alerts.custody_checks import CompactCustody
 from alerts.encoded import EncodingCache, History
 from alerts.eta import EtaState
 from alerts.findings import Finding
-from alerts.fold import ReadingFold
+from alerts.fold import FrozenFold, ReadingFold
 from alerts.lifecycle import AlertBook, to_datetime
 from alerts.pending import PendingEvent, PendingIndex
 from alerts.readings import CompactReading
@@ -75,7 +75,7 @@ class ShipmentState:
     eta_base_t: float | None = None
     book: AlertBook = field(init=False)
     pending: list[PendingEvent] = field(default_factory=list)
-    marks: list[tuple[tuple[float, str], bytes]] = field(
+    marks: list[tuple[tuple[float, str], FrozenFold]] = field(
         default_factory=list, repr=False, compare=False
     )
     """Runtime cache, not serialised: fold checkpoints ``(sort key of last reading, the fold

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alerts.config import RuleConfig
+from alerts.fold import ReadingFold
 from alerts.testing import at, manifest, reading, run
 from schemas.alert import Alert
 
@@ -186,3 +187,21 @@ def test_fold_checkpoints_keep_only_the_newest_and_a_reading_before_them_refolds
     assert live(with_late.final()) == live(
         run([CRYO, *sorted([*events, late], key=lambda r: r.recorded_at)]).final()
     )
+
+
+def test_fold_checkpoints_share_the_folds_findings_and_thaw_to_the_fold_they_froze() -> None:
+    """A checkpoint keeps the fold's findings as the same objects (never mutated), not copies
+    or their JSON, which repeated every finding in each of up to ``MAX_MARKS`` checkpoints; and
+    a checkpoint thawed is the fold as it was when frozen."""
+    events = [reading(i * 10, -180.0 if i % 5 else -140.0, seq=i) for i in range(13)]
+    with _fold_copies(every=3, kept=1000):
+        got = run([CRYO, *events])
+        refolded = run([CRYO, *events[:12]])  # the fold at the newest checkpoint (reading 11)
+    assert got.state is not None and refolded.state is not None
+    marks = got.state.marks
+    assert len(marks) == 4
+    key, (_, findings) = marks[-1]
+    assert key[0] == at(110).timestamp()
+    folded = got.state.fold.findings
+    assert findings and all(folded[f.key] is f for f in findings)
+    assert ReadingFold.thawed(marks[-1][1]) == refolded.state.fold
