@@ -397,9 +397,9 @@ def _evict(state: ShipmentState, rules: RuleSet, config: RuleConfig) -> None:
 def _refold(state: ShipmentState, rules: RuleSet, after: tuple[float, str] | None = None) -> None:
     """Recompute ``fold`` from the latest checkpoint before ``after`` (None: from ``base``).
 
-    Checkpoints (``state.marks``, a runtime cache) are the fold's JSON (``frozen``) taken
-    every ``MARK_EVERY`` readings, the newest ``MAX_MARKS`` kept, so placing a late reading
-    costs the readings after it, not the whole history.
+    Checkpoints (``state.marks``, a runtime cache) are the fold frozen
+    (``ReadingFold.frozen``) every ``MARK_EVERY`` readings, the newest ``MAX_MARKS`` kept,
+    so placing a late reading costs the readings after it, not the whole history.
     """
     marks = state.marks
     if after is None:

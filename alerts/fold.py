@@ -120,9 +120,9 @@ class ReadingFold:
     def frozen(self) -> FrozenFold:
         """The fold as kept where a copy is held only to be folded on from later
         (``state.marks``): its findings as a tuple of the same (never mutated) objects, the
-        rest as its JSON. About 450 bytes at a few findings against 1.2 KB as a copy; its
-        findings as JSON instead would repeat them in every mark (2.5 KB a mark at 1,000
-        readings, against 1.6 KB as a copy)."""
+        rest as its JSON. ``benchmarks/bench_state_memory.py``: about 525 bytes a mark at 100
+        readings and 760 at 1,000, against 1.2 and 1.6 KB as a copy; the findings as JSON
+        too would repeat them in every mark (2.45 KB a mark at 1,000 readings)."""
         rest = self.to_dict()
         del rest["findings"]
         return exact(orjson.dumps(rest)), tuple(self.findings.values())
@@ -131,16 +131,9 @@ class ReadingFold:
     def thawed(cls, frozen: FrozenFold) -> ReadingFold:
         """Inverse of ``frozen``: an independent fold, equal to the one frozen."""
         text, findings = frozen
-        data = orjson.loads(text)
-        loc = data["loc"]
-        return cls(
-            {k: EpisodeTracker.from_list(v) for k, v in data["trackers"].items()},
-            OutOfRange.from_list(data["oor"]),
-            data["last_t"],
-            None if loc is None else (float(loc[0]), float(loc[1])),
-            dict(data["seq"]),
-            {f.key: f for f in findings},
-        )
+        fold = cls.from_dict({**orjson.loads(text), "findings": []})
+        fold.findings = {f.key: f for f in findings}
+        return fold
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ReadingFold:
