@@ -217,9 +217,15 @@ class _Estimator:
 
     def _first_away(self, since: float) -> float | None:
         """The first fix after ``since`` away from where the shipment was at ``since``."""
+        first = bisect_left(self.track.ts, since)
+        away = self._left_site(first)
+        return None if away is None else self.track.ts[away]
+
+    def _left_site(self, first: int) -> int | None:
+        """The first fix after fix ``first`` away from it (None: no fix from ``first`` on,
+        or the newest fix is still there)."""
         track = self.track
         ts, lats, lons = track.ts, track.lats, track.lons
-        first = bisect_left(ts, since)
         if first == len(ts):
             return None
         site_lat, site_lon = lats[first], lons[first]
@@ -228,7 +234,7 @@ class _Estimator:
             return None
         for i in range(first + 1, len(ts)):
             if haversine_km(lats[i], lons[i], site_lat, site_lon) > radius:
-                return ts[i]
+                return i
         return None
 
     def _airborne(self, since: float, leg: _Leg) -> float | None:
@@ -252,20 +258,12 @@ class _Estimator:
     def _transfer_departure(self, since: float) -> tuple[float | None, Fix | None]:
         """When the shipment left the site it reached at ``since`` (by fixes), and where that
         site is (the first fix there)."""
-        track = self.track
-        ts, lats, lons = track.ts, track.lats, track.lons
+        ts = self.track.ts
         first = bisect_left(ts, since)
         if first == len(ts):
             return None, None
-        site = track.fix(first)
-        site_lat, site_lon = lats[first], lons[first]
-        radius = self.c.site_radius_km
-        if haversine_km(lats[-1], lons[-1], site_lat, site_lon) <= radius:
-            return None, site
-        for i in range(first + 1, len(ts)):
-            if haversine_km(lats[i], lons[i], site_lat, site_lon) > radius:
-                return (ts[i - 1] + ts[i]) / 2, site
-        return None, site
+        away = self._left_site(first)
+        return (None if away is None else (ts[away - 1] + ts[away]) / 2), self.track.fix(first)
 
     # -- the estimate --------------------------------------------------------------------------
 

@@ -108,13 +108,18 @@ class ReadingFold:
 
     def to_dict(self) -> dict[str, Any]:
         """Compact JSON form."""
+        data = self._without_findings()
+        data["findings"] = [f.to_list() for f in self.findings.values()]
+        return data
+
+    def _without_findings(self) -> dict[str, Any]:
+        """``to_dict`` but its findings."""
         return {
             "trackers": {k: v.to_list() for k, v in self.trackers.items()},
             "oor": self.out_of_range.to_list(),
             "last_t": self.last_t,
             "loc": None if self.last_location is None else list(self.last_location),
             "seq": self.last_seq,
-            "findings": [f.to_list() for f in self.findings.values()],
         }
 
     def frozen(self) -> FrozenFold:
@@ -123,9 +128,7 @@ class ReadingFold:
         rest as its JSON. ``benchmarks/bench_state_memory.py``: about 525 bytes a mark at 100
         readings and 760 at 1,000, against 1.2 and 1.6 KB as a copy; the findings as JSON
         too would repeat them in every mark (2.45 KB a mark at 1,000 readings)."""
-        rest = self.to_dict()
-        del rest["findings"]
-        return exact(orjson.dumps(rest)), tuple(self.findings.values())
+        return exact(orjson.dumps(self._without_findings())), tuple(self.findings.values())
 
     @classmethod
     def thawed(cls, frozen: FrozenFold) -> ReadingFold:
