@@ -125,7 +125,7 @@ def run(args: argparse.Namespace) -> Figures:
         prefix = _messages(settings, start, (0, warm), args.shipments, manifests_after=0)
         for batch in _batches(prefix, args.batch):
             states.update(process_batch(settings, batch, states.load).states)
-        states.stored(states.checkpoint())
+        states.stored(table.send(states.checkpoint()))
     batches = list(_batches(messages, args.batch))
     figures = Figures()
     if args.setup_only:  # for instruction counts: the same run without the timed part
@@ -157,14 +157,16 @@ def run(args: argparse.Namespace) -> Figures:
         began = clock()
         if n % args.checkpoint_every == 0 or n == len(batches):
             records = states.checkpoint()
-            states.stored(records)
+            states.stored(table.send(records))
             figures.records += len(records)
             figures.changelog_bytes += sum(len(r.value or b"") for r in records)
         figures.checkpoint_s += clock() - began
         if args.restart_every and n % args.restart_every == 0:
-            states.stored(states.checkpoint())  # untimed: a worker stops after a checkpoint
-            # and its successor starts over the table: every state is decoded again on its
-            # first load, without the runtime caches (marks, known estimates)
+            states.stored(table.send(states.checkpoint()))  # untimed: a worker stops after a
+            # checkpoint and its successor starts over the table its recovery reads: every
+            # state is decoded again on its first load, without the runtime caches (marks,
+            # known estimates)
+            table = table.recovered()
             states = ShipmentStates(table, settings.topics.partitions)
     gc.unfreeze()
     return figures

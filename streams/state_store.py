@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Iterable, Iterator, MutableMapping
 from functools import partial
@@ -15,7 +16,6 @@ from alerts.state import ShipmentState
 from schemas.alert import Alert
 from schemas.errors import CryotraceError
 from streams.partitioning import partition_for
-from streams.wire import shipment_key
 
 log = structlog.get_logger(__name__)
 
@@ -23,6 +23,25 @@ log = structlog.get_logger(__name__)
 class CheckpointGivenUp(CryotraceError):
     """A begun checkpoint was given up (``forget`` or ``cancel``) before its records were
     taken: they are not all there, so the events it covers must not be acked."""
+
+
+class StateNotKept(CryotraceError):
+    """A shipment's stored record is only in the changelog: this worker kept its digest
+    (``RecordDigest``), and its state changed before it was forgotten, so the record could not
+    be rebuilt. Only a worker whose rebalance checkpoint failed gets here, and that worker
+    crashes; its successor's recovery reads the record from the changelog."""
+
+
+class RecordDigest(bytes):
+    """What the table keeps of a state record this worker stored: the record's SHA-256 (32
+    bytes, not its 3-4 KB). The changelog has the record, and the decoded state is cached."""
+
+    __slots__ = ()
+
+
+def record_digest(record: bytes) -> RecordDigest:
+    """The digest the table keeps of a stored state ``record``."""
+    return RecordDigest(hashlib.sha256(record).digest())
 
 
 class ChangelogRecord(NamedTuple):
@@ -36,6 +55,11 @@ class ChangelogRecord(NamedTuple):
 CHUNK_MARK = b"\xff"
 """Separates a shipment's key from a history chunk's number in the chunk's key (a byte no
 UTF-8 text holds, so no shipment's own key contains it)."""
+
+
+def state_key(shipment_id: str) -> bytes:
+    """The table key of a shipment's own record (its message key on every topic)."""
+    return shipment_id.encode("utf-8")
 
 
 def chunk_key(shipment_id: str, number: int) -> bytes:
@@ -60,13 +84,18 @@ class _Sent(NamedTuple):
     chunks: list[int]
     deleted: list[int]
     retired: list[int] | None  # the retired chunks its record names (None: record unchanged)
+    digest: RecordDigest | None  # its record's (None: record unchanged)
 
 
 class ShipmentStates:
     """The states of the shipments this worker owns.
 
-    The Faust table (``table.data`` plus its changelog) is the durable copy; ``cache`` keeps
-    the decoded objects so a batch never re-parses them; ``dirty`` marks states changed since
+    The table's changelog is the durable copy. ``table.data`` holds what Faust's recovery read
+    from it, and for each state record this worker stored since, only the record's digest
+    (``RecordDigest``): ``cache`` keeps the decoded objects, so a batch never re-parses them,
+    and the record's bytes as well took 3.5 KB of the 23.6 KB a shipment held (100 readings,
+    ``benchmarks/bench_state_memory.py``). ``forget`` puts the bytes back by encoding each
+    cached state again, when the digest shows it unchanged. ``dirty`` marks states changed since
     the last checkpoint. A checkpoint encodes each dirty state once and stores it (and returns
     its changelog record) only when the bytes differ. Callers send the records, wait for the
     broker, and only then ack input offsets, so a crash replays exactly the events the
@@ -116,8 +145,13 @@ class ShipmentStates:
             if self._todo:  # the caller may change it: the begun checkpoint's turn comes first
                 self._before_change(shipment_id)
         else:
-            raw = self._data.get(shipment_key(shipment_id))  # type: ignore[arg-type]
+            raw = self._data.get(state_key(shipment_id))
             if raw:
+                if isinstance(raw, RecordDigest):
+                    raise StateNotKept(
+                        f"the stored record of {shipment_id!r} is only in the changelog: its "
+                        "state changed before it was forgotten (restart to recover it)"
+                    )
                 data = orjson.loads(raw)
                 held = data.pop("outbox", None)
                 state = ShipmentState.from_dict(data, partial(self._chunk, shipment_id))
@@ -223,8 +257,7 @@ class ShipmentStates:
     def _take(self, shipment_id: str) -> None:
         """Encode one state of the begun checkpoint, now, into its records."""
         self._todo.discard(shipment_id)
-        key = shipment_key(shipment_id)
-        assert key is not None
+        key = state_key(shipment_id)
         records = self._records
         partition = partition_for(shipment_id, self._partitions)
         history = self._cache[shipment_id].history
@@ -238,10 +271,14 @@ class ShipmentStates:
         history.deleted(deleted)  # the record below no longer names them
         encoded = self._encode(shipment_id)
         retired = None
-        if self._data.get(key) != encoded:
+        digest: RecordDigest | None = record_digest(encoded)
+        kept = self._data.get(key)
+        if kept != (digest if isinstance(kept, RecordDigest) else encoded):
             records.append(ChangelogRecord(partition, key, encoded))
             retired = list(history.retired)
-        self._sent[shipment_id] = _Sent(history, [n for n, _ in chunks], deleted, retired)
+        else:
+            digest = None
+        self._sent[shipment_id] = _Sent(history, [n for n, _ in chunks], deleted, retired, digest)
 
     def _before_change(self, shipment_id: str) -> None:
         """A state the begun checkpoint has not encoded yet is about to change: encode it."""
@@ -281,17 +318,20 @@ class ShipmentStates:
                     self._mark(alert.shipment_id)
 
     def stored(self, records: list[ChangelogRecord]) -> None:
-        """The broker has ``records`` (the last ``checkpoint``): keep them. What that
-        checkpoint covered is clean now, unless it changed again since, or its record names
-        retired chunks (the next checkpoint deletes them)."""
+        """The broker has ``records`` (the last ``checkpoint``): keep them (the history chunks
+        as they are, the states' own records as their digests). What that checkpoint covered
+        is clean now, unless it changed again since, or its record names retired chunks (the
+        next checkpoint deletes them)."""
         data = self._data
         for record in records:
             if record.value is None:
                 data.pop(record.key, None)
-            else:
+            elif CHUNK_MARK in record.key:
                 data[record.key] = record.value
         deletable = self._deletable
         for shipment_id, sent in self._sent.items():
+            if sent.digest is not None:
+                data[state_key(shipment_id)] = sent.digest
             sent.history.sent(sent.chunks)
             if sent.retired:
                 deletable[shipment_id] = sent.retired
@@ -326,10 +366,26 @@ class ShipmentStates:
                     yield shipment_id, state
 
     def forget(self) -> None:
-        """Drop the cache (after a rebalance another worker may have moved a state on)."""
+        """Drop the cache (after a rebalance another worker may have moved a state on). The
+        table gets back the record of each cached state it keeps only the digest of: the
+        state encoded again, if that matches the digest (the state is unchanged since it was
+        stored, as after the checkpoint a rebalance begins with). A state changed since has
+        no record here until recovery reads it (``load`` raises ``StateNotKept``)."""
+        self.cancel()  # a checkpoint on its way is given up: its events are not acked
+        data, unverified = self._data, 0
+        for shipment_id in self._cache:
+            key = state_key(shipment_id)
+            kept = data.get(key)
+            if isinstance(kept, RecordDigest):
+                encoded = self._encode(shipment_id)
+                if record_digest(encoded) == kept:
+                    data[key] = encoded
+                else:
+                    unverified += 1
+        if unverified:
+            log.warning("state.forgotten_changed", shipments=unverified)
         self._cache.clear()
         self._dirty.clear()
         self._touched.clear()
         self._outbox.clear()
         self._deletable.clear()
-        self.cancel()  # a checkpoint on its way is given up: its events are not acked

@@ -13,6 +13,7 @@ from alerts.testing import at
 from schemas.alert import Alert
 from schemas.recording import RecordingLine
 from streams.settings import Settings
+from streams.state_store import ChangelogRecord
 from streams.supervise import WorkerProcess, settings_env, wait_until
 from streams.topic_reader import read_records, read_topic
 from streams.topics import Topic, topic_name
@@ -37,11 +38,32 @@ __all__ = [
 
 
 class StateTable:
-    """What ``streams.state_store.ShipmentStates`` uses of a Faust table: its data, in
-    memory (unit tests, in-process benchmarks)."""
+    """What ``streams.state_store.ShipmentStates`` uses of a Faust table, its data, and the
+    changelog topic behind it, in memory (unit tests, in-process benchmarks). ``send`` gives
+    the changelog a checkpoint's records as the broker keeps them (compacted: the newest
+    value of each key; a deletion removes the key); ``recovered`` is the table a restarted
+    worker's recovery reads from it (the states' records whole, where ``data`` has only the
+    digests of those its worker stored)."""
 
     def __init__(self) -> None:
         self.data: dict[bytes, bytes] = {}
+        self.changelog: dict[bytes, bytes] = {}
+
+    def send(self, records: list[ChangelogRecord]) -> list[ChangelogRecord]:
+        """Put ``records`` on the changelog; returns them (for ``ShipmentStates.stored``)."""
+        for record in records:
+            if record.value is None:
+                self.changelog.pop(record.key, None)
+            else:
+                self.changelog[record.key] = record.value
+        return records
+
+    def recovered(self) -> StateTable:
+        """The table recovery rebuilds from the changelog (the same changelog goes on)."""
+        table = StateTable()
+        table.data = dict(self.changelog)
+        table.changelog = self.changelog
+        return table
 
 
 @dataclass(slots=True)

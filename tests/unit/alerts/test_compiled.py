@@ -167,10 +167,11 @@ def _bench_outputs() -> list[bytes]:
         out += [x.model_dump_json().encode() for x in (*result.alerts, *result.eta)]
         out += [d.model_dump_json(exclude={"received_at"}).encode() for d in result.dead_letters]
         records = states.checkpoint()
-        states.stored(records)
+        states.stored(table.send(records))
         out += [r.key + b"=" + (r.value or b"(deleted)") for r in records]
         if n == len(batches) // 2:
-            states = ShipmentStates(table, partitions)  # restarted: decoded from the table
+            table = table.recovered()  # restarted: decoded from the changelog
+            states = ShipmentStates(table, partitions)
     return out
 
 

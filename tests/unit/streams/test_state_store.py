@@ -12,7 +12,14 @@ from alerts.encoded import CHUNK_READINGS as C
 from alerts.engine import apply
 from alerts.testing import SHIPMENT, manifest, reading, run, stored
 from streams.partitioning import partition_for
-from streams.state_store import CheckpointGivenUp, ShipmentStates, chunk_key
+from streams.state_store import (
+    CheckpointGivenUp,
+    RecordDigest,
+    ShipmentStates,
+    StateNotKept,
+    chunk_key,
+    record_digest,
+)
 from streams.testing import StateTable
 
 KEY = SHIPMENT.encode()
@@ -34,11 +41,46 @@ def test_checkpoint_writes_changed_states_once_to_their_partition() -> None:
     [(partition, key, value)] = records
     assert partition == partition_for(SHIPMENT, 6)
     assert key == SHIPMENT.encode() and key not in table.data  # not before the broker has it
-    states.stored(records)
-    assert table.data[key] == value and states.dirty == 0
+    states.stored(table.send(records))
+    assert table.changelog[key] == value and states.dirty == 0
     # unchanged since: marking it dirty again writes nothing
     states.update({SHIPMENT: states.load(SHIPMENT)})
     assert states.checkpoint() == []
+    # nor after a restart, with the record itself in the table
+    again = ShipmentStates(table.recovered(), 6)
+    again.update({SHIPMENT: again.load(SHIPMENT)})
+    assert again.checkpoint() == []
+
+
+def test_the_table_keeps_a_stored_records_digest_and_gets_the_record_back_on_forget() -> None:
+    """The cache holds the decoded state and the changelog its record: the table keeps only
+    the record's digest, until a rebalance drops the cache."""
+    table = StateTable()
+    states = ShipmentStates(table, 6)
+    states.update({SHIPMENT: _state((10, -180.0), (20, -140.0))})
+    [record] = states.checkpoint()
+    states.stored(table.send([record]))
+    kept = table.data[KEY]
+    assert isinstance(kept, RecordDigest) and kept == record_digest(record.value or b"")
+    assert len(kept) == 32 < len(table.changelog[KEY])
+    states.forget()
+    assert table.data[KEY] == table.changelog[KEY] and not isinstance(table.data[KEY], RecordDigest)
+
+
+def test_a_state_changed_before_it_is_forgotten_is_not_taken_for_its_stored_record() -> None:
+    """A rebalance whose checkpoint failed forgets a state changed since its record was
+    stored: the table cannot rebuild that record, so loading it fails clearly (the worker
+    crashes and its successor recovers the record) instead of starting the shipment over."""
+    table = StateTable()
+    states = ShipmentStates(table, 6)
+    before = _state((10, -180.0))
+    states.update({SHIPMENT: before})
+    states.stored(table.send(states.checkpoint()))
+    states.update({SHIPMENT: _state((10, -180.0), (20, -140.0))})  # not stored
+    states.forget()
+    with pytest.raises(StateNotKept, match="only in the changelog"):
+        states.load(SHIPMENT)
+    assert ShipmentStates(table.recovered(), 6).load(SHIPMENT) == before
 
 
 def test_a_checkpoint_whose_send_failed_is_written_again() -> None:
@@ -54,11 +96,11 @@ def test_cache_is_decoded_from_the_table_after_forget() -> None:
     table = StateTable()
     first = ShipmentStates(table, 6)
     first.update({SHIPMENT: _state((10, -180.0), (20, -140.0))})
-    first.stored(first.checkpoint())
+    first.stored(table.send(first.checkpoint()))
     first.forget()
     again = first.load(SHIPMENT)
     assert again is not None
-    assert stored(again)[0] == table.data[SHIPMENT.encode()]
+    assert stored(again)[0] == table.changelog[SHIPMENT.encode()]
 
 
 def test_owned_lists_only_shipments_of_given_partitions() -> None:
@@ -85,14 +127,14 @@ def _held() -> tuple[StateTable, ShipmentStates, Any, list[Any]]:
     state, alerts = _excursion()
     states.update({SHIPMENT: state})
     states.hold(alerts)
-    states.stored(states.checkpoint())
+    states.stored(table.send(states.checkpoint()))
     return table, states, state, alerts
 
 
 def test_held_alerts_are_stored_with_their_state_and_restored_by_another_worker() -> None:
     table, _, _, alerts = _held()
     # the worker dies before publishing: the next owner finds the alerts with the state
-    second = ShipmentStates(table, 6)
+    second = ShipmentStates(table.recovered(), 6)
     assert second.outbox() == []
     assert second.load(SHIPMENT) is not None
     assert second.outbox() == alerts
@@ -101,15 +143,15 @@ def test_held_alerts_are_stored_with_their_state_and_restored_by_another_worker(
 
 def test_released_alerts_leave_the_stored_state_at_the_next_checkpoint() -> None:
     table, states, state, alerts = _held()
-    held_bytes = table.data[SHIPMENT.encode()]
+    held_bytes = table.changelog[KEY]
     states.release(alerts[:1])
     assert states.outbox() == alerts[1:]
     states.release(alerts[1:])
     assert states.outbox() == []
     [record] = states.checkpoint()
     assert record.value == stored(state)[0] != held_bytes
-    states.stored([record])
-    again = ShipmentStates(table, 6)
+    states.stored(table.send([record]))
+    again = ShipmentStates(table.recovered(), 6)
     again.load(SHIPMENT)
     assert again.outbox() == []
 
@@ -133,11 +175,11 @@ def test_a_state_changed_while_its_record_is_on_its_way_stays_dirty() -> None:
     assert len(records) == 2
     changed = _state((10, -180.0), (20, -140.0))
     states.update({SHIPMENT: changed})  # a batch applied before the broker answered
-    states.stored(records)
+    states.stored(table.send(records))
     assert states.dirty == 1
     [again] = states.checkpoint()
     assert again.key == SHIPMENT.encode() and again.value == stored(changed)[0]
-    states.stored([again])
+    states.stored(table.send([again]))
     assert states.dirty == 0
 
 
@@ -159,7 +201,7 @@ def test_a_checkpoint_encoded_in_turns_records_each_state_as_it_was_when_it_bega
     assert states.encode(0.0) is True
     records = states.records(begun)
     assert {r.key: r.value for r in records} == expected
-    states.stored(records)
+    states.stored(table.send(records))
     assert states.dirty == 1
     [again] = states.checkpoint()
     assert again.key == other.encode() and again.value == stored(changed)[0] != expected[again.key]
@@ -173,10 +215,10 @@ def test_alerts_held_after_a_checkpoint_began_are_stored_by_the_next() -> None:
     assert states.encode() is True
     [record] = states.records(begun)
     assert record.value == stored(state)[0]
-    states.stored([record])
+    states.stored(table.send([record]))
     [record] = states.checkpoint()
-    states.stored([record])
-    again = ShipmentStates(table, 6)
+    states.stored(table.send([record]))
+    again = ShipmentStates(table.recovered(), 6)
     again.load(SHIPMENT)
     assert again.outbox() == alerts[:1]
 
@@ -211,7 +253,7 @@ def test_a_long_history_is_written_in_chunks_once_then_only_its_record() -> None
     home = partition_for(SHIPMENT, 6)
     assert [r.key for r in records] == [chunk_key(SHIPMENT, 0), chunk_key(SHIPMENT, 1), KEY]
     assert {r.partition for r in records} == {home}
-    states.stored(records)
+    states.stored(table.send(records))
     assert sorted(table.data) == sorted(r.key for r in records)
     _readings(state, [2 * C + 3])
     states.update({SHIPMENT: state})
@@ -219,10 +261,10 @@ def test_a_long_history_is_written_in_chunks_once_then_only_its_record() -> None
     assert record.key == KEY and record.value is not None
     assert b'"SHP-T1:r:0"' not in record.value  # the sealed readings are not written again
     assert b'"SHP-T1:r:%d"' % (2 * C + 3) in record.value
-    states.stored([record])
-    again = ShipmentStates(table, 6).load(SHIPMENT)
+    states.stored(table.send([record]))
+    again = ShipmentStates(table.recovered(), 6).load(SHIPMENT)
     assert again == state and again is not None and again.to_json() == state.to_json()
-    assert [sid for sid, _ in ShipmentStates(table, 6).owned({home})] == [SHIPMENT]
+    assert [sid for sid, _ in ShipmentStates(table.recovered(), 6).owned({home})] == [SHIPMENT]
 
 
 def test_a_retired_chunk_is_deleted_once_a_record_without_it_is_stored() -> None:
@@ -230,22 +272,22 @@ def test_a_retired_chunk_is_deleted_once_a_record_without_it_is_stored() -> None
     states = ShipmentStates(table, 6)
     state = _readings(apply(None, manifest(), RuleConfig()).state, range(0, 20 * C, 10))
     states.update({SHIPMENT: state})
-    states.stored(states.checkpoint())
+    states.stored(table.send(states.checkpoint()))
     _readings(state, [10 * C + 5])  # late, inside chunk 1: unsealed, sealed again as chunk 2
     states.update({SHIPMENT: state})
     first = states.checkpoint()
     assert [r.key for r in first] == [chunk_key(SHIPMENT, 2), KEY]  # chunk 1 still named
-    states.stored(first)
+    states.stored(table.send(first))
     assert chunk_key(SHIPMENT, 1) in table.data and states.dirty == 1
     second = states.checkpoint()  # the stored record no longer names it: deleted first
     assert [(r.key, r.value is None) for r in second] == [
         (chunk_key(SHIPMENT, 1), True),
         (KEY, False),
     ]
-    states.stored(second)
+    states.stored(table.send(second))
     assert chunk_key(SHIPMENT, 1) not in table.data and states.dirty == 0
     assert states.checkpoint() == []
-    assert ShipmentStates(table, 6).load(SHIPMENT) == state
+    assert ShipmentStates(table.recovered(), 6).load(SHIPMENT) == state
 
 
 def test_a_checkpoint_cut_short_anywhere_restores_the_state_before_or_after_it() -> None:
@@ -274,15 +316,11 @@ def test_a_checkpoint_cut_short_anywhere_restores_the_state_before_or_after_it()
         after = state.to_json()
         for cut in range(len(records)):
             crashed = StateTable()
-            crashed.data = dict(table.data)
-            for record in records[:cut]:
-                if record.value is None:
-                    crashed.data.pop(record.key, None)
-                else:
-                    crashed.data[record.key] = record.value
-            restored = ShipmentStates(crashed, 6).load(SHIPMENT)
+            crashed.changelog = dict(table.changelog)
+            crashed.send(records[:cut])
+            restored = ShipmentStates(crashed.recovered(), 6).load(SHIPMENT)
             assert (None if restored is None else restored.to_json()) in (before, after)
-        states.stored(records)
+        states.stored(table.send(records))
         before = after
     assert not any(r.value is None for r in records)  # every retired chunk was deleted
     kept = {key for key in table.data if key != KEY}
@@ -292,12 +330,13 @@ def test_a_checkpoint_cut_short_anywhere_restores_the_state_before_or_after_it()
 def test_a_state_stored_in_one_document_is_read_and_written_anew_in_chunks() -> None:
     table = StateTable()
     state = _readings(apply(None, manifest(), RuleConfig()).state, range(C + 1))
-    table.data[KEY] = state.to_json().encode()  # as a worker before chunks stored it
+    table.changelog[KEY] = state.to_json().encode()  # as a worker before chunks stored it
+    table = table.recovered()
     states = ShipmentStates(table, 6)
     loaded = states.load(SHIPMENT)
     assert loaded == state
     states.update({SHIPMENT: loaded})
     records = states.checkpoint()
     assert [r.key for r in records] == [chunk_key(SHIPMENT, 0), KEY]
-    states.stored(records)
-    assert ShipmentStates(table, 6).load(SHIPMENT) == state
+    states.stored(table.send(records))
+    assert ShipmentStates(table.recovered(), 6).load(SHIPMENT) == state
