@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from alerts.config import RuleConfig
@@ -68,6 +70,19 @@ def test_a_known_estimate_is_taken_only_for_the_same_inputs() -> None:
     moved = state.eta.track.fixes[:-1]
     track = type(state.eta.track)(moved, state.eta.track.first_t, state.eta.track.last_t)
     assert not newest.matches(CRYO, track, state.custody, CONFIG.eta, newest.now)
+
+
+def test_a_known_estimate_keeps_a_32_byte_key_of_its_fixes_that_tells_any_change() -> None:
+    state = _batches(apply(None, CRYO, CONFIG).state, _trip(range(0, 240, 10)))
+    track = state.eta.track
+    newest = state.eta.known[-1]
+    assert len(track.fixes) == 24 and len(newest.fixes) == 32  # not the 576 bytes of doubles
+    same = type(track).of(track.fixes, track.first_t, track.last_t)
+    assert newest.matches(CRYO, same, state.custody, CONFIG.eta, newest.now)
+    t, lat, lon = track.fixes[5]
+    nudged = [*track.fixes[:5], (t, math.nextafter(lat, 90.0), lon), *track.fixes[6:]]
+    moved = type(track).of(nudged, track.first_t, track.last_t)
+    assert not newest.matches(CRYO, moved, state.custody, CONFIG.eta, newest.now)
 
 
 def test_settling_after_every_reading_reuses_the_refreshes_estimates(
