@@ -1,10 +1,12 @@
-"""Manifests share equal sites and windows, and dump exactly as before."""
+"""Manifests share equal sites, windows and fields sets, and dump exactly as before."""
 
 from __future__ import annotations
 
 import orjson
+import pytest
 
 from alerts.testing import manifest
+from schemas.fieldsets import SharedFieldsSet
 from schemas.manifest import ShipmentManifest
 
 
@@ -28,3 +30,20 @@ def test_different_parts_stay_apart_and_dumps_are_unchanged() -> None:
     second = _again(first, origin=moved)
     assert second.origin is not first.origin and second.origin.model_dump_json().count("-0.0")
     assert _again(second).model_dump_json() == second.model_dump_json()
+
+
+def test_manifests_given_the_same_fields_share_one_fields_set_that_refuses_changes() -> None:
+    first = manifest()
+    given = orjson.loads(first.model_dump_json(exclude_unset=True))
+    second = ShipmentManifest.model_validate({**given, "shipment_id": "SHP-OTHER"})
+    shared = first.model_fields_set
+    assert shared is second.model_fields_set and isinstance(shared, SharedFieldsSet)
+    with pytest.raises(TypeError):
+        shared.add("shipper")
+    fewer = dict(given)
+    del fewer["logger_id"]
+    third = ShipmentManifest.model_validate(fewer)
+    assert third.model_fields_set == shared - {"logger_id"}  # its own set, still exact
+    assert third.model_dump_json(exclude_unset=True) == orjson.dumps(fewer).decode()
+    copied = first.model_copy(update={"coi_id": "COI-OTHER"})
+    assert copied.coi_id == "COI-OTHER" and first.model_fields_set is shared
