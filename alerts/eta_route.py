@@ -141,7 +141,7 @@ def _plan(manifest: ShipmentManifest) -> _Plan:
     return _PLANS.put(manifest, _Plan(coords, legs))
 
 
-_PLANS: PerManifest[_Plan] = PerManifest()
+_PLANS: PerManifest[_Plan] = PerManifest("route_plan")
 
 
 class _Estimator:

@@ -1,9 +1,8 @@
-"""PerManifest: one value derived from a manifest per live manifest object, found by identity."""
+"""PerManifest: one value derived from a manifest, kept on the manifest object itself."""
 
 from __future__ import annotations
 
-import weakref
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from schemas.manifest import ShipmentManifest
 
@@ -13,35 +12,32 @@ _V = TypeVar("_V")
 
 
 class PerManifest(Generic[_V]):
-    """Values derived from manifests (a rule set, a route plan), one per live manifest object.
+    """Values derived from manifests (a rule set, a route plan), one per manifest object.
 
-    Found by identity: hashing a pydantic model per reading is slow. The entry goes when its
-    manifest is collected (``weakref.finalize``), so the cache holds as many entries as there
-    are live manifests and never keeps one alive. (A dict cleared past 4,096 entries missed
-    every lookup at 10,000 shipments.) ``tag`` tells values of one manifest apart (the rule
-    config); a value of another tag is replaced.
+    Each value is kept in the manifest's instance dict, under a key no field has: pydantic's
+    equality, dumps and repr read only the fields, and the value goes when the manifest does.
+    A dict by ``id`` with a ``weakref.finalize`` per entry (to drop it with its manifest) took
+    582 bytes a manifest for the rule sets and 1,058 for the route plans, beside the states
+    the walk of ``benchmarks/bench_state_memory.py`` counts; a dict cleared past 4,096
+    entries missed every lookup at 10,000 shipments. A value is taken only by the object it
+    was put on (a copy of the manifest, whose fields may differ, gets its own), and ``tag``
+    tells values of one manifest apart (the rule config): a value of another tag is replaced.
     """
 
-    __slots__ = ("_items",)
+    __slots__ = ("_key",)
 
-    def __init__(self) -> None:
-        self._items: dict[int, tuple[weakref.ref[ShipmentManifest], object, _V]] = {}
+    def __init__(self, name: str) -> None:
+        self._key = f"__derived_{name}__"
 
     def get(self, manifest: ShipmentManifest, tag: object = None) -> _V | None:
         """The value kept for ``manifest`` and ``tag`` (None if none)."""
-        item = self._items.get(id(manifest))
-        if item is not None and item[0]() is manifest and item[1] is tag:
-            return item[2]
+        item: tuple[int, object, Any] | None = manifest.__dict__.get(self._key)
+        if item is not None and item[0] == id(manifest) and item[1] is tag:
+            value: _V = item[2]
+            return value
         return None
 
     def put(self, manifest: ShipmentManifest, value: _V, tag: object = None) -> _V:
         """Keep ``value`` for ``manifest`` and ``tag``; returns it."""
-        key = id(manifest)
-        item = self._items.get(key)
-        if item is None or item[0]() is not manifest:
-            weakref.finalize(manifest, self._items.pop, key, None)
-        self._items[key] = (weakref.ref(manifest), tag, value)
+        manifest.__dict__[self._key] = (id(manifest), tag, value)
         return value
-
-    def __len__(self) -> int:
-        return len(self._items)

@@ -63,4 +63,4 @@ def rules_for(manifest: ShipmentManifest, config: RuleConfig) -> RuleSet:
     return rules
 
 
-_BY_MANIFEST: PerManifest[RuleSet] = PerManifest()
+_BY_MANIFEST: PerManifest[RuleSet] = PerManifest("rules")

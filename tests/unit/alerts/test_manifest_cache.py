@@ -1,4 +1,4 @@
-"""PerManifest: one derived value per live manifest (rule sets, route plans) at any fleet size."""
+"""PerManifest: one derived value per manifest (rule sets, route plans) at any fleet size."""
 
 from __future__ import annotations
 
@@ -55,14 +55,25 @@ def test_a_fleet_of_manifests_plans_each_route_once() -> None:
     assert all(_plan(m) is p for m, p in zip(fleet, first, strict=True))
 
 
-def test_an_entry_goes_with_its_manifest_and_keeps_none_alive() -> None:
-    cache: PerManifest[str] = PerManifest()
+def test_a_value_goes_with_its_manifest_and_keeps_none_alive() -> None:
+    cache: PerManifest[str] = PerManifest("test")
     shipment, other = manifest(shipment_id="SHP-GONE"), manifest(shipment_id="SHP-KEPT")
     assert cache.put(shipment, "a") == "a" and cache.put(other, "b", tag=1) == "b"
     assert cache.get(shipment) == "a" and cache.get(other) is None and cache.get(other, 1) == "b"
-    cache.put(shipment, "c")  # replaced: still one entry
-    assert cache.get(shipment) == "c" and len(cache) == 2
+    cache.put(shipment, "c")  # replaced
+    assert cache.get(shipment) == "c"
     gone = weakref.ref(shipment)
     del shipment
     gc.collect()
-    assert gone() is None and len(cache) == 1 and cache.get(other, 1) == "b"
+    assert gone() is None and cache.get(other, 1) == "b"
+
+
+def test_a_value_is_invisible_to_the_manifests_fields_and_not_taken_by_a_copy() -> None:
+    cache: PerManifest[str] = PerManifest("test")
+    shipment = manifest()
+    bare = manifest()
+    cache.put(shipment, "derived")
+    assert shipment == bare and shipment.model_dump_json() == bare.model_dump_json()
+    assert repr(shipment) == repr(bare)
+    changed = shipment.model_copy(update={"reporting_interval_s": 60.0})
+    assert cache.get(changed) is None and cache.get(shipment) == "derived"
