@@ -22,7 +22,7 @@ from streams.positions import backlog, next_offset, uncommitted
 from streams.processor import BatchOutput, clock_step, process_batch
 from streams.record_batches import BatchProducer, RecordBatches
 from streams.settings import Settings, StreamSettings
-from streams.state_store import ShipmentStates, write_order
+from streams.state_store import ChangelogRecord, ShipmentStates, write_order
 from streams.topics import INPUT_TOPICS, Topic, topic_name
 from streams.turns import in_turns
 from streams.web import register_web
@@ -167,29 +167,47 @@ def register_processor(
             finally:
                 writing.clear()
 
+    async def to_changelog(records: list[ChangelogRecord]) -> list[asyncio.Future[Any]]:
+        """Hand ``records`` to the producer (which copies them into its batches) and let go of
+        them; each future resolves once the broker has a batch of them."""
+        changelog = table.changelog_topic.get_topic_name()
+        batches = RecordBatches(await started())
+        for r in records:
+            await batches.add(changelog, r.key, r.value, partition=r.partition)
+        records.clear()
+        return await batches.flush()
+
     async def write(begun: int, events: list[Any]) -> None:
         """Encode the begun checkpoint's states in turns of ``checkpoint_turn_seconds`` (the
-        agent's batches go between them), send their records, wait for the broker to have
-        them all, keep them in the table, and only then ack the events they cover (in turns
-        as well). If the broker fails them, their states stay dirty and the events go back to
+        agent's batches go between them) and send each turn's records as it goes: the turn's
+        history chunks first, and once the broker has them, the records that name them. Then
+        wait for the broker to have them all, keep them in the table, and only then ack the
+        events they cover (in turns as well). The worker holds a turn's records at a time, not
+        the whole checkpoint's (at 5,000 readings/s over 10,000 shipments, about 8,000 records
+        and 30 MB). If the broker fails them, their states stay dirty and the events go back to
         the unacked: the next checkpoint that lands writes those states again (newer) and acks
         the events."""
+        kept: list[ChangelogRecord] = []  # the chunks and deletions sent, for ``stored``
+        pending: list[asyncio.Future[Any]] = []
         try:
-            while not states.encode(settings.stream.checkpoint_turn_seconds):
+            while True:
+                done = states.encode(settings.stream.checkpoint_turn_seconds)
+                chunks, rest = write_order(states.records(begun))  # raises if given up
+                kept += chunks
+                kept += [r for r in rest if r.value is None]
+                if chunks:  # confirmed before the records naming them are sent
+                    await asyncio.gather(*await to_changelog(chunks))
+                if rest:
+                    pending += await to_changelog(rest)
+                if done:
+                    break
                 await asyncio.sleep(TURN_PAUSE_S)  # a turn: the agent's next batch goes first
-            records = states.records(begun)  # raises if forgotten meanwhile
-            if records:
-                changelog = table.changelog_topic.get_topic_name()
-                for step in write_order(records):  # history chunks before the records naming them
-                    batches = RecordBatches(await started())
-                    for r in step:
-                        await batches.add(changelog, r.key, r.value, partition=r.partition)
-                    await asyncio.gather(*await batches.flush())
+            await asyncio.gather(*pending)
         except BaseException:
             states.cancel()
             unacked[:0] = events
             raise
-        states.stored(records)
+        states.stored(kept)
         if streams:
             for n, event in enumerate(events, start=1):
                 await streams[0].ack(event)

@@ -67,14 +67,16 @@ def chunk_key(shipment_id: str, number: int) -> bytes:
     return b"%s%s%d" % (shipment_id.encode("utf-8"), CHUNK_MARK, number)
 
 
-def write_order(records: list[ChangelogRecord]) -> list[list[ChangelogRecord]]:
-    """A checkpoint's ``records`` in the steps they are sent in: the history chunks first, and
-    only once the broker has them all, the deletions and the states' own records (which name
-    the chunks). A stored record then never names a chunk the broker has not got, whatever a
-    producer does with the order of records it retries."""
+def write_order(
+    records: list[ChangelogRecord],
+) -> tuple[list[ChangelogRecord], list[ChangelogRecord]]:
+    """A checkpoint's ``records`` (or a turn's) in the two steps they are sent in: the history
+    chunks first, and only once the broker has them all, the deletions and the states' own
+    records (which name the chunks). A stored record then never names a chunk the broker has
+    not got, whatever a producer does with the order of records it retries."""
     chunks = [r for r in records if r.value is not None and CHUNK_MARK in r.key]
     rest = [r for r in records if r.value is None or CHUNK_MARK not in r.key]
-    return [step for step in (chunks, rest) if step]
+    return chunks, rest
 
 
 class _Sent(NamedTuple):
@@ -132,7 +134,9 @@ class ShipmentStates:
         self._outbox: dict[str, list[Alert]] = {}
         self._deletable: dict[str, list[int]] = {}  # retired chunks no stored record names
         self._sent: dict[str, _Sent] = {}
-        self._records: list[ChangelogRecord] = []  # the begun checkpoint's, so far
+        self._records: list[
+            ChangelogRecord
+        ] = []  # the begun checkpoint's, encoded and not taken yet
         self._order: list[str] = []  # the begun checkpoint's states, in the order encoded
         self._next = 0  # where ``encode`` goes on in ``_order``
         self._todo: set[str] = set()  # the begun checkpoint's states not encoded yet
@@ -246,13 +250,17 @@ class ShipmentStates:
         self._checked = {}
 
     def records(self, begun: int) -> list[ChangelogRecord]:
-        """The records of checkpoint ``begun`` (``begin``'s number), once ``encode`` returned
-        True. Raises ``CheckpointGivenUp`` if it was given up meanwhile."""
+        """The records of checkpoint ``begun`` (``begin``'s number) encoded since the last
+        call, handed over: the states keep none of them, so a writer that sends each turn's
+        records as the checkpoint goes holds a turn's at a time (``stored`` needs only the
+        chunks and deletions among them). All of them once ``encode`` returned True and
+        nothing was taken before. Raises ``CheckpointGivenUp`` if it was given up meanwhile."""
         if begun != self._begun:
             raise CheckpointGivenUp(
                 f"checkpoint {begun} was given up before its records were taken"
             )
-        return self._records
+        taken, self._records = self._records, []
+        return taken
 
     def _take(self, shipment_id: str) -> None:
         """Encode one state of the begun checkpoint, now, into its records."""
@@ -318,10 +326,11 @@ class ShipmentStates:
                     self._mark(alert.shipment_id)
 
     def stored(self, records: list[ChangelogRecord]) -> None:
-        """The broker has ``records`` (the last ``checkpoint``): keep them (the history chunks
-        as they are, the states' own records as their digests). What that checkpoint covered
-        is clean now, unless it changed again since, or its record names retired chunks (the
-        next checkpoint deletes them)."""
+        """The broker has the last checkpoint's records: keep them (the history chunks as they
+        are, the states' own records as the digests their encoding took). ``records`` are that
+        checkpoint's, or only the history chunks and deletions among them: those are what is
+        read here. What that checkpoint covered is clean now, unless it changed again since,
+        or its record names retired chunks (the next checkpoint deletes them)."""
         data = self._data
         for record in records:
             if record.value is None:

@@ -194,12 +194,14 @@ def test_a_checkpoint_encoded_in_turns_records_each_state_as_it_was_when_it_bega
     expected = {SHIPMENT.encode(): stored(first)[0], other.encode(): stored(second)[0]}
     begun = states.begin()
     assert states.encode(0.0) is False  # a turn encodes at least one state: the first
-    assert [r.key for r in states.records(begun)] == [SHIPMENT.encode()]
+    first = states.records(begun)
+    assert [r.key for r in first] == [SHIPMENT.encode()]
+    assert states.records(begun) == []  # handed over: taken once
     state = states.load(other)  # a batch takes it before its turn
     changed = apply(state, reading(20, -140.0), RuleConfig()).state
     states.update({other: changed})
     assert states.encode(0.0) is True
-    records = states.records(begun)
+    records = first + states.records(begun)
     assert {r.key: r.value for r in records} == expected
     states.stored(table.send(records))
     assert states.dirty == 1
@@ -265,6 +267,24 @@ def test_a_long_history_is_written_in_chunks_once_then_only_its_record() -> None
     again = ShipmentStates(table.recovered(), 6).load(SHIPMENT)
     assert again == state and again is not None and again.to_json() == state.to_json()
     assert [sid for sid, _ in ShipmentStates(table.recovered(), 6).owned({home})] == [SHIPMENT]
+
+
+def test_stored_needs_only_the_chunks_and_deletions_a_writer_sent() -> None:
+    """A writer lets go of a state's record once the producer has it (a checkpoint's records
+    are sent turn by turn): the table keeps the digest the encoding took, and the chunks."""
+    table = StateTable()
+    states = ShipmentStates(table, 6)
+    state = _readings(apply(None, manifest(), RuleConfig()).state, range(C + 3))
+    states.update({SHIPMENT: state})
+    begun = states.begin()
+    assert states.encode() is True
+    records = states.records(begun)
+    assert [r.key for r in records] == [chunk_key(SHIPMENT, 0), KEY]
+    table.send(records)
+    states.stored(records[:1])
+    assert table.data[chunk_key(SHIPMENT, 0)] == records[0].value
+    assert table.data[KEY] == record_digest(records[1].value or b"") and states.dirty == 0
+    assert ShipmentStates(table.recovered(), 6).load(SHIPMENT) == state
 
 
 def test_a_retired_chunk_is_deleted_once_a_record_without_it_is_stored() -> None:
