@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, NoReturn, SupportsIndex
 
-__all__ = ["SharedFieldsSet"]
+__all__ = ["SharedFieldsSet", "shared_fields_set"]
 
 _REFUSAL = "this fields set is shared by many models; copy it (set(...)) to change it"
 
@@ -76,3 +76,16 @@ class SharedFieldsSet(set[str]):
 
     def __repr__(self) -> str:
         return repr(set(self))
+
+
+_SHARED: dict[frozenset[str], SharedFieldsSet] = {}
+
+
+def shared_fields_set(names: Iterable[str]) -> SharedFieldsSet:
+    """The one ``SharedFieldsSet`` of ``names`` (made on first use). Bounded: models ask with
+    subsets of their own field names, and a few sets occur in practice."""
+    key = frozenset(names)
+    shared = _SHARED.get(key)
+    if shared is None:
+        shared = _SHARED[key] = SharedFieldsSet(key)
+    return shared

@@ -134,9 +134,8 @@ class ShipmentStates:
         self._outbox: dict[str, list[Alert]] = {}
         self._deletable: dict[str, list[int]] = {}  # retired chunks no stored record names
         self._sent: dict[str, _Sent] = {}
-        self._records: list[
-            ChangelogRecord
-        ] = []  # the begun checkpoint's, encoded and not taken yet
+        # the begun checkpoint's records, encoded and not taken (``records``) yet
+        self._records: list[ChangelogRecord] = []
         self._order: list[str] = []  # the begun checkpoint's states, in the order encoded
         self._next = 0  # where ``encode`` goes on in ``_order``
         self._todo: set[str] = set()  # the begun checkpoint's states not encoded yet
