@@ -186,6 +186,8 @@ class Track:
     """Runtime: distances measured from the fixes (``steps_km``, ``km_to``), not stored."""
     encoded: _FixesJson | None = field(default=None, repr=False, compare=False)
     """Runtime: the fixes' JSON (``fixes_json``), not stored."""
+    key: bytes | None = field(default=None, repr=False, compare=False)
+    """Runtime: ``fixes_key`` of the fixes as they are (None: not taken since they changed)."""
 
     @classmethod
     def of(
@@ -214,6 +216,7 @@ class Track:
             self.last_t,
             self.last_tilted,
             self.tilted_s,
+            key=self.key,
         )
 
     def observe(
@@ -248,6 +251,7 @@ class Track:
             if at < size and ts[at] == t:
                 return  # one fix per reading time
         appended = at == size
+        self.key = None
         if appended:
             ts.append(t)
             self.lats.append(lat)
@@ -295,10 +299,13 @@ class Track:
         """The SHA-256 of the fixes' doubles, equal for equal fixes (``alerts.eta._Known``):
         32 bytes where the doubles themselves took 576 (24 fixes), kept by every known
         estimate; the odds that other fixes give the same key are 2^-128."""
-        key = hashlib.sha256(self.ts)
-        key.update(self.lats)
-        key.update(self.lons)
-        return key.digest()
+        key = self.key
+        if key is None:  # taken once per change of the fixes (``observe`` drops it)
+            digest = hashlib.sha256(self.ts)
+            digest.update(self.lats)
+            digest.update(self.lons)
+            self.key = key = digest.digest()
+        return key
 
     def steps_km(self) -> array[float]:
         """``steps_km()[i]``: the distance from fix ``i`` to fix ``i + 1`` (kept with the

@@ -59,7 +59,7 @@ def _paces_afresh(
 
 @settings(max_examples=200, deadline=None)
 @given(_observations(), st.integers(2, 12), st.sampled_from([0.0, 60.0, 150.0]))
-def test_distances_paces_and_json_kept_with_the_fixes_equal_those_made_afresh(
+def test_distances_paces_json_and_key_kept_with_the_fixes_equal_those_made_afresh(
     observations: list[tuple[float, float | None, bool]], max_fixes: int, still: float
 ) -> None:
     track = Track()
@@ -78,6 +78,28 @@ def test_distances_paces_and_json_kept_with_the_fixes_equal_those_made_afresh(
                 paces = [None if math.isnan(p) else p for p in track.paces(*site, 1.3, still)]
                 assert paces == _paces_afresh(fixes, site, 1.3, still)
             assert orjson.dumps(track.fixes_json()) == orjson.dumps(fixes)
+            assert track.fixes_key() == Track.of(fixes).fixes_key()
+
+
+def test_the_fixes_key_is_taken_once_until_the_fixes_change() -> None:
+    track = Track()
+
+    def observe(t: float, lat: float | None) -> None:
+        lon = None if lat is None else -75.0
+        track.observe(t, lat, lon, None, tilt_limit_deg=60.0, tilt_max_gap_s=3600.0, max_fixes=3)
+
+    observe(0.0, 40.0)
+    first = track.fixes_key()
+    assert track.fixes_key() is first  # not hashed again
+    observe(60.0, None)  # a reading without a fix: the fixes are the same
+    observe(0.0, 41.0)  # a fix at a time already kept: dropped
+    assert track.fixes_key() is first
+    assert track.copy().fixes_key() is first
+    for t, lat in [(120.0, 40.5), (30.0, 40.2), (180.0, 40.7), (240.0, 40.9)]:  # appended,
+        before = track.fixes_key()  # inserted, appended, appended with the oldest dropped
+        observe(t, lat)
+        assert track.fixes_key() != before
+        assert track.fixes_key() == Track.of(track.fixes).fixes_key()
 
 
 def _still_since_afresh(fixes: list[tuple[float, float, float]], radius_km: float) -> float | None:
