@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import statistics
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -22,6 +23,28 @@ PROBES = 50
 
 TICKS_PER_S = 100
 """The load is offered in bursts this many times a second."""
+
+
+class Sample(NamedTuple):
+    """One probe reading's latency: when it was sent (epoch s) and how long until its alert
+    was on the topic (ms)."""
+
+    sent_s: float
+    ms: float
+
+
+def p50_by_second(samples: list[Sample]) -> list[float]:
+    """The median latency of the probes sent in each second of the phase, in order (a
+    second whose probes yielded no sample is left out): a pipeline that keeps up reads flat,
+    one that falls behind the offered load grows second by second, and a stall at the
+    phase's start shows as a peak that drains."""
+    if not samples:
+        return []
+    first = min(sample.sent_s for sample in samples)
+    seconds: dict[int, list[float]] = {}
+    for sample in samples:
+        seconds.setdefault(int(sample.sent_s - first), []).append(sample.ms)
+    return [round(statistics.median(seconds[k]), 1) for k in sorted(seconds)]
 
 
 @dataclass(frozen=True)
@@ -45,10 +68,10 @@ class OfferedLoad:
         )
 
 
-def latency(settings: Settings, plan: OfferedLoad) -> tuple[list[float], float]:
+def latency(settings: Settings, plan: OfferedLoad) -> tuple[list[Sample], float]:
     """Offer ``plan``; 10 % of the readings go to probe shipments (alternating -140 / -185 °C)
     and each probe reading's alert is matched to its send time by (shipment, reading time).
-    Returns the latencies (ms) and the rate actually offered (the producer shares the CPU).
+    Returns the latencies (with their send times) and the rate actually offered (the producer shares the CPU).
 
     A probe reading that shares a processor batch with the next one of its shipment has no
     alert of its own (the batch publishes the shipment's last version), so not every probe
@@ -56,14 +79,15 @@ def latency(settings: Settings, plan: OfferedLoad) -> tuple[list[float], float]:
     a second after the last finds nothing new (the pipeline caught up), or for 60 s."""
     sent_at, offered = asyncio.run(_offer(settings, plan))
     deadline = time.monotonic() + 60
-    samples: list[float] = []
+    samples: list[Sample] = []
     while sent_at and time.monotonic() < deadline:
         found = len(samples)
         for record in read_records(settings, Topic.ALERTS, timeout=120):
             alert = Alert.model_validate_json(record.value)
             key = (alert.shipment_id, _stamp(alert.updated_at))
             if key in sent_at:
-                samples.append(record.timestamp - sent_at.pop(key) * 1000)
+                sent = sent_at.pop(key)
+                samples.append(Sample(sent, record.timestamp - sent * 1000))
         if samples and len(samples) == found:
             break
         time.sleep(1)

@@ -70,6 +70,8 @@ class BenchResult:
     latency_samples: int = 0
     latency_rate: int = 0
     latency_offered_eps: float = 0.0
+    latency_ms_p50_by_s: list[float] = field(default_factory=list)
+    """The median latency of each second's probes (``load.p50_by_second``)."""
     latency_cpu_us: float | None = None
     """CPU per offered reading of the worker holding the states, from the load's start until
     its alerts are read: how fast the machine ran the phase (the p99 moves with it)."""
@@ -98,6 +100,7 @@ class BenchResult:
             "ratio_naive": ratio(self.pipeline_eps, self.naive_eps),
             "latency_ms_p50": self.latency_ms_p50,
             "latency_ms_p99": self.latency_ms_p99,
+            "latency_ms_p50_by_s": self.latency_ms_p50_by_s,
             "rss_mb": round(self.rss_mb, 1),
             "recovery_s": round(self.recovery_s, 1),
             "pipeline_cpu_us": round(self.pipeline_cpu_us, 1),
@@ -369,9 +372,11 @@ def run_bench(base: Settings, options: BenchOptions, console: Console) -> BenchR
         offered = options.latency_rate * options.latency_s
         result.latency_cpu_us = 1e6 * (_cpu_s(worker.pid) - cpu_before) / offered
         if samples:
-            result.latency_samples = len(samples)
-            result.latency_ms_p50 = round(statistics.median(samples), 1)
-            result.latency_ms_p99 = round(statistics.quantiles(samples, n=100)[98], 1)
+            ms = [sample.ms for sample in samples]
+            result.latency_samples = len(ms)
+            result.latency_ms_p50 = round(statistics.median(ms), 1)
+            result.latency_ms_p99 = round(statistics.quantiles(ms, n=100)[98], 1)
+            result.latency_ms_p50_by_s = load.p50_by_second(samples)
     finally:
         for each in workers:
             each.stop()
@@ -425,6 +430,16 @@ def markdown(summary: dict[str, Any], machine: str, command: str, *, by_make: bo
             "latency p50 / p99 at the offered load",
             f"{summary['latency_ms_p50']} / {summary['latency_ms_p99']} ms "
             f"(asked {summary['latency_rate']:,}/s, offered {summary['latency_offered_eps']:,}/s)",
+        ),
+        *(
+            [
+                (
+                    "latency p50 by second of the phase",
+                    " / ".join(f"{ms:,.0f}" for ms in summary["latency_ms_p50_by_s"]) + " ms",
+                )
+            ]
+            if summary.get("latency_ms_p50_by_s")
+            else []
         ),
         *(
             [

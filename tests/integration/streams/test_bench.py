@@ -38,6 +38,8 @@ def test_bench_measures_every_figure_from_its_own_workers(
     assert figures["latency_samples"] > 0 and figures["latency_offered_eps"] > 0
     assert figures["latency_cpu_us"] > 0  # the processor worked through the offered load
     assert figures["latency_ms_p50"] <= figures["latency_ms_p99"]
+    by_second = figures["latency_ms_p50_by_s"]  # one median per second the probes came back
+    assert by_second and all(ms > 0 for ms in by_second)
     # the idle baseline is a started processor (not a process caught while starting), and
     # the restarted worker really recovered its table
     (logs,) = [p for p in workdir.iterdir() if p.is_dir()]  # this run's logs, nobody else's

@@ -53,7 +53,10 @@ def _run(monkeypatch: pytest.MonkeyPatch, reads: list[list[Any]], probes: int) -
     monkeypatch.setattr(load.time, "sleep", lambda s: None)
     samples, offered = load.latency(Settings(), load.OfferedLoad(5000, 1.0, 10, 10, SENT))
     assert offered == 5000.0
-    return samples
+    sent = dict(_probes(probes))
+    for sample in samples:  # each with its probe's send time
+        assert any(sample.sent_s == at.timestamp() for at in sent.values())
+    return [sample.ms for sample in samples]
 
 
 def test_probes_matched_by_an_earlier_read_stay_in_the_samples(
@@ -73,6 +76,19 @@ def test_the_reads_stop_once_every_probe_is_matched(monkeypatch: pytest.MonkeyPa
     every = [_record(a, at_a, 40.0), _record(b, at_b, 90.0)]
     samples = _run(monkeypatch, [every, []], probes=2)
     assert samples == pytest.approx([40.0, 90.0])
+
+
+def test_the_p50_by_second_shows_a_pipeline_falling_behind() -> None:
+    t0 = SENT.timestamp()
+    samples = [
+        load.Sample(t0, 100.0),  # the first probe: the seconds count from it
+        load.Sample(t0 + 0.9, 140.0),
+        load.Sample(t0 + 0.5, 120.0),
+        load.Sample(t0 + 2.1, 900.0),  # no probe came back from the second second
+        load.Sample(t0 + 2.8, 1100.0),
+    ]
+    assert load.p50_by_second(samples) == [120.0, 1000.0]
+    assert load.p50_by_second([]) == []
 
 
 @pytest.mark.parametrize(("events", "shipments"), [(100, 10), (103, 10), (7, 10)])

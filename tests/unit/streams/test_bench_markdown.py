@@ -56,6 +56,15 @@ def test_the_table_shows_the_cpu_the_latency_phase_took_when_measured() -> None:
     assert "latency phase" not in markdown(unmeasured.summary(), "a test machine", "bench")
 
 
+def test_the_table_shows_the_latency_of_each_second_when_measured() -> None:
+    measured = BenchResult(events=1000, shipments=10, latency_ms_p50_by_s=[104.2, 1437.0])
+    assert measured.summary()["latency_ms_p50_by_s"] == [104.2, 1437.0]
+    block = markdown(measured.summary(), "a test machine", "cryotrace bench")
+    assert "| latency p50 by second of the phase | 104 / 1,437 ms |" in block
+    unmeasured = BenchResult(events=1000, shipments=10)
+    assert "by second" not in markdown(unmeasured.summary(), "a test machine", "bench")
+
+
 def test_the_reproduce_line_names_every_option_the_run_changed() -> None:
     parser = argparse.ArgumentParser()
     add_arguments(parser)
