@@ -71,7 +71,8 @@ class OfferedLoad:
 def latency(settings: Settings, plan: OfferedLoad) -> tuple[list[Sample], float]:
     """Offer ``plan``; 10 % of the readings go to probe shipments (alternating -140 / -185 °C)
     and each probe reading's alert is matched to its send time by (shipment, reading time).
-    Returns the latencies (with their send times) and the rate actually offered (the producer shares the CPU).
+    Returns the latencies (with their send times) and the rate actually offered (the
+    producer shares the CPU).
 
     A probe reading that shares a processor batch with the next one of its shipment has no
     alert of its own (the batch publishes the shipment's last version), so not every probe
