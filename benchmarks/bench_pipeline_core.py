@@ -15,8 +15,10 @@ later hours). ``--settle-every N`` runs the live clock (``clock_step``: ``settle
 ``tick_seconds``, its wall clock at the newest reading's time (its CPU is counted
 separately, as ``clock``). ``--restart-every N`` starts a new ``ShipmentStates`` over the
 table after every N batches (a restarted or reassigned worker: states decoded again, runtime
-caches gone). Prints readings/s, the per-reading CPU split into process and checkpoint, and
-the changelog bytes per reading.
+caches gone). ``--probes`` makes every tenth reading one of ``streams.bench.load``'s 50 probe
+shipments', which flip an excursion at every reading (the latency phase's mix: an alert at
+every probe reading, the probes' episodes piling up). Prints readings/s, the per-reading CPU
+split into process and checkpoint, and the changelog bytes per reading.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from streams.bench import data
+from streams.bench import data, load
 from streams.gc_tuning import tune_gc
 from streams.partitioning import partition_for
 from streams.processor import clock_step, process_batch
@@ -63,9 +65,11 @@ def _messages(
     shipments: int,
     *,
     manifests_after: int | None,
+    probes: bool = False,
 ) -> Iterator[ConsumedMessage]:
     """Readings ``readings[0]`` to ``readings[1]`` (round-robin, ``streams.bench.data``) as
-    consumed messages, the manifests before the ``manifests_after``-th (None: none)."""
+    consumed messages, the manifests before the ``manifests_after``-th (None: none); with
+    ``probes`` a probe reading before every ninth of them (the probe manifests first)."""
     partitions = settings.topics.partitions
     now = datetime.now(tz=UTC).timestamp()
     telemetry = topic_name(settings, Topic.TELEMETRY)
@@ -85,11 +89,23 @@ def _messages(
             value = data.manifest(index, start)
             yield message(shipments_topic, data.shipment_id(index), value)
 
+    if probes:
+        for index in range(load.PROBES):
+            sid = load.probe_id(index)
+            yield message(shipments_topic, sid, load.probe_manifest(sid, index, start))
+    # probe readings 100 ms apart (10 a second each, as offered), ending before now
+    probe_steps = readings[1] // (9 * load.PROBES) + 1
+    probe_start = datetime.fromtimestamp(now, UTC) - timedelta(seconds=probe_steps / 10 + 60)
     first, last = readings
     for n, (sid, value) in enumerate(data.readings(last, shipments, start)):
         if n == manifests_after:
             yield from manifests()
         if n >= first:
+            if probes and n % 9 == 0:
+                step, index = divmod(n // 9, load.PROBES)
+                probe = load.probe_id(index)
+                at = probe_start + timedelta(seconds=step / 10)
+                yield message(telemetry, probe, load.probe_reading(probe, step, at)[0])
             yield message(telemetry, sid, value)
     if manifests_after is not None and manifests_after >= last:
         yield from manifests()
@@ -120,6 +136,7 @@ def run(args: argparse.Namespace) -> Figures:
         (warm, warm + args.events),
         args.shipments,
         manifests_after=None if warm else late,
+        probes=args.probes,
     )
     if warm:  # untimed: the manifests and ``warm`` readings per shipment first
         prefix = _messages(settings, start, (0, warm), args.shipments, manifests_after=0)
@@ -201,6 +218,11 @@ def main() -> None:
         help="start over from the table after every N batches, as a restarted or reassigned "
         "worker does (0: never)",
     )
+    parser.add_argument(
+        "--probes",
+        action="store_true",
+        help="every tenth reading to one of 50 probe shipments that alert at every reading",
+    )
     parser.add_argument("--rounds", type=int, default=3, help="rounds; the best is reported")
     parser.add_argument("--label", default="", help="prefix of the result line")
     parser.add_argument(
@@ -240,7 +262,7 @@ def _print(args: argparse.Namespace, f: Figures) -> None:
         f"{f.readings:,} readings / {args.shipments:,} shipments, batches {args.batch:,}, "
         f"checkpoint every {args.checkpoint_every}, warm {args.warm}, "
         f"late manifests {args.late_manifests:g}, settle every {args.settle_every}, "
-        f"restart every {args.restart_every}"
+        f"restart every {args.restart_every}, probes {args.probes}"
     )
     print(f"{args.label + ': ' if args.label else ''}{shape}\n  {text}", flush=True)
 

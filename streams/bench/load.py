@@ -110,11 +110,11 @@ async def _offer(
     )
     await producer.start()
     try:
-        probe_ids = [f"BLAT-{i:04d}" for i in range(PROBES)]
+        probe_ids = [probe_id(i) for i in range(PROBES)]
         manifests = topic_name(settings, Topic.SHIPMENTS)
         for index, sid in enumerate(probe_ids):
             await producer.send_and_wait(
-                manifests, _probe_manifest(sid, index, plan.start), key=sid.encode("utf-8")
+                manifests, probe_manifest(sid, index, plan.start), key=sid.encode("utf-8")
             )
         sent_at: dict[tuple[str, str], float] = {}
         delivered: list[asyncio.Future[Any]] = []
@@ -126,7 +126,7 @@ async def _offer(
             for _ in range(per_tick):
                 if n % 10 == 0:
                     sid, seq = probe_ids[(n // 10) % PROBES], n // (10 * PROBES)
-                    value, recorded = _probe_reading(sid, seq, datetime.now(tz=UTC))
+                    value, recorded = probe_reading(sid, seq, datetime.now(tz=UTC))
                     sent_at[(sid, recorded)] = time.time()
                 else:
                     index, step = plan.filler(n - n // 10 - 1)
@@ -155,7 +155,13 @@ async def _offer(
         await producer.stop()
 
 
-def _probe_manifest(sid: str, index: int, start: datetime) -> bytes:
+def probe_id(index: int) -> str:
+    """The ``index``-th probe shipment's id."""
+    return f"BLAT-{index:04d}"
+
+
+def probe_manifest(sid: str, index: int, start: datetime) -> bytes:
+    """The manifest of probe shipment ``sid`` (the ``index``-th), as the backlog's."""
     value = orjson.loads(data.manifest(index, start))
     value.update(shipment_id=sid, coi_id=f"COI-LAT-{index:04d}", logger_id=f"LOG-{sid}")
     return orjson.dumps(value)
@@ -165,7 +171,7 @@ def _stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _probe_reading(sid: str, seq: int, now: datetime) -> tuple[bytes, str]:
+def probe_reading(sid: str, seq: int, now: datetime) -> tuple[bytes, str]:
     """A probe reading stamped now (to the microsecond), alternating outside and inside."""
     recorded = _stamp(now)
     value = {
