@@ -57,7 +57,7 @@ def test_a_threaded_producers_buffer_counts_the_threads_queue() -> None:
     assert conf.reads == 1
 
 
-def test_wait_until_ebb_returns_at_once_below_the_limit() -> None:
+def test_wait_until_ebb_returns_at_once_with_the_buffer_at_its_limit() -> None:
     buffer = buffer_with(CountingConf(threaded=False))
     for _ in range(buffer.max_messages):
         buffer.pending.put_nowait(object())
