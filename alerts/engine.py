@@ -348,27 +348,31 @@ def _apply_reading(
         return
     history.place(r)
     _refold(state, rules, r.sort_key)  # first: drops the checkpoints the reading made stale
+    state.deferred = True  # before the cut: nothing retires before the book is reconciled
     _evict(state, rules, config)
-    state.deferred = True
     _eta(state, config, out, late=r.t)
     _full_reconcile(state, rules, out, settle=False)
 
 
 def _evict(state: ShipmentState, rules: RuleSet, config: RuleConfig) -> None:
-    """Cut the history back to the bound; ``base`` becomes the fold up to the cut (``floor``).
+    """Cut the history back to the bounds; ``base`` becomes the fold up to the cut (``floor``).
 
-    The cut happens once the history exceeds the bound by an eighth, so that ``base`` can
-    usually start from a checkpoint instead of folding every evicted reading again. Which
-    readings are cut depends only on the readings, never on the checkpoints (a runtime
-    cache), so a restored state evicts exactly as the original would have. Readings older
-    than the lateness bound stay until the count bound evicts them: the lateness check does
-    not need them gone, and a shipment within the bound never pays for ``base``.
+    The cut happens once the history exceeds the readings' bound by an eighth, so that
+    ``base`` can usually start from a checkpoint instead of folding every evicted reading
+    again, or once the episodes exceed theirs by an eighth (``_episode_cut``); then, unless
+    late readings still wait for the book (``deferred``), the episodes resolved before the cut
+    retire (``_retire``). Which readings are cut depends only on the readings, never on the
+    checkpoints (a runtime cache), so a restored state evicts exactly as the original would
+    have. Readings older than the lateness bound stay until a bound evicts them: the lateness
+    check does not need them gone, and a shipment within the bounds never pays for ``base``.
     """
     history = state.history
     bound = config.max_readings_per_shipment
     excess = len(history) - bound
     if excess <= bound // 8:
-        return
+        excess = 0 if state.deferred else _episode_cut(state, config)
+        if excess <= 0:
+            return
     evicted = history[:excess]  # decoded once (most kept readings are JSON text)
     floor = evicted[-1].sort_key
     marks = state.marks
@@ -392,6 +396,38 @@ def _evict(state: ShipmentState, rules: RuleSet, config: RuleConfig) -> None:
             tilt_limit_deg=config.tilt_deg,
         )
     history.evict(excess)
+    if not state.deferred:
+        _retire(state, floor[0])
+
+
+def _episode_cut(state: ShipmentState, config: RuleConfig) -> int:
+    """Readings to cut so that the episodes the fold keeps fall to their bound (0: none):
+    every reading up to the end of the oldest resolved episodes that must go, and the one
+    after, so that the cut's time is past their ends."""
+    limit = config.max_episodes_per_shipment
+    findings = state.fold.findings
+    if len(findings) <= limit + limit // 8:
+        return 0
+    ends = sorted(f.resolved_at for f in findings.values() if f.resolved_at is not None)
+    need = min(len(findings) - limit, len(ends))
+    if need <= 0:
+        return 0
+    history = state.history
+    return min(history.upto(ends[need - 1]) + 1, len(history) - 1)
+
+
+def _retire(state: ShipmentState, before: float) -> None:
+    """Drop the episodes resolved before ``before`` (the cut's time; the book reconciled) from
+    both folds, their checkpoints and the alert book: every reading after the cut sorts after
+    their ends, so none can change them. Their last alert versions went out already."""
+    retired = state.fold.retire(before)
+    retired |= state.base.retire(before)
+    state.book.retire(retired, before)
+    if retired:
+        state.marks = [
+            (key, (text, tuple(f for f in findings if f.key not in retired)))
+            for key, (text, findings) in state.marks
+        ]
 
 
 def _refold(state: ShipmentState, rules: RuleSet, after: tuple[float, str] | None = None) -> None:

@@ -95,6 +95,18 @@ class ReadingFold:
             findings[found.key] = found
         return changed
 
+    def retire(self, before: float) -> set[str]:
+        """Drop the findings of episodes resolved before ``before``; their keys."""
+        findings = self.findings
+        gone = {
+            key
+            for key, f in findings.items()
+            if f.resolved_at is not None and f.resolved_at < before
+        }
+        for key in gone:
+            del findings[key]
+        return gone
+
     def copy(self) -> ReadingFold:
         """An independent copy (findings are replaced, never mutated, so they are shared)."""
         return ReadingFold(

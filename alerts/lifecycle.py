@@ -139,6 +139,25 @@ class AlertBook:
             updated.update(custodian=wanted, message=note + text + custodian_suffix(holder))
             self._emit(aid, updated, coi_id, out)
 
+    def retire(self, keys: set[str], before: float) -> None:
+        """Forget the alerts of the episodes ``keys`` (their findings retired) and the
+        superseded or withdrawn alerts resolved before ``before``. Their ids stay taken (the
+        counters keep counting); a custody correction that arrives later no longer
+        re-versions them."""
+        anchors, emitted, last = self.anchors, self.emitted, self._last
+        for key in keys:
+            aid = anchors.pop(key, None)
+            if aid is not None:
+                emitted.pop(aid, None)
+                last.pop(aid, None)
+        anchored = set(anchors.values())
+        for aid in [
+            aid
+            for aid, (_, c) in emitted.items()
+            if aid not in anchored and c["resolved_t"] is not None and c["resolved_t"] < before
+        ]:
+            del emitted[aid]
+
     def _new_id(self, kind: str) -> str:
         n = self.counters.get(kind, 0) + 1
         self.counters[kind] = n
