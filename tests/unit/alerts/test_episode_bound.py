@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import orjson
 from typing import Any
 
+import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,9 +21,7 @@ SMALL = RuleConfig(max_episodes_per_shipment=8)
 
 def flapping(count: int, start: int = 0) -> list[TelemetryReading]:
     """A logger crossing -150 C at every reading: each one opens or closes an excursion."""
-    return [
-        reading(m, -140.0 if m % 2 else -180.0, seq=m) for m in range(start, start + count)
-    ]
+    return [reading(m, -140.0 if m % 2 else -180.0, seq=m) for m in range(start, start + count)]
 
 
 def sent(alerts: list[Alert]) -> list[str]:
