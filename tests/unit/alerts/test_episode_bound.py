@@ -58,6 +58,16 @@ def test_the_stored_record_stops_growing_with_the_episodes() -> None:
     assert record_size(unbounded.state) > 10 * record_size(long.state)
 
 
+def test_a_flapping_logger_stays_far_below_the_producers_record_limit() -> None:
+    """2,000 flapping readings: with no bound the state's record passes the producer's
+    1,000,000-byte limit (Faust's ``producer_max_request_size``: the checkpoint could not be
+    written); with the default bounds it stays under a tenth of it."""
+    events = [CRYO, *flapping(2_000)]
+    assert record_size(run(events, RuleConfig()).state) < 100_000
+    no_bound = RuleConfig(max_episodes_per_shipment=10**6, max_readings_per_shipment=10**6)
+    assert record_size(run(events, no_bound).state) > 1_000_000
+
+
 def test_a_reading_before_the_cut_is_too_late_and_one_after_it_is_placed() -> None:
     got = run([CRYO, *flapping(100)], SMALL)
     assert got.state is not None and got.state.floor is not None
