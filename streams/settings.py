@@ -75,7 +75,7 @@ class StreamSettings(BaseModel):
     batch_max: int = Field(default=2000, ge=1)
     batch_seconds: float = Field(default=0.05, gt=0)
     checkpoint_seconds: float = Field(
-        default=5.0,
+        default=10.0,
         gt=0,
         description="how often changed states reach the changelog under load (then acks): "
         "each checkpoint encodes a changed state once however many events changed it",
@@ -87,7 +87,7 @@ class StreamSettings(BaseModel):
         "checkpoint_seconds (its offsets commit, its lag reaches zero)",
     )
     checkpoint_events: int = Field(
-        default=20_000, ge=1, description="checkpoint sooner once this many events wait"
+        default=50_000, ge=1, description="checkpoint sooner once this many events wait"
     )
     checkpoint_turn_seconds: float = Field(
         default=0.02,

@@ -289,7 +289,7 @@ class _Clock:
 async def test_the_timer_checkpoints_a_stream_gone_idle_before_checkpoint_seconds(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Under load the agent checkpoints every ``checkpoint_seconds`` (5 s by default), so a
+    """Under load the agent checkpoints every ``checkpoint_seconds`` (10 s by default), so a
     state several events changed is encoded and written once; the timer checkpoints a stream
     that went quiet once no batch came for ``checkpoint_idle_seconds`` (1 s): its events
     are acked without waiting for the rest."""
@@ -311,7 +311,7 @@ async def test_the_timer_checkpoints_a_stream_gone_idle_before_checkpoint_second
         clock.now += 0.9  # the last batch came 0.9 s ago
         await tick()
         assert producer.changelog == [] and acked == []
-        clock.now += 0.2  # quiet for 1.1 s, 3.9 s before checkpoint_seconds
+        clock.now += 0.2  # quiet for 1.1 s, 8.9 s before checkpoint_seconds
         await tick()
         await producer.wait_for(lambda p: p.changelog)
         assert acked == []  # not before the broker has the states

@@ -19,6 +19,7 @@ def test_an_idle_stream_checkpoints_without_waiting_for_checkpoint_seconds() -> 
     assert not timer_checkpoints(STREAM, now=102.0, last_checkpoint=100.0, last_batch=101.5)
 
 
-def test_the_defaults_checkpoint_every_five_seconds_under_load_and_after_a_quiet_second() -> None:
+def test_the_defaults_checkpoint_every_ten_seconds_under_load_and_after_a_quiet_second() -> None:
     defaults = StreamSettings()
-    assert (defaults.checkpoint_seconds, defaults.checkpoint_idle_seconds) == (5.0, 1.0)
+    assert (defaults.checkpoint_seconds, defaults.checkpoint_idle_seconds) == (10.0, 1.0)
+    assert defaults.checkpoint_events == 50_000
