@@ -42,12 +42,12 @@ class RuleConfig(BaseModel):
     reading sorting before the cut is dead-lettered ``too_late``."""
     max_episodes_per_shipment: _Count = 64
     """Alert episodes a shipment's state keeps (the rules' findings and the alerts sent for
-    them). Once the rules hold more than this plus an eighth, the history is cut past the end
-    of the oldest resolved ones, down to this many: no reading they depend on can be placed
-    any more (a reading before the cut is dead-lettered ``too_late``), so their findings and
-    last alert versions leave the state; their alert ids stay taken. Without it a logger
-    flapping across a limit grew its state by an episode every other reading (1.5 MB at
-    1,800 readings, past Kafka's default 1 MB record)."""
+    them). Once the rules hold more than this plus an eighth, the history is cut past the
+    oldest settled ones (episodes resolved, sequence gaps), down to this many: no reading that
+    could change them can be placed any more (a reading before the cut is dead-lettered
+    ``too_late``), so their findings and last alert versions leave the state; their alert ids
+    stay taken. Without it a logger flapping across a limit grew its state by an episode
+    every other reading (1.5 MB at 1,800 readings, past Faust's 1,000,000-byte record)."""
     max_seen_event_ids: _Count = 4000
     """Event ids remembered per shipment for de-duplication (oldest forgotten first)."""
     max_custody_events: _Count = 500

@@ -20,7 +20,7 @@ from alerts.eta import observe as eta_observe
 from alerts.eta import rederive as eta_rederive
 from alerts.eta import refresh as eta_refresh
 from alerts.findings import Finding
-from alerts.fold import ReadingFold
+from alerts.fold import ReadingFold, settled_at
 from alerts.lifecycle import Custodian
 from alerts.readings import compact
 from alerts.rules import RuleSet, rules_for
@@ -360,7 +360,7 @@ def _evict(state: ShipmentState, rules: RuleSet, config: RuleConfig) -> None:
     The cut happens once the history exceeds the readings' bound by an eighth, so that
     ``base`` can usually start from a checkpoint instead of folding every evicted reading
     again, or once the episodes exceed theirs by an eighth (``_episode_cut``); then, unless
-    late readings still wait for the book (``deferred``), the episodes resolved before the cut
+    late readings still wait for the book (``deferred``), the episodes settled before the cut
     retire (``_retire``). Which readings are cut depends only on the readings, never on the
     checkpoints (a runtime cache), so a restored state evicts exactly as the original would
     have. Readings older than the lateness bound stay until a bound evicts them: the lateness
@@ -402,13 +402,13 @@ def _evict(state: ShipmentState, rules: RuleSet, config: RuleConfig) -> None:
 
 def _episode_cut(state: ShipmentState, config: RuleConfig) -> int:
     """Readings to cut so that the episodes the fold keeps fall to their bound (0: none):
-    every reading up to the end of the oldest resolved episodes that must go, and the one
-    after, so that the cut's time is past their ends."""
+    every reading up to the oldest settled ones that must go (``fold.settled_at``), and the
+    one after, so that the cut's time is past them."""
     limit = config.max_episodes_per_shipment
     findings = state.fold.findings
     if len(findings) <= limit + limit // 8:
         return 0
-    ends = sorted(f.resolved_at for f in findings.values() if f.resolved_at is not None)
+    ends = sorted(end for f in findings.values() if (end := settled_at(f)) is not None)
     need = min(len(findings) - limit, len(ends))
     if need <= 0:
         return 0
@@ -417,9 +417,10 @@ def _episode_cut(state: ShipmentState, config: RuleConfig) -> int:
 
 
 def _retire(state: ShipmentState, before: float) -> None:
-    """Drop the episodes resolved before ``before`` (the cut's time; the book reconciled) from
-    both folds, their checkpoints and the alert book: every reading after the cut sorts after
-    their ends, so none can change them. Their last alert versions went out already."""
+    """Drop the episodes settled before ``before`` (the cut's time; the book reconciled) from
+    both folds, their checkpoints and the alert book (``fold.settled_at``): every reading
+    after the cut sorts after them, so none can change them. Their last alert versions went
+    out already."""
     retired = state.fold.retire(before)
     retired |= state.base.retire(before)
     state.book.retire(retired, before)

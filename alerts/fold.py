@@ -15,7 +15,7 @@ from alerts.findings import Finding, Point
 from alerts.readings import CompactReading
 from alerts.rules import HI, LO, RuleSet
 
-__all__ = ["FrozenFold", "ReadingFold"]
+__all__ = ["FrozenFold", "ReadingFold", "settled_at"]
 
 FrozenFold = tuple[bytes, tuple[Finding, ...]]
 """``ReadingFold.frozen``: the fold's JSON without its findings, and the findings."""
@@ -23,6 +23,15 @@ FrozenFold = tuple[bytes, tuple[Finding, ...]]
 
 _NO_EXTRA: dict[str, Any] = {}
 """Shared empty details extension (never mutated)."""
+
+
+def settled_at(f: Finding) -> float | None:
+    """The time of the last reading that shaped a finding, once no later reading can change it
+    (None while one can): an episode's end, or a sequence gap's reading (a gap is an event,
+    never resolved; only readings before it can fill it)."""
+    if f.resolved_at is not None:
+        return f.resolved_at
+    return f.opened_at if f.type == "sequence_gap" else None
 
 
 @dataclass(slots=True)
@@ -96,12 +105,12 @@ class ReadingFold:
         return changed
 
     def retire(self, before: float) -> set[str]:
-        """Drop the findings of episodes resolved before ``before``; their keys."""
+        """Drop the findings settled before ``before`` (``settled_at``); their keys."""
         findings = self.findings
         gone = {
             key
             for key, f in findings.items()
-            if f.resolved_at is not None and f.resolved_at < before
+            if (end := settled_at(f)) is not None and end < before
         }
         for key in gone:
             del findings[key]

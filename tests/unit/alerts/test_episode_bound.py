@@ -101,10 +101,29 @@ def test_custody_that_arrives_after_an_episode_retired_leaves_its_alert_as_sent(
 TEMPS = st.sampled_from([-185.0, -170.0, -155.0, -151.0, -149.0, -140.0])
 
 
+def test_a_lossy_logger_keeps_a_bounded_state_and_sends_the_same_alerts() -> None:
+    """A sequence gap at every reading: a gap is an event, never resolved, and it settles once
+    the cut passes it (only readings before it could fill it)."""
+    events = [CRYO, *(reading(m, -180.0, seq=2 * m) for m in range(300))]
+    bounded, unbounded = run(events, SMALL), run(events, UNBOUNDED)
+    assert len(bounded.of_type("sequence_gap")) == 299
+    assert sent(bounded.alerts) == sent(unbounded.alerts)
+    assert bounded.state is not None and unbounded.state is not None
+    assert len(unbounded.state.fold.findings) == 299
+    assert len(bounded.state.fold.findings) <= 9 and len(bounded.state.book.emitted) <= 10
+
+
 @settings(max_examples=60, deadline=None)
-@given(temps=st.lists(TEMPS, min_size=2, max_size=40), bound=st.sampled_from([1, 2, 3, 8]))
-def test_in_order_the_episode_bound_changes_no_alert(temps: list[float], bound: int) -> None:
-    events = [reading(i * 10, t, seq=i) for i, t in enumerate(temps)]
+@given(
+    temps=st.lists(TEMPS, min_size=2, max_size=40),
+    steps=st.lists(st.sampled_from([1, 1, 2, 3]), min_size=40, max_size=40),
+    bound=st.sampled_from([1, 2, 3, 8]),
+)
+def test_in_order_the_episode_bound_changes_no_alert(
+    temps: list[float], steps: list[int], bound: int
+) -> None:
+    seqs = [sum(steps[:i]) for i in range(len(temps))]  # gaps where a step is over 1
+    events = [reading(i * 10, t, seq=seqs[i]) for i, t in enumerate(temps)]
     small = run([CRYO, *events], RuleConfig(max_episodes_per_shipment=bound))
     assert sent(small.alerts) == sent(run([CRYO, *events], UNBOUNDED).alerts)
 
