@@ -33,6 +33,7 @@ __all__ = [
     "estimates_made",
     "final_alerts",
     "held_readings",
+    "live_contents",
     "manifest",
     "reading",
     "replaying",
@@ -224,6 +225,18 @@ def final_alerts(alerts: Iterable[Alert]) -> dict[str, Alert]:
         if seen is None or alert.version > seen.version:
             final[alert.alert_id] = alert
     return final
+
+
+def live_contents(alerts: dict[str, Alert]) -> list[dict[str, Any]]:
+    """What the final alerts (``Run.final``) that were not withdrawn or superseded say,
+    without their ids, versions or status, by type and opening time: the outcome two runs
+    that took the same events in another order or under other bounds must agree on."""
+    kept = [
+        a.model_dump(exclude={"alert_id", "version", "status"})
+        for a in alerts.values()
+        if "withdrawn" not in a.details and "superseded_by" not in a.details
+    ]
+    return sorted(kept, key=lambda c: (c["type"], c["opened_at"]))
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from alerts.config import RuleConfig
 from alerts.state import ShipmentState
-from alerts.testing import at, custody, manifest, reading, run
+from alerts.testing import at, custody, live_contents, manifest, reading, run
 from schemas.alert import Alert
 from schemas.telemetry import TelemetryReading
 
@@ -128,16 +128,6 @@ def test_in_order_the_episode_bound_changes_no_alert(
     assert sent(small.alerts) == sent(run([CRYO, *events], UNBOUNDED).alerts)
 
 
-def live(alerts: dict[str, Alert]) -> list[str]:
-    """The final alerts not withdrawn or superseded, without their ids, versions or status."""
-    kept = [
-        a.model_dump_json(exclude={"alert_id", "version", "status"})
-        for a in alerts.values()
-        if "withdrawn" not in a.details and "superseded_by" not in a.details
-    ]
-    return sorted(kept)
-
-
 @settings(max_examples=300, deadline=None)
 @given(
     temps=st.lists(TEMPS, min_size=6, max_size=40),
@@ -158,4 +148,4 @@ def test_late_readings_reach_the_alerts_before_their_episodes_retire(
     rest = [e for i, e in enumerate(events) if i not in late]
     got = run([CRYO, *rest, *held], RuleConfig(max_episodes_per_shipment=bound))
     if not got.dead_letters:
-        assert live(got.final()) == live(run([CRYO, *events], UNBOUNDED).final())
+        assert live_contents(got.final()) == live_contents(run([CRYO, *events], UNBOUNDED).final())

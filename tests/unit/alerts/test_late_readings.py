@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from alerts.config import RuleConfig
 from alerts.fold import ReadingFold
 from alerts.testing import at, manifest, reading, run
+from alerts.testing import live_contents as live
 from schemas.alert import Alert
 
 CRYO = manifest("cryo-150")
@@ -20,16 +21,6 @@ CRYO = manifest("cryo-150")
 def content(alert: Alert) -> dict[str, Any]:
     """What an alert says, without its id, version or status."""
     return alert.model_dump(exclude={"alert_id", "version", "status"})
-
-
-def live(alerts: dict[str, Alert]) -> list[dict[str, Any]]:
-    """Contents of the final alerts that were not withdrawn or superseded."""
-    kept = [
-        content(a)
-        for a in alerts.values()
-        if "withdrawn" not in a.details and "superseded_by" not in a.details
-    ]
-    return sorted(kept, key=lambda c: (c["type"], c["opened_at"]))
 
 
 def test_late_reading_opens_a_past_episode() -> None:
