@@ -12,11 +12,13 @@ from typing import Any
 
 import faust
 import structlog
+from faust.types.tuples import Message
 
 from alerts.state import ShipmentState
 from streams.app import Channels
 from streams.continuity import OffsetGuard, StallWatch, admit_in_order, read_again
 from streams.event_batches import event_batches
+from streams.held_messages import ack, held
 from streams.metrics import ALERTS_OUT, DEAD_LETTERS, EVENTS_IN, OWNED_SHIPMENTS
 from streams.positions import backlog, next_offset, uncommitted
 from streams.processor import BatchOutput, clock_step, process_batch
@@ -147,8 +149,7 @@ def register_processor(
 
     # The agent and the timers all touch states and the unacked list: one at a time.
     lock = asyncio.Lock()
-    unacked: list[Any] = []
-    streams: list[Any] = []
+    unacked: list[Message] = []  # applied events' messages (``held``), acked at checkpoints
     last_checkpoint = [time.monotonic()]
     last_batch = [time.monotonic()]  # when the agent last applied a batch
     last_gates: list[tuple[list[int], list[str]] | None] = [None]
@@ -177,7 +178,7 @@ def register_processor(
         records.clear()
         return await batches.flush()
 
-    async def write(begun: int, events: list[Any]) -> None:
+    async def write(begun: int, events: list[Message]) -> None:
         """Encode the begun checkpoint's states in turns of ``checkpoint_turn_seconds`` (the
         agent's batches go between them) and send each turn's records as it goes: the turn's
         history chunks first, and once the broker has them, the records that name them. Then
@@ -208,11 +209,10 @@ def register_processor(
             unacked[:0] = events
             raise
         states.stored(kept)
-        if streams:
-            for n, event in enumerate(events, start=1):
-                await streams[0].ack(event)
-                if n % ACKS_PER_TURN == 0:
-                    await asyncio.sleep(TURN_PAUSE_S)  # a turn, as above
+        for n, message in enumerate(events, start=1):
+            ack(app, message)
+            if n % ACKS_PER_TURN == 0:
+                await asyncio.sleep(TURN_PAUSE_S)  # a turn, as above
 
     async def checkpoint(*, durable: bool = True) -> None:
         """Changed states to the changelog, then ack what they cover. Caller holds the lock.
@@ -259,7 +259,6 @@ def register_processor(
 
     @app.agent(channels.inputs, name="process")
     async def process(stream: faust.StreamT[bytes]) -> None:
-        streams[:] = [stream]
         async for events in event_batches(
             stream, settings.stream.batch_max, settings.stream.batch_seconds
         ):
@@ -281,7 +280,7 @@ def register_processor(
                 await publish_batch(out)
                 states.update(out.states)
                 OWNED_SHIPMENTS.set(states.cached)
-                unacked.extend(events)
+                unacked.extend(held(events))  # their messages, without payloads
                 applied_events[0] += len(events)
                 now = last_batch[0] = time.monotonic()
                 due = now - last_checkpoint[0] >= settings.stream.checkpoint_seconds

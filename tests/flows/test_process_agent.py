@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import faust
 import orjson
 import pytest
 import structlog.testing
+from faust.types.tuples import Message
 
 from alerts.encoded import CHUNK_READINGS
 from alerts.testing import SHIPMENT, at, manifest, reading
@@ -206,11 +206,11 @@ def _sending_agent(
     agent = register_processor(app, declare_channels(app, settings), settings, producer=producer)
     acked: list[int] = []
 
-    async def ack(stream: Any, event: Any) -> bool:
-        acked.append(event.message.offset)
+    def ack(message: Any, consumer: Any, n: int = 1) -> bool:
+        acked.append(message.offset)
         return True
 
-    monkeypatch.setattr(faust.Stream, "ack", ack)
+    monkeypatch.setattr(Message, "ack", ack)
     return app, agent, acked
 
 
