@@ -159,25 +159,40 @@ def test_refolding_from_checkpoints_gives_the_in_order_result(
     assert len(got.state.marks) <= min(max_marks, len(got.state.history) // 3 + 1)
 
 
-def test_fold_checkpoints_keep_only_the_newest_and_a_reading_before_them_refolds_from_base() -> (
-    None
-):
+def test_fold_checkpoints_come_with_the_first_late_reading_and_keep_only_the_newest() -> None:
+    """In-order readings leave no checkpoints; a shipment's first late reading refolds from
+    ``base`` and leaves them (the newest kept), and in-order readings after it keep them up.
+    Then a reading before every kept checkpoint refolds from ``base`` again."""
     events = [reading(i * 10, -180.0 if i % 7 else -140.0, seq=i) for i in range(40)]
-    late = reading(35, -140.0, seq=1000)  # after reading 3, before every kept checkpoint
+    late = reading(35, -140.0, seq=1000)  # after reading 3
+    after = reading(400, -180.0, seq=40)
+    earliest = reading(5, -140.0, seq=1001)  # before every kept checkpoint
     with _fold_copies(every=3, kept=2):
         in_order = run([CRYO, *events])
         with_late = run([CRYO, *events, late])
+        went_on = run([CRYO, *events, late, after])
+        again = run([CRYO, *events, late, after, earliest])
     assert in_order.state is not None and with_late.state is not None
-    # 40 readings leave a checkpoint every 3: only the last two are kept (readings 35 and 38)
-    assert [key[0] for key, _ in in_order.state.marks] == [at(350).timestamp(), at(380).timestamp()]
-    # the late reading sorts before both: its refold starts from base and leaves the newest two
+    assert went_on.state is not None and again.state is not None
+    assert in_order.state.marks == []
+    # the refold leaves a checkpoint every 3 of the 41 readings; the newest two are kept
     assert [key[0] for key, _ in with_late.state.marks] == [
         at(340).timestamp(),
         at(370).timestamp(),
     ]
-    assert live(with_late.final()) == live(
-        run([CRYO, *sorted([*events, late], key=lambda r: r.recorded_at)]).final()
-    )
+    # two readings folded since the newest: the next in-order reading leaves one
+    assert [key[0] for key, _ in went_on.state.marks] == [
+        at(370).timestamp(),
+        at(400).timestamp(),
+    ]
+    assert [key[0] for key, _ in again.state.marks] == [
+        at(360).timestamp(),
+        at(390).timestamp(),
+    ]
+    for got, sent in ((with_late, [*events, late]), (again, [*events, late, after, earliest])):
+        assert live(got.final()) == live(
+            run([CRYO, *sorted(sent, key=lambda r: r.recorded_at)]).final()
+        )
 
 
 def test_fold_checkpoints_share_the_folds_findings_and_thaw_to_the_fold_they_froze() -> None:
@@ -186,7 +201,7 @@ def test_fold_checkpoints_share_the_folds_findings_and_thaw_to_the_fold_they_fro
     a checkpoint thawed is the fold as it was when frozen."""
     events = [reading(i * 10, -180.0 if i % 5 else -140.0, seq=i) for i in range(13)]
     with _fold_copies(every=3, kept=1000):
-        got = run([CRYO, *events])
+        got = run([CRYO, *events[1:], events[0]])  # the late first reading leaves checkpoints
         refolded = run([CRYO, *events[:12]])  # the fold at the newest checkpoint (reading 11)
     assert got.state is not None and refolded.state is not None
     marks = got.state.marks
