@@ -24,12 +24,17 @@ __all__ = ["ack", "held"]
 
 
 def held(events: Iterable[Any]) -> list[Message]:
-    """The messages of applied ``events``, their key, value and headers let go: nothing reads
-    them once the batch is applied, and the events themselves are dropped."""
+    """The messages of applied ``events``, their key, value and headers let go when no other
+    stream still has the message to read (its reference count, one per stream Faust delivered
+    it to and not acked yet, is down to this one): nothing here reads them once the batch is
+    applied, and the events themselves are dropped. A worker that runs the warehouse sink as
+    well (``--role all``) reads the same messages there; those keep their payload until the
+    sink acked them."""
     messages = []
     for event in events:
         message = event.message
-        message.key = message.value = message.headers = None
+        if message.refcount <= 1:
+            message.key = message.value = message.headers = None
         messages.append(message)
     return messages
 

@@ -56,6 +56,18 @@ async def test_held_keeps_each_message_in_order_without_its_key_value_and_header
     assert all(m.key is None and m.value is None and m.headers is None for m in messages)
 
 
+async def test_a_message_another_stream_has_not_acked_keeps_its_payload_for_it() -> None:
+    """With the warehouse sink in the same worker (``--role all``) Faust delivers each input
+    message to both agents; the sink reads the message's value after the processor applied it."""
+    app = faust.App("held-messages-shared", broker="kafka://127.0.0.1:1")
+    shared, alone = await queued_event(app, 1), await queued_event(app, 2)
+    shared.message.incref(2)  # delivered to two streams, neither acked yet
+    alone.message.incref(1)
+    (kept, let_go) = held([shared, alone])
+    assert (kept.key, kept.value, kept.headers) == (b"SHP-0001", b"{}", [])
+    assert (let_go.key, let_go.value, let_go.headers) == (None, None, None)
+
+
 async def test_ack_makes_offsets_committable_up_to_the_first_one_not_acked() -> None:
     app, sensor = await _app()
     messages = _messages(5)
