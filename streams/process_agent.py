@@ -178,7 +178,7 @@ def register_processor(
         records.clear()
         return await batches.flush()
 
-    async def write(begun: int, events: list[Message]) -> None:
+    async def write(begun: int, messages: list[Message]) -> None:
         """Encode the begun checkpoint's states in turns of ``checkpoint_turn_seconds`` (the
         agent's batches go between them) and send each turn's records as it goes: the turn's
         history chunks first, and once the broker has them, the records that name them. Then
@@ -206,10 +206,10 @@ def register_processor(
             await asyncio.gather(*pending)
         except BaseException:
             states.cancel()
-            unacked[:0] = events
+            unacked[:0] = messages
             raise
         states.stored(kept)
-        for n, message in enumerate(events, start=1):
+        for n, message in enumerate(messages, start=1):
             ack(app, message)
             if n % ACKS_PER_TURN == 0:
                 await asyncio.sleep(TURN_PAUSE_S)  # a turn, as above
@@ -237,10 +237,10 @@ def register_processor(
             # it is stored or acked (a restart replays and re-emits, idempotently)
             await asyncio.gather(*in_flight)
             in_flight.clear()
-        events = unacked[:]
+        messages = unacked[:]
         unacked.clear()
-        begun = states.begin()  # the states as the events in ``events`` left them
-        writing.append(asyncio.ensure_future(write(begun, events)))
+        begun = states.begin()  # the states as the events of ``messages`` left them
+        writing.append(asyncio.ensure_future(write(begun, messages)))
         last_checkpoint[0] = time.monotonic()
         if durable:
             await written()
