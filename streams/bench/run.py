@@ -83,6 +83,9 @@ class BenchResult:
     rss_mb: float = 0.0
     rss_idle_mb: float = 0.0
     rss_peak_mb: float = 0.0
+    rss_backlog: list[tuple[int, float]] = field(default_factory=list)
+    """The resident memory (MB) of the worker holding the states as the backlog went: one
+    ``(messages done, MB)`` at each look at the groups' progress."""
     recovery_s: float = 0.0
     notes: list[str] = field(default_factory=list)
 
@@ -118,7 +121,29 @@ class BenchResult:
             else round(self.latency_cpu_us, 1),
             "rss_idle_mb": round(self.rss_idle_mb, 1),
             "rss_peak_mb": round(self.rss_peak_mb, 1),
+            "rss_backlog": [[done, round(mb, 1)] for done, mb in self.rss_backlog],
+            "rss_mb_backlog": backlog_memory(
+                self.rss_backlog, self.events + self.shipments, self.rss_idle_mb
+            ),
         }
+
+
+BACKLOG_STEPS = (0.25, 0.5, 0.75, 1.0)
+"""Shares of the backlog done at which ``backlog_memory`` reads the memory."""
+
+
+def backlog_memory(
+    samples: list[tuple[int, float]], total: int, idle_mb: float
+) -> list[float | None]:
+    """The memory above idle (MB) at the first look that found each of ``BACKLOG_STEPS`` of
+    the ``total`` messages done (None: not reached). A worker's memory that grows with the
+    readings its states took in, and not the part there from the start (buffers, the
+    shipments' first states), grows from step to step."""
+    out: list[float | None] = []
+    for share in BACKLOG_STEPS:
+        mb = next((mb for done, mb in samples if done >= share * total), None)
+        out.append(None if mb is None else round(mb - idle_mb, 1))
+    return out
 
 
 def _cpu_s(pid: int) -> float:
@@ -199,6 +224,7 @@ def _consumed_rate(
     alive: Callable[[], bool],
     since: float | None = None,
     start_within_s: float | None = None,
+    on_look: Callable[[int], None] | None = None,
 ) -> tuple[float, bool]:
     """Messages/s consumer groups work through, from their first commits to done (or budget);
     with several groups (the stages of a pipeline), a message counts once every one has it.
@@ -207,7 +233,8 @@ def _consumed_rate(
     come within that many seconds (a worker's start-up and first commit then do not eat the
     budget: under load a textbook agent's first commit took 13 s of a 20 s budget).
     A backlog done within the first commit is timed from the last look that saw nothing
-    committed, or ``since`` (a lower bound: it includes up to one commit interval of waiting)."""
+    committed, or ``since`` (a lower bound: it includes up to one commit interval of waiting).
+    ``on_look`` gets the messages done at each look (0 before the first commit)."""
     none_yet = since
     first: tuple[float, int] | None = None
     last: tuple[float, int] | None = None
@@ -218,6 +245,8 @@ def _consumed_rate(
         lags = [group_lag(settings, group, topics) for group in groups]
         lag = None if None in lags else max(lag for lag in lags if lag is not None)
         now = time.monotonic()
+        if on_look is not None:
+            on_look(0 if lag is None else max(total - lag, 0))
         if lag is None or lag >= total:
             none_yet = now
         else:
@@ -345,6 +374,7 @@ def run_bench(base: Settings, options: BenchOptions, console: Console) -> BenchR
             options.pipeline_timeout_s,
             lambda: all(w.alive() for w in workers),
             since=ready_at,
+            on_look=lambda done: result.rss_backlog.append((done, _rss_mb(worker.pid, "VmRSS"))),
         )
         # CPU per reading (each worker from ready to done) moves less with the machine's load
         # than the rate does
@@ -398,6 +428,7 @@ def markdown(summary: dict[str, Any], machine: str, command: str, *, by_make: bo
         "process+sink": "a processor and a sink worker, as deployed",
         "all": "one worker with every role",
     }.get(summary.get("workers", ""), summary.get("workers", ""))
+    backlog: list[float | None] = summary.get("rss_mb_backlog") or []
     rows = [
         ("readings", f"{summary['events']:,} over {summary['shipments']:,} shipments"),
         ("(a) raw aiokafka fetch + JSON decode", f"{summary['raw_eps']:,} readings/s"),
@@ -452,6 +483,19 @@ def markdown(summary: dict[str, Any], machine: str, command: str, *, by_make: bo
             else []
         ),
         ("resident memory per 10,000 active shipments (above idle)", f"{summary['rss_mb']} MB"),
+        *(
+            [
+                (
+                    "memory above idle as the backlog went, at "
+                    + " / ".join(f"{share:.0%}" for share in BACKLOG_STEPS)
+                    + " of it done",
+                    " / ".join("-" if mb is None else f"{mb:,.1f}" for mb in backlog)
+                    + f" MB ({summary['shipments']:,} shipments)",
+                )
+            ]
+            if any(mb is not None for mb in backlog)
+            else []
+        ),
         ("table recovery after restart", f"{summary['recovery_s']} s"),
     ]
     table = "\n".join(f"| {k} | {v} |" for k, v in rows)

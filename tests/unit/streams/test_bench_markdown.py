@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from streams.bench.run import MARK_END, MARK_START, BenchResult, markdown, write_markdown
+from streams.bench.run import (
+    MARK_END,
+    MARK_START,
+    BenchResult,
+    backlog_memory,
+    markdown,
+    write_markdown,
+)
 from streams.commands.bench import add_arguments, reproduce_command
 
 
@@ -103,3 +110,22 @@ def test_the_table_says_whether_the_rule_modules_ran_compiled() -> None:
     assert "| (c) rule modules (alerts.compiled) | compiled with mypyc |" in block
     python = markdown(BenchResult(events=1000, shipments=10).summary(), "a machine", "bench")
     assert "| (c) rule modules (alerts.compiled) | run as Python |" in python
+
+
+def test_the_memory_as_the_backlog_went_is_read_at_each_quarter_done() -> None:
+    # 1,000 readings + 10 manifests; the idle worker took 100 MB
+    samples = [(0, 150.0), (200, 180.0), (260, 190.0), (505, 200.0), (900, 230.0), (1010, 240.0)]
+    assert backlog_memory(samples, 1010, 100.0) == [90.0, 100.0, 130.0, 140.0]
+    assert backlog_memory(samples[:4], 1010, 100.0) == [90.0, 100.0, None, None]
+    result = BenchResult(events=1000, shipments=10, rss_idle_mb=100.0, rss_backlog=samples)
+    summary = result.summary()
+    assert summary["rss_mb_backlog"] == [90.0, 100.0, 130.0, 140.0]
+    assert summary["rss_backlog"][0] == [0, 150.0]
+    block = markdown(summary, "a test machine", "cryotrace bench")
+    assert (
+        "| memory above idle as the backlog went, at 25% / 50% / 75% / 100% of it done "
+        "| 90.0 / 100.0 / 130.0 / 140.0 MB (10 shipments) |" in block
+    )
+    unmeasured = BenchResult(events=1000, shipments=10).summary()
+    assert unmeasured["rss_mb_backlog"] == [None, None, None, None]
+    assert "as the backlog went" not in markdown(unmeasured, "a test machine", "bench")

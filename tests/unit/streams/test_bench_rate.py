@@ -60,3 +60,22 @@ def test_a_group_that_never_commits_gives_up_after_start_within(slow_starter: Fa
     rate, _ = rate_of_slow_starter(start_within_s=10.0)
     assert rate == 0.0
     assert slow_starter.now == pytest.approx(10.0)
+
+
+def test_each_look_reports_the_messages_done_so_far(slow_starter: FakeClock) -> None:
+    looks: list[tuple[float, int]] = []
+    run._consumed_rate(
+        run.Settings(),
+        ["g"],
+        ["t"],
+        10_000,
+        20.0,
+        lambda: True,
+        start_within_s=120.0,
+        on_look=lambda done: looks.append((slow_starter.now, done)),
+    )
+    before = [done for now, done in looks if now < 30.0]
+    assert before and set(before) == {0}  # nothing committed yet
+    after = [(now, done) for now, done in looks if now >= 30.0]
+    assert all(done == int(100 * (now - 30.0)) for now, done in after)
+    assert after[-1][1] == pytest.approx(2_000, abs=60)  # 20 s of the budget at 100/s
