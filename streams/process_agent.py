@@ -19,6 +19,7 @@ from streams.app import Channels
 from streams.continuity import OffsetGuard, StallWatch, admit_in_order, read_again
 from streams.event_batches import event_batches
 from streams.held_messages import ack, held
+from streams.manifests_first import ManifestsFirst, hold_resumes
 from streams.metrics import ALERTS_OUT, DEAD_LETTERS, EVENTS_IN, OWNED_SHIPMENTS
 from streams.positions import backlog, next_offset, uncommitted
 from streams.processor import BatchOutput, clock_step, process_batch
@@ -57,6 +58,11 @@ agent's batches still waited for a checkpoint's encoding: in a 1,000 readings/s 
 over 10,000 shipments the batch after a 967 ms encoding held 700 readings, and the p99 read
 711-798 ms in four runs (with the encoding in one piece or in such turns). With 5 ms it read
 183-560 ms in three; the encoding takes up to a quarter longer."""
+
+MANIFESTS_FIRST_LOOK_S = 0.2
+"""How often, after an assignment, the processor looks whether telemetry still waits for the
+manifests (``streams.manifests_first``); once it does not, until the next assignment, a look
+costs a comparison."""
 
 log = structlog.get_logger(__name__)
 
@@ -306,6 +312,55 @@ def register_processor(
         """The worker is stopping, rebalancing or still recovering its table."""
         return closing[0] or app.rebalancing or not app.tables.actives_ready
 
+    async def learn_log_starts() -> None:
+        """The first offsets of the input partitions the group never committed on, where
+        reading them starts (``next_offset``)."""
+        starts = [tp for tp in uncommitted(app) if tp.topic in inputs and tp not in log_start]
+        if starts:
+            log_start.update(await app.consumer.earliest_offsets(*starts))
+
+    gate = ManifestsFirst(settings.stream.manifests_first_seconds)
+    shipments_topic = topic_name(settings, Topic.SHIPMENTS)
+    telemetry_topic = topic_name(settings, Topic.TELEMETRY)
+
+    def telemetry_waits(tp: Any) -> bool:
+        """A telemetry partition waits for the manifests in this consumer generation."""
+        return (
+            tp.topic == telemetry_topic
+            and gate.max_wait_s > 0
+            and not gate.done(app.consumer_generation_id)
+        )
+
+    @app.timer(interval=MANIFESTS_FIRST_LOOK_S)  # type: ignore[untyped-decorator]  # faust's decorator is untyped
+    async def manifests_first() -> None:
+        """After an assignment, hold the telemetry partitions back until the shipments
+        partitions are read up to their end (``streams.manifests_first``)."""
+        generation = app.consumer_generation_id
+        if gate.done(generation) or clock_paused():
+            return
+        await learn_log_starts()
+        consumer: Any = app.consumer
+        assigned = consumer.assignment()
+        telemetry = [tp for tp in assigned if tp.topic == telemetry_topic]
+        shipments = [tp for tp in assigned if tp.topic == shipments_topic]
+        due = partial(guard.due, generation=generation)
+        now = time.monotonic()
+        if gate.waits(
+            generation,
+            {tp: consumer.highwater(tp) for tp in shipments},
+            {tp: next_offset(app, tp, due, log_start) for tp in shipments},
+            now,
+        ):
+            consumer.pause_partitions(telemetry)  # again: see streams.manifests_first
+            return
+        consumer.resume_partitions(telemetry)  # Faust's own resume left them paused
+        if not gate.held_back:
+            return  # nothing was behind
+        if gate.timed_out:
+            log.warning("input.manifests_first_gave_up", waited_s=round(gate.waited_s(now), 2))
+        else:
+            log.info("input.manifests_read_first", waited_s=round(gate.waited_s(now), 2))
+
     @app.timer(interval=settings.stream.tick_seconds)  # type: ignore[untyped-decorator]  # faust's decorator is untyped
     async def live_clock() -> None:
         """Settle alerts held back during late bursts; with the silence timer, tick the wall
@@ -323,9 +378,7 @@ def register_processor(
             # (after a restart or rebalance, or fetched and waiting in the stream's buffer)
             # keeps waiting, as replay would.
             generation = app.consumer_generation_id
-            starts = [tp for tp in uncommitted(app) if tp.topic in inputs and tp not in log_start]
-            if starts:
-                log_start.update(await app.consumer.earliest_offsets(*starts))
+            await learn_log_starts()
             due = partial(guard.due, generation=generation)
             applied = backlog(app, due, log_start)
             behind = {tp: n for tp, n in applied.items() if n and tp.topic in inputs}
@@ -397,7 +450,9 @@ def register_processor(
 
     @app.on_partitions_assigned.connect  # type: ignore[arg-type]  # as above
     async def on_assigned(sender: Any, assigned: Any, **kwargs: Any) -> None:
-        """Partitions given (back) to this worker are processed again."""
+        """Partitions given (back) to this worker are processed again; its telemetry
+        partitions once the manifests are read (``manifests_first``)."""
+        hold_resumes(app.consumer, telemetry_waits)
         async with lock:
             lost.difference_update(assigned)
 

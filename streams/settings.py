@@ -110,6 +110,13 @@ class StreamSettings(BaseModel):
         "(processor 19-41 %, sink 31-48 % less CPU per reading; delivery handles few "
         "messages and keeps Faust's own); true or false: every role",
     )
+    manifests_first_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description="after an assignment, the processor's telemetry partitions wait at most "
+        "this long for its shipments partitions to be read up to their end "
+        "(streams/manifests_first.py; 0: they never wait)",
+    )
     settle_quiet_seconds: float = Field(
         default=5.0,
         ge=0,
