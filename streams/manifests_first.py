@@ -1,23 +1,26 @@
-"""After an assignment, a worker's telemetry partitions wait until its shipments partitions are read up to where they ended.
+"""After an assignment, a worker's telemetry and custody partitions wait until its shipments partitions are read up to where they ended.
 
-Faust fetches the two input topics side by side, so a worker that starts on a backlog (a
-restart after an outage, a rebalance onto a lagging partition, the bench) reads readings of
-shipments whose manifest it has not read yet. The rules hold each of them, with its JSON, in
-its shipment's pending list (``alerts.pending``) until the manifest comes: in memory, and in
-every checkpoint of that state. How many depends on how the fetches interleave: 490 and
-40,000 of 100,000 readings in two runs of one bench (docs/benchmarks.md, session 9). Waiting
-leaves them in Kafka instead, and the manifests, one per shipment, take little time to read.
+Faust fetches the input topics side by side, so a worker that starts on a backlog (a restart
+after an outage, a rebalance onto a lagging partition, the bench) reads readings and custody
+events of shipments whose manifest it has not read yet. The rules hold each of them, with its
+JSON, in its shipment's pending list (``alerts.pending``) until the manifest comes: in memory,
+and in every checkpoint of that state; those more than a day older than the newest held one
+are dead-lettered (``manifest_timeout``), as are the oldest beyond 500 (``pending_overflow``).
+How many wait depends on how the fetches interleave: 490 and 40,000 of 100,000 readings in two
+runs of one bench (docs/benchmarks.md, session 9). Waiting leaves them in Kafka instead, and
+the manifests, one per shipment, take little time to read.
 
 ``ManifestsFirst`` decides (pure: the caller gives the positions and the clock). From each
-assignment, telemetry waits until the processor's timer (``streams.process_agent``) finds
-every shipments partition read up to the log end first seen for it (manifests produced later
-do not hold the readings back), or ``max_wait_s`` passed whatever happened (a manifest the
-agent never gets to would otherwise hold every reading); then it reads on until the next
-assignment. Faust pauses every assigned partition while it assigns them and resumes them
-once its tables are recovered; ``hold_resumes`` keeps it from resuming those still waiting,
-so not one reading is fetched before the timer's first look. While they wait the timer
-pauses them again at every look (Faust's stream-buffer flow control puts a partition it had
-set aside for a full buffer back among the fetched ones); once they may go, it resumes them.
+assignment, the other inputs' partitions (telemetry, custody, EPCIS; "telemetry" below) wait
+until the processor's timer (``streams.process_agent``) finds every shipments partition read
+up to the log end first seen for it (manifests produced later do not hold them back), or
+``max_wait_s`` passed whatever happened (a manifest the agent never gets to would otherwise
+hold every reading); then they are read on until the next assignment. Faust pauses every
+assigned partition while it assigns them and resumes them once its tables are recovered;
+``hold_resumes`` keeps it from resuming those still waiting, so not one reading is fetched
+before the timer's first look. While they wait the timer pauses them again at every look
+(Faust's stream-buffer flow control puts a partition it had set aside for a full buffer back
+among the fetched ones); once they may go, it resumes them.
 
 Checked against faust-streaming 0.15.3 (constraints.txt).
 """

@@ -321,27 +321,29 @@ def register_processor(
 
     gate = ManifestsFirst(settings.stream.manifests_first_seconds)
     shipments_topic = topic_name(settings, Topic.SHIPMENTS)
-    telemetry_topic = topic_name(settings, Topic.TELEMETRY)
+    # every input but the manifests: each of their events waits for its shipment's manifest
+    after_manifests = inputs - {shipments_topic}
 
-    def telemetry_waits(tp: Any) -> bool:
-        """A telemetry partition waits for the manifests in this consumer generation."""
+    def waits_for_manifests(tp: Any) -> bool:
+        """A partition of an input other than the shipments topic waits for the manifests
+        in this consumer generation."""
         return (
-            tp.topic == telemetry_topic
+            tp.topic in after_manifests
             and gate.max_wait_s > 0
             and not gate.done(app.consumer_generation_id)
         )
 
     @app.timer(interval=MANIFESTS_FIRST_LOOK_S)  # type: ignore[untyped-decorator]  # faust's decorator is untyped
     async def manifests_first() -> None:
-        """After an assignment, hold the telemetry partitions back until the shipments
-        partitions are read up to their end (``streams.manifests_first``)."""
+        """After an assignment, hold the telemetry and custody partitions back until the
+        shipments partitions are read up to their end (``streams.manifests_first``)."""
         generation = app.consumer_generation_id
         if gate.done(generation) or clock_paused():
             return
         await learn_log_starts()
         consumer: Any = app.consumer
         assigned = consumer.assignment()
-        telemetry = [tp for tp in assigned if tp.topic == telemetry_topic]
+        held = [tp for tp in assigned if tp.topic in after_manifests]
         shipments = [tp for tp in assigned if tp.topic == shipments_topic]
         due = partial(guard.due, generation=generation)
         now = time.monotonic()
@@ -351,9 +353,9 @@ def register_processor(
             {tp: next_offset(app, tp, due, log_start) for tp in shipments},
             now,
         ):
-            consumer.pause_partitions(telemetry)  # again: see streams.manifests_first
+            consumer.pause_partitions(held)  # again: see streams.manifests_first
             return
-        consumer.resume_partitions(telemetry)  # Faust's own resume left them paused
+        consumer.resume_partitions(held)  # Faust's own resume left them paused
         if not gate.held_back:
             return  # nothing was behind
         if gate.timed_out:
@@ -450,9 +452,9 @@ def register_processor(
 
     @app.on_partitions_assigned.connect  # type: ignore[arg-type]  # as above
     async def on_assigned(sender: Any, assigned: Any, **kwargs: Any) -> None:
-        """Partitions given (back) to this worker are processed again; its telemetry
-        partitions once the manifests are read (``manifests_first``)."""
-        hold_resumes(app.consumer, telemetry_waits)
+        """Partitions given (back) to this worker are processed again; its telemetry and
+        custody partitions once the manifests are read (``manifests_first``)."""
+        hold_resumes(app.consumer, waits_for_manifests)
         async with lock:
             lost.difference_update(assigned)
 

@@ -113,8 +113,8 @@ class StreamSettings(BaseModel):
     manifests_first_seconds: float = Field(
         default=10.0,
         ge=0,
-        description="after an assignment, the processor's telemetry partitions wait at most "
-        "this long for its shipments partitions to be read up to their end "
+        description="after an assignment, the processor's telemetry and custody partitions "
+        "wait at most this long for its shipments partitions to be read up to their end "
         "(streams/manifests_first.py; 0: they never wait)",
     )
     settle_quiet_seconds: float = Field(
