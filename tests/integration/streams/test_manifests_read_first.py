@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import orjson
@@ -26,21 +27,56 @@ manifest, those more than a day older than the newest held one would be dead-let
 (``manifest_timeout``), and beyond 500 the oldest (``pending_overflow``). With telemetry read
 alongside the manifests (``CRYOTRACE_STREAM__MANIFESTS_FIRST_SECONDS=0``) 555 of the 700
 were dead-lettered as ``manifest_timeout``."""
+CUSTODY_EVERY = timedelta(hours=4)
+"""Custody events of that shipment, one every 4 hours over the same 5 days: held without the
+manifest, they expire as the readings do. With only the telemetry partitions waiting
+(custody left out of ``after_manifests`` in ``streams.process_agent``) 22 of the 29 were dead-lettered as
+``manifest_timeout``."""
+
+
+def _custody_event(number: int, start: datetime) -> bytes:
+    """Custody event ``number`` of shipment 0: an inspection at the hub, ``CUSTODY_EVERY``
+    after the one before, naming another COI than the manifest's (so each one applied opens
+    a ``coi_mismatch`` alert)."""
+    at = start + number * CUSTODY_EVERY
+    return orjson.dumps(
+        {
+            "event_id": f"CUS-{data.shipment_id(0)}:{number}",
+            "shipment_id": data.shipment_id(0),
+            "coi_id": "COI-NOT-THIS-ONE",
+            "occurred_at": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "step": "inspecting",
+            "site_id": "HUB-NE",
+            "condition": "conformant",
+        }
+    )
+
+
+def _backlog(settings: Settings, *, readings: bool, custody: bool) -> None:
+    """``MANIFESTS`` manifests ahead of shipment 0's, then its readings and custody events."""
+    ensure_topics(settings)
+    start = data.start_for(READINGS + 2)
+    with TopicProducer(settings) as producer:
+        for index in [*range(1, MANIFESTS + 1), 0]:  # the one the events need comes last
+            producer.send(Topic.SHIPMENTS, data.shipment_id(index), data.manifest(index, start))
+        for seq in range(READINGS if readings else 0):
+            producer.send(Topic.TELEMETRY, data.shipment_id(0), data.reading(0, seq, -180.0, start))
+        span = timedelta(seconds=data.INTERVAL_S * READINGS)
+        for number in range(span // CUSTODY_EVERY if custody else 0):
+            producer.send(Topic.CUSTODY, data.shipment_id(0), _custody_event(number, start))
+
+
+def _settings(isolated_settings: Settings) -> Settings:
+    return isolated_settings.model_copy(
+        update={"stream": isolated_settings.stream.model_copy(update={"silence_timer": False})}
+    )
 
 
 def test_readings_of_a_backlog_wait_in_kafka_until_the_manifests_are_read(
     isolated_settings: Settings, tmp_path: Path
 ) -> None:
-    settings = isolated_settings.model_copy(
-        update={"stream": isolated_settings.stream.model_copy(update={"silence_timer": False})}
-    )
-    ensure_topics(settings)
-    start = data.start_for(READINGS + 2)
-    with TopicProducer(settings) as producer:
-        for index in [*range(1, MANIFESTS + 1), 0]:  # the one the readings need comes last
-            producer.send(Topic.SHIPMENTS, data.shipment_id(index), data.manifest(index, start))
-        for seq in range(READINGS):
-            producer.send(Topic.TELEMETRY, data.shipment_id(0), data.reading(0, seq, -180.0, start))
+    settings = _settings(isolated_settings)
+    _backlog(settings, readings=True, custody=False)
     inputs = [topic_name(settings, topic) for topic in INPUT_TOPICS]
     group = app_id_for(settings, "process")
 
@@ -57,3 +93,28 @@ def test_readings_of_a_backlog_wait_in_kafka_until_the_manifests_are_read(
     assert [d["reason"] for d in dead] == []
     etas = [orjson.loads(value) for value in read_topic(settings, Topic.ETA)]
     assert any(eta["shipment_id"] == data.shipment_id(0) for eta in etas)
+
+
+def test_custody_events_of_a_backlog_wait_in_kafka_until_the_manifests_are_read(
+    isolated_settings: Settings, tmp_path: Path
+) -> None:
+    settings = _settings(isolated_settings)
+    _backlog(settings, readings=False, custody=True)
+    inputs = [topic_name(settings, topic) for topic in INPUT_TOPICS]
+    group = app_id_for(settings, "process")
+
+    with running_worker(settings, "process", tmp_path / "worker.log") as worker:
+        wait_until(
+            lambda: group_lag(settings, group, inputs) == 0,
+            timeout=120,
+            what=f"the processor through the backlog (worker log: {worker.log_path})",
+        )
+        log = worker.log_path.read_text()
+
+    assert "input.manifests_read_first" in log
+    dead = [orjson.loads(value) for value in read_topic(settings, Topic.DEADLETTER)]
+    assert [d["reason"] for d in dead] == []
+    alerts = [orjson.loads(value) for value in read_topic(settings, Topic.ALERTS)]
+    applied = {a["details"]["event_id"] for a in alerts if a["type"] == "coi_mismatch"}
+    span = timedelta(seconds=data.INTERVAL_S * READINGS)
+    assert applied == {f"CUS-{data.shipment_id(0)}:{n}" for n in range(span // CUSTODY_EVERY)}
