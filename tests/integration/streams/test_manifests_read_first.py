@@ -30,8 +30,10 @@ were dead-lettered as ``manifest_timeout``."""
 CUSTODY_EVERY = timedelta(hours=4)
 """Custody events of that shipment, one every 4 hours over the same 5 days: held without the
 manifest, they expire as the readings do. With only the telemetry partitions waiting
-(custody left out of ``after_manifests`` in ``streams.process_agent``) 22 of the 29 were dead-lettered as
-``manifest_timeout``."""
+(custody left out of ``after_manifests`` in ``streams.process_agent``) 22 of the 29 were
+dead-lettered as ``manifest_timeout``."""
+CUSTODY_EVENTS = timedelta(seconds=data.INTERVAL_S * READINGS) // CUSTODY_EVERY
+"""29: one every ``CUSTODY_EVERY`` over the readings' span."""
 
 
 def _custody_event(number: int, start: datetime) -> bytes:
@@ -61,8 +63,7 @@ def _backlog(settings: Settings, *, readings: bool, custody: bool) -> None:
             producer.send(Topic.SHIPMENTS, data.shipment_id(index), data.manifest(index, start))
         for seq in range(READINGS if readings else 0):
             producer.send(Topic.TELEMETRY, data.shipment_id(0), data.reading(0, seq, -180.0, start))
-        span = timedelta(seconds=data.INTERVAL_S * READINGS)
-        for number in range(span // CUSTODY_EVERY if custody else 0):
+        for number in range(CUSTODY_EVENTS if custody else 0):
             producer.send(Topic.CUSTODY, data.shipment_id(0), _custody_event(number, start))
 
 
@@ -72,21 +73,25 @@ def _settings(isolated_settings: Settings) -> Settings:
     )
 
 
-def test_readings_of_a_backlog_wait_in_kafka_until_the_manifests_are_read(
-    isolated_settings: Settings, tmp_path: Path
-) -> None:
-    settings = _settings(isolated_settings)
-    _backlog(settings, readings=True, custody=False)
+def _through_backlog(settings: Settings, tmp_path: Path) -> str:
+    """Run a processor until its group has read every input to the end; its log."""
     inputs = [topic_name(settings, topic) for topic in INPUT_TOPICS]
     group = app_id_for(settings, "process")
-
     with running_worker(settings, "process", tmp_path / "worker.log") as worker:
         wait_until(
             lambda: group_lag(settings, group, inputs) == 0,
             timeout=120,
             what=f"the processor through the backlog (worker log: {worker.log_path})",
         )
-        log = worker.log_path.read_text()
+        return worker.log_path.read_text()
+
+
+def test_readings_of_a_backlog_wait_in_kafka_until_the_manifests_are_read(
+    isolated_settings: Settings, tmp_path: Path
+) -> None:
+    settings = _settings(isolated_settings)
+    _backlog(settings, readings=True, custody=False)
+    log = _through_backlog(settings, tmp_path)
 
     assert "input.manifests_read_first" in log
     dead = [orjson.loads(value) for value in read_topic(settings, Topic.DEADLETTER)]
@@ -100,21 +105,11 @@ def test_custody_events_of_a_backlog_wait_in_kafka_until_the_manifests_are_read(
 ) -> None:
     settings = _settings(isolated_settings)
     _backlog(settings, readings=False, custody=True)
-    inputs = [topic_name(settings, topic) for topic in INPUT_TOPICS]
-    group = app_id_for(settings, "process")
-
-    with running_worker(settings, "process", tmp_path / "worker.log") as worker:
-        wait_until(
-            lambda: group_lag(settings, group, inputs) == 0,
-            timeout=120,
-            what=f"the processor through the backlog (worker log: {worker.log_path})",
-        )
-        log = worker.log_path.read_text()
+    log = _through_backlog(settings, tmp_path)
 
     assert "input.manifests_read_first" in log
     dead = [orjson.loads(value) for value in read_topic(settings, Topic.DEADLETTER)]
     assert [d["reason"] for d in dead] == []
     alerts = [orjson.loads(value) for value in read_topic(settings, Topic.ALERTS)]
     applied = {a["details"]["event_id"] for a in alerts if a["type"] == "coi_mismatch"}
-    span = timedelta(seconds=data.INTERVAL_S * READINGS)
-    assert applied == {f"CUS-{data.shipment_id(0)}:{n}" for n in range(span // CUSTODY_EVERY)}
+    assert applied == {f"CUS-{data.shipment_id(0)}:{n}" for n in range(CUSTODY_EVENTS)}
