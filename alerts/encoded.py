@@ -85,7 +85,7 @@ class History(Sequence[CompactReading]):
         "_skip",
         "_tail",
         "_tail_coded",
-        "_tail_json",
+        "_tail_parts",
         "_ts",
         "_unsent",
         "_version",
@@ -101,13 +101,16 @@ class History(Sequence[CompactReading]):
         self._unsent: list[int] = []
         """Chunks sealed and not yet confirmed stored (``sent``)."""
         self._tail = tail
-        self._tail_json = b""
+        self._tail_parts: tuple[bytes, ...] = ()
         self._tail_coded = 0
-        """The oldest ``tail_coded`` tail readings are held only as ``tail_json``, their JSON
+        """The oldest ``tail_coded`` tail readings are held only as ``tail_parts``, their JSON
         (as lists, comma-separated): ``stored_form`` encodes each appended reading once and
         lets go of its object (a reading and its JSON took about 390 bytes, the JSON alone
         about 150: 11.6 against 4.5 KB a shipment with 30 readings in the tail, in
-        ``benchmarks/bench_state_memory.py``). ``tail`` holds the readings after them."""
+        ``benchmarks/bench_state_memory.py``). ``tail`` holds the readings after them. One
+        part per ``stored_form`` that encoded some, never grown: one text grown at every
+        checkpoint was copied into a larger buffer each time, and every shipment's smaller
+        ones were left as holes in the heap (``_tail_text`` joins them)."""
         self._ts = array("d", [r.t for r in tail])
         self._last = tail[-1] if tail else None
         self._version = 0
@@ -138,7 +141,8 @@ class History(Sequence[CompactReading]):
             fields = len(CompactReading._fields)
             if any(len(item) != fields for item in items):
                 raise ValueError(f"a stored tail reading does not hold {fields} fields")
-            history._tail_json, history._tail_coded = orjson.dumps(items)[1:-1], len(items)
+            history._tail_parts = (orjson.dumps(items)[1:-1],)
+            history._tail_coded = len(items)
             history._ts = array("d", [item[0] for item in items])
             history._last = CompactReading.from_list(items[-1])
         times = array("d")
@@ -302,7 +306,7 @@ class History(Sequence[CompactReading]):
         if self._tail_coded + len(tail) < CHUNK_READINGS:
             return
         # the encoded readings as the lists they were dumped from: no reading object is made
-        items: list[list[Any]] = orjson.loads(b"[%s]" % self._tail_json) if self._tail_coded else []
+        items: list[list[Any]] = orjson.loads(self._tail_text()) if self._tail_coded else []
         items.extend(list(r) for r in tail)
         whole = len(items) // CHUNK_READINGS * CHUNK_READINGS
         for first in range(0, whole, CHUNK_READINGS):
@@ -313,7 +317,8 @@ class History(Sequence[CompactReading]):
             self._next += 1
         rest = items[whole:]
         self._tail = []
-        self._tail_json, self._tail_coded = orjson.dumps(rest)[1:-1] if rest else b"", len(rest)
+        self._tail_parts = (orjson.dumps(rest)[1:-1],) if rest else ()
+        self._tail_coded = len(rest)
         self._version += 1
 
     def unsent(self) -> list[tuple[int, bytes]]:
@@ -351,7 +356,7 @@ class History(Sequence[CompactReading]):
         tail = self._tail
         if tail:  # encoded once, then held only as JSON
             new = orjson.dumps([list(r) for r in tail])[1:-1]
-            self._tail_json = b"%s,%s" % (self._tail_json, new) if self._tail_coded else new
+            self._tail_parts = (*self._tail_parts, new)
             self._tail_coded += len(tail)
             self._tail = []
         return {
@@ -359,9 +364,13 @@ class History(Sequence[CompactReading]):
             "next": self._next,
             "chunks": self._ids,
             "skip": self._skip,
-            "tail": orjson.Fragment(b"[%s]" % self._tail_json),
+            "tail": orjson.Fragment(self._tail_text()),
             "retired": self._retired,
         }
+
+    def _tail_text(self) -> bytes:
+        """The encoded tail readings as one JSON array (of lists)."""
+        return b"[%s]" % b",".join(self._tail_parts)
 
     def _tail_readings(self) -> list[CompactReading]:
         """Every tail reading as an object (the encoded ones decoded, equal values)."""
@@ -379,7 +388,7 @@ class History(Sequence[CompactReading]):
         (``stored_form`` encodes it anew)."""
         if self._tail_coded:
             self._tail = self._tail_readings()
-            self._tail_json, self._tail_coded = b"", 0
+            self._tail_parts, self._tail_coded = (), 0
 
     def _decode(self, first: int, stop: int) -> list[CompactReading]:
         """Sealed readings ``first`` to ``stop`` (exclusive), decoded from their chunks."""
@@ -418,14 +427,15 @@ _recent = _Recent()
 
 
 class _RecentTail:
-    """The encoded tail decoded last (one history at a time, so bounded), known by its JSON:
-    a ``bytes`` object is never changed, and this one stays alive while it is held here."""
+    """The encoded tail decoded last (one history at a time, so bounded), known by its
+    parts: a tuple is never changed (``stored_form`` makes a new one), and this one stays
+    alive while it is held here."""
 
-    __slots__ = ("history", "items", "json")
+    __slots__ = ("history", "items", "parts")
 
     def __init__(self) -> None:
         self.history: History | None = None
-        self.json = b""
+        self.parts: tuple[bytes, ...] = ()
         self.items: list[CompactReading] = []
 
 
@@ -435,10 +445,10 @@ _recent_tail = _RecentTail()
 def _coded(history: History) -> list[CompactReading]:
     """The readings of ``history``'s encoded tail, decoded (not to be changed: shared)."""
     recent = _recent_tail
-    text = history._tail_json
-    if recent.history is not history or recent.json is not text:
-        recent.items = _readings(b"[%s]" % text)  # a plain JSON array, read as it is
-        recent.history, recent.json = history, text
+    parts = history._tail_parts
+    if recent.history is not history or recent.parts is not parts:
+        recent.items = _readings(history._tail_text())  # a plain JSON array, read as it is
+        recent.history, recent.parts = history, parts
     return recent.items
 
 

@@ -40,6 +40,7 @@ __all__ = [
     "restored",
     "run",
     "stored",
+    "tail_texts",
     "through_store",
     "without_mark",
 ]
@@ -78,6 +79,18 @@ def held_readings(history: History) -> int:
         if isinstance(held, list)
         for item in held
     )
+
+
+def tail_texts(history: History) -> list[bytes]:
+    """The texts ``history`` holds its encoded tail readings in, oldest first (one per
+    ``stored_form`` that encoded some; sealed chunks are not among them)."""
+    return [
+        text
+        for held in gc.get_referents(history)
+        if isinstance(held, tuple)
+        for text in held
+        if isinstance(text, bytes)
+    ]
 
 
 def replaying(state: ShipmentState) -> ShipmentState:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from alerts.encoded import CHUNK_READINGS, History
 from alerts.readings import CompactReading
-from alerts.testing import held_readings
+from alerts.testing import held_readings, tail_texts
 
 C = CHUNK_READINGS
 
@@ -154,6 +154,36 @@ def test_an_encoded_tail_is_held_as_its_json_until_it_changes_inside() -> None:
     assert held_readings(history) == len(plain)
     _check(history, plain)
     assert held_readings(history) == 0
+
+
+def test_each_encoding_of_the_tail_is_a_text_of_its_own_until_sealed() -> None:
+    """A checkpoint encodes the readings appended since the last one into a new text and
+    keeps the earlier ones as they were: one text grown at every checkpoint was copied into a
+    larger buffer each time (the smaller copies stayed behind as holes in the heap). The
+    stored tail is all of them, in order; sealing takes them into a chunk."""
+    history, plain = History(), []
+    for checkpoint in range(3):
+        for i in range(4):
+            t = float(checkpoint * 4 + i)
+            history.append(_reading(t, f"LOG-1:{t}"))
+            plain.append(history.last)
+        before = tail_texts(history)
+        history.stored_form()
+        after = tail_texts(history)
+        assert len(after) == checkpoint + 1
+        assert all(kept is text for kept, text in zip(before, after, strict=False))
+        assert orjson.loads(b"[%s]" % after[-1]) == [list(r) for r in plain[-4:]]
+        assert held_readings(history) == 0
+    _check(history, plain)  # read back, stored and encoded again with nothing new: 3 texts
+    assert len(tail_texts(history)) == 3
+    for t in range(12, C + 2):
+        history.append(_reading(float(t), f"LOG-1:{t}"))
+        plain.append(history.last)
+    history.seal()
+    assert [n for n, _ in history.unsent()] == [0]
+    assert len(tail_texts(history)) == 1  # the two readings after the chunk
+    _check(history, plain)
+    _check(_restored(history), plain)
 
 
 def test_a_restored_history_without_a_tail_knows_its_last_reading() -> None:
