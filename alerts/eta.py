@@ -117,11 +117,10 @@ class EtaState:
         because the open ones keep changing and the lifecycle remembers what it was given)."""
         return [replace(f) for f in (*self.closed, *self.open.values())]
 
-    def to_dict(self, *, encoded: bool = False) -> dict[str, Any]:
-        """Compact JSON form (``encoded``: the track's fixes as ``Track.fixes_json``, for
-        ``orjson.dumps`` only)."""
+    def to_dict(self) -> dict[str, Any]:
+        """Compact JSON form."""
         return {
-            "track": self.track.to_dict(encoded=encoded),
+            "track": self.track.to_dict(),
             "last": self.last,
             "open": {k: f.to_list() for k, f in self.open.items()},
             "closed": [f.to_list() for f in self.closed],

@@ -11,10 +11,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-import orjson
-
-from alerts.encoded import exact
-
 __all__ = ["EARTH_RADIUS_KM", "NOT_MOVING", "Fix", "Track", "haversine_km"]
 
 EARTH_RADIUS_KM = 6371.0088
@@ -125,39 +121,6 @@ class _Distances:
         self.size -= 1
 
 
-class _FixesJson:
-    """The JSON of a track's fixes, kept in step with them like ``_Distances`` (an appended
-    fix is encoded once, at ``observe``): a checkpoint writes a state's fixes at every
-    reading, and encoding their floats again was a third of the record's encoding. One text
-    for all of them, a fix appended into it and the oldest cut off its front: one bytes
-    object per fix and their list took about 2.1 KB a shipment at 24 fixes, the text about
-    1 KB. Kept ``exact``: an ``orjson.dumps`` result holds a 4 KiB buffer."""
-
-    __slots__ = ("last_t", "size", "text")
-
-    def __init__(self, track: Track) -> None:
-        self.text = exact(orjson.dumps(track.fixes))
-        self.size = len(track.ts)
-        self.last_t = track.ts[-1] if self.size else None
-
-    def append(self, fix: Fix) -> None:
-        """``fix`` was appended to the fixes."""
-        part = orjson.dumps(fix)
-        if self.size:  # "[...]" -> "[...,<part>]"
-            self.text = b"%s,%s]" % (memoryview(self.text)[:-1], part)
-        else:
-            self.text = b"[%s]" % part
-        self.size += 1
-        self.last_t = fix[0]
-
-    def drop_first(self) -> None:
-        """The oldest fix was dropped: the text from the one after it ("[[t,lat,lon],..."
-        holds no "]" before the first fix's end)."""
-        text = self.text
-        self.text = b"[%s" % memoryview(text)[text.index(b"]") + 2 :]
-        self.size -= 1
-
-
 def _doubles() -> array[float]:
     return array("d")
 
@@ -184,8 +147,6 @@ class Track:
     tilted_s: float = 0.0
     near: _Distances | None = field(default=None, repr=False, compare=False)
     """Runtime: distances measured from the fixes (``steps_km``, ``km_to``), not stored."""
-    encoded: _FixesJson | None = field(default=None, repr=False, compare=False)
-    """Runtime: the fixes' JSON (``fixes_json``), not stored."""
     key: bytes | None = field(default=None, repr=False, compare=False)
     """Runtime: ``fixes_key`` of the fixes as they are (None: not taken since they changed)."""
 
@@ -266,20 +227,12 @@ class Track:
                 near.append(self)
             else:
                 self.near = near = None
-        encoded = self.encoded
-        if encoded is not None:
-            if appended and encoded.size == at:  # encoded once, here
-                encoded.append((t, lat, lon))
-            else:
-                self.encoded = encoded = None
         if size + 1 > max_fixes:
             del ts[0]
             del self.lats[0]
             del self.lons[0]
             if near is not None:
                 near.drop_first()
-            if encoded is not None:
-                encoded.drop_first()
 
     @property
     def fixes(self) -> list[Fix]:
@@ -367,19 +320,14 @@ class Track:
             since = ts[i]
         return since
 
-    def fixes_json(self) -> orjson.Fragment:
-        """``to_dict()["fixes"]`` as the JSON ``orjson.dumps`` writes for it (each fix
-        encoded once, when it was appended)."""
-        encoded, ts = self.encoded, self.ts
-        if encoded is None or encoded.size != len(ts) or encoded.last_t != (ts[-1] if ts else None):
-            self.encoded = encoded = _FixesJson(self)
-        return orjson.Fragment(encoded.text)
-
-    def to_dict(self, *, encoded: bool = False) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """Compact JSON form: the fixes as ``(t, lat, lon)`` tuples (orjson writes them as
-        arrays) or, ``encoded``, as ``fixes_json`` (for ``orjson.dumps`` only)."""
+        arrays). Their JSON is not kept between checkpoints: kept in step with the fixes
+        (each fix encoded once, at ``observe``) it made two texts of about 1 KB at every
+        reading, which cost more than encoding 24 fixes at a checkpoint, every 12 or so
+        readings of a shipment in the worker (docs/benchmarks.md, session 32)."""
         return {
-            "fixes": self.fixes_json() if encoded else self.fixes,
+            "fixes": self.fixes,
             "first_t": self.first_t,
             "last_t": self.last_t,
             "last_tilted": self.last_tilted,

@@ -128,9 +128,8 @@ class ShipmentState:
         """The state's own changelog record, for ``orjson.dumps`` only: the history as
         ``History.stored_form`` (the sealed chunks are records of their own, see
         ``streams.state_store``), the manifest and the ETA mark as ``orjson.Fragment`` s of
-        their JSON, each encoded once (``EncodingCache``), and the ETA track's fixes too
-        (``Track.fixes_json``). Call ``history.seal()`` first."""
-        data = self._fields(encoded=True)
+        their JSON, each encoded once (``EncodingCache``). Call ``history.seal()`` first."""
+        data = self._fields()
         data["history"] = self.history.stored_form()
         if self.manifest is not None:
             data["manifest"] = self.encoding.manifest_fragment(self.manifest)
@@ -139,9 +138,8 @@ class ShipmentState:
             data["eta_mark"] = self.encoding.mark_fragment(mark, _mark_list)
         return data
 
-    def _fields(self, *, encoded: bool = False) -> dict[str, Any]:
-        """Every key of the stored forms; the manifest, history and ETA mark still None
-        (``encoded``: the ETA track's fixes as ``Track.fixes_json``)."""
+    def _fields(self) -> dict[str, Any]:
+        """Every key of the stored forms; the manifest, history and ETA mark still None."""
         return {
             "format": STATE_FORMAT,
             "shipment_id": self.shipment_id,
@@ -158,7 +156,7 @@ class ShipmentState:
             "latest_t": self.latest_t,
             "clock": self.clock,
             "deferred": self.deferred,
-            "eta": self.eta.to_dict(encoded=encoded),
+            "eta": self.eta.to_dict(),
             "eta_base": None if self.eta_base is None else self.eta_base.to_dict(),
             "eta_base_t": self.eta_base_t,
             "book": self.book.to_dict(),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import zlib
+from types import ModuleType
 
 import orjson
 import pytest
@@ -88,6 +90,39 @@ def test_a_new_manifest_is_encoded_again() -> None:
     record, chunks = stored(again)
     assert orjson.loads(record)["manifest"]["coi_id"] == "COI-T2"
     assert restored(record, chunks) == again
+
+
+def _texts_held(root: object) -> list[bytes]:
+    """Every ``bytes`` longer than a digest reachable from ``root`` (types and modules left
+    out)."""
+    seen: set[int] = set()
+    todo, texts = [root], []
+    while todo:
+        held = todo.pop()
+        if id(held) in seen or isinstance(held, type | ModuleType):
+            continue
+        seen.add(id(held))
+        if isinstance(held, bytes):
+            texts += [held] if len(held) > 32 else []  # the fixes key: a SHA-256
+        else:
+            todo += gc.get_referents(held)
+    return texts
+
+
+def test_a_checkpoint_keeps_no_json_of_the_eta_track_s_fixes() -> None:
+    """The ETA track's fixes are encoded into each record and the state keeps nothing of it:
+    their JSON kept in step with each fix made two texts of about 1 KB at every reading."""
+    state = apply(None, manifest(), FULL).state
+    for minute in range(0, 300, 10):
+        state = apply(
+            state, reading(minute, -180.0, location=(40.5 + minute / 1e3, -79.9)), FULL
+        ).state
+    assert state is not None
+    for _ in range(2):  # two checkpoints: the second encodes the fixes again
+        record, _chunks = stored(state)
+        fixes = orjson.loads(record)["eta"]["track"]["fixes"]
+        assert fixes == [list(fix) for fix in state.eta.track.fixes] and len(fixes) == 24
+        assert _texts_held(state.eta) == []
 
 
 def test_a_state_without_manifest_or_history_is_stored_and_restored() -> None:

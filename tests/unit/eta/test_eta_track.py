@@ -59,7 +59,7 @@ def _paces_afresh(
 
 @settings(max_examples=200, deadline=None)
 @given(_observations(), st.integers(2, 12), st.sampled_from([0.0, 60.0, 150.0]))
-def test_distances_paces_json_and_key_kept_with_the_fixes_equal_those_made_afresh(
+def test_distances_paces_and_key_kept_with_the_fixes_equal_those_made_afresh(
     observations: list[tuple[float, float | None, bool]], max_fixes: int, still: float
 ) -> None:
     track = Track()
@@ -77,7 +77,6 @@ def test_distances_paces_json_and_key_kept_with_the_fixes_equal_those_made_afres
                 assert list(track.km_to(*site)) == [haversine_km(f[1], f[2], *site) for f in fixes]
                 paces = [None if math.isnan(p) else p for p in track.paces(*site, 1.3, still)]
                 assert paces == _paces_afresh(fixes, site, 1.3, still)
-            assert orjson.dumps(track.fixes_json()) == orjson.dumps(fixes)
             assert track.fixes_key() == Track.of(fixes).fixes_key()
 
 
@@ -131,9 +130,9 @@ def test_still_since_equals_the_run_measured_afresh(moves: list[float]) -> None:
         assert track.still_since(0.5) == _still_since_afresh(track.fixes, 0.5)
 
 
-def test_the_json_kept_per_fix_holds_no_more_than_its_bytes() -> None:
-    """Fixes encoded when the JSON is first built and as they are appended keep about their
-    35 bytes each (an ``orjson.dumps`` result holds a 4 KiB buffer)."""
+def test_what_the_fixes_take_grows_with_them_only() -> None:
+    """An appended fix costs its doubles and its distance, and the arrays' spare room: the
+    track keeps no JSON of its fixes (``tests/unit/alerts/test_state_encoding.py``)."""
     track = Track()
 
     def observe(first: int, stop: int) -> None:
@@ -144,15 +143,16 @@ def test_the_json_kept_per_fix_holds_no_more_than_its_bytes() -> None:
             )  # fmt: skip
 
     observe(0, 200)
+    track.steps_km()  # the distances measured, kept in step from here
+    orjson.dumps(track.to_dict())  # a checkpoint's encoding
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
-        track.fixes_json()  # 200 fixes encoded at once
-        observe(200, 400)  # 200 appended: their fixes, distances and JSON
+        observe(200, 400)  # 200 appended
         held = tracemalloc.get_traced_memory()[0] - before
     finally:
         tracemalloc.stop()
-    assert held / 400 < 500
+    assert held / 200 < 100  # 32 bytes a fix in arrays, which grow by more than they need
 
 
 def test_a_track_holds_its_fixes_as_doubles() -> None:
