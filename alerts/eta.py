@@ -276,7 +276,18 @@ def refresh(
     now: float,
 ) -> EtaResult:
     """Recompute the ETA at ``now`` (newest event time); the update to publish and the
-    ETA findings that changed."""
+    ETA findings that changed.
+
+    A state kept exact that was derived at ``now`` from these very inputs (the batch's
+    refresh after its last event's ``derive``: the newest known estimate matches them) only
+    publishes: the episodes are what that derive left, and deriving again at the same
+    inputs would change nothing."""
+    known = eta.known
+    if eta.exact_t == now and known:
+        last = known[-1]
+        if last.matches(manifest, eta.track, custody, config, now):
+            hold = hold_end(manifest, eta.track.tilted_s, config)
+            return EtaResult(_publish(eta, manifest, last.est, hold, config, now), [], last.est)
     est, changed, hold = _step(eta, manifest, custody, config, now)
     return EtaResult(_publish(eta, manifest, est, hold, config, now), changed, est)
 

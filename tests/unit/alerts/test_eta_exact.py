@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import hypothesis
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alerts.config import RuleConfig
 from alerts.engine import Step, apply, refresh_eta, settle
+from alerts.eta import refresh as eta_refresh
 from alerts.state import ShipmentState
 from alerts.testing import at, custody, manifest, reading, replaying, without_mark
 
@@ -197,3 +199,65 @@ def test_events_refreshed_together_are_each_derived_as_a_replay_does() -> None:
     taken, replayed = settled(replay=False), settled(replay=True)
     assert any('"late_delivery_risk"' in a for a in replayed[0])  # opened and closed between
     assert taken == replayed
+
+
+def _refreshed_alike(state: ShipmentState | None) -> bool:
+    """The batch's refresh of ``state`` (``refresh_eta``) against a refresh of a copy of its
+    ETA state, which is not known exact and so derives again: the same update, states left
+    equal. True if ``state``'s refresh could only publish (derived at these inputs already)."""
+    assert state is not None and state.manifest is not None
+    eta = state.eta
+    now = state.manifest.created_at.timestamp()
+    now = now if state.latest_t is None else max(now, state.latest_t)
+    twin = eta.copy()
+    only_publish = bool(eta.known) and eta.exact_t == now
+    only_publish = only_publish and eta.known[-1].matches(
+        state.manifest, eta.track, state.custody, CONFIG.eta, now
+    )
+    only_publish = only_publish and eta.stale  # else the batch's refresh has nothing to do
+    published = refresh_eta(state, CONFIG).eta
+    if only_publish:
+        again = eta_refresh(twin, state.manifest, state.custody, CONFIG.eta, now)
+        assert published == ([] if again.update is None else [again.update])
+        assert again.changed == []  # deriving again at the same inputs changes no episode
+        assert state.eta.to_dict() == twin.to_dict()
+    return only_publish
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    events=st.lists(st.tuples(kinds, moves, st.booleans()), max_size=60),
+    first=st.integers(min_value=-90, max_value=30),
+    tight=st.booleans(),
+)
+def test_a_batch_s_refresh_after_its_derive_publishes_what_deriving_again_would(
+    events: list[tuple[str, int, bool]], first: int, tight: bool
+) -> None:
+    """In batches (``apply`` then ``refresh_eta``, as a worker does), late and tied events
+    among them: a batch's refresh that finds its last event derived at the same inputs only
+    publishes, and the update and the state equal those of a refresh that derives again."""
+    state = apply(None, TIGHT if tight else CRYO, CONFIG).state
+    minute = first
+    for n, (kind, move, end_batch) in enumerate(events):
+        minute += move
+        state = apply(state, _event(n, kind, minute), CONFIG, eta_now=False).state  # type: ignore[arg-type]  # a reading or custody
+        if end_batch or n == len(events) - 1:
+            hypothesis.event(
+                "only published" if _refreshed_alike(state) else "derived, replayed or idle"
+            )
+
+
+def test_in_order_batches_refresh_by_publishing_only() -> None:
+    """A trip read in order, in batches of two readings: every batch's refresh only
+    publishes, and publishes what deriving again would (the late risk opens and closes on
+    the way, so episodes change between batches)."""
+    state = apply(None, TIGHT, CONFIG).state
+    minutes = [*range(0, 200, 10), 201, 202, 203, *range(210, 400, 10)]
+    quick = []
+    for n, m in enumerate(minutes):
+        kind = "slow" if 200 < m < 210 else "fix"
+        state = apply(state, _event(n, kind, m), CONFIG, eta_now=False).state  # type: ignore[arg-type]  # a reading
+        if n % 2 == 1:
+            quick.append(_refreshed_alike(state))
+    assert state is not None and state.eta.closed  # episodes opened and closed on the way
+    assert all(quick) and len(quick) == len(minutes) // 2
