@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from alerts.config import RuleConfig
+from streams.heap_tuning import MMAP_THRESHOLD_MAX
 
 
 class KafkaSettings(BaseModel):
@@ -130,6 +131,15 @@ class StreamSettings(BaseModel):
         description="Faust's data directory (tables are in memory: Faust keeps only empty "
         "directories there); unset, one per app id under the system's temporary directory, "
         "never the working directory",
+    )
+    mmap_threshold_bytes: int = Field(
+        default=131_072,
+        ge=0,
+        le=MMAP_THRESHOLD_MAX,
+        description="glibc serves allocations of at least this many bytes (fetch responses, "
+        "producer batches) from mappings of their own, given back when freed, instead of "
+        "raising the threshold as it goes and leaving them as holes among the states "
+        "(streams/heap_tuning.py; 0: glibc's own moving threshold)",
     )
     silence_timer: bool = Field(
         default=True,

@@ -10,6 +10,7 @@ import structlog
 from alerts.compiled import active as rules_compiled
 from streams.app import Role, create_app, declare_channels
 from streams.gc_tuning import tune_gc
+from streams.heap_tuning import fix_mmap_threshold
 from streams.kafka_clients import ensure_topics
 from streams.logging_setup import configure_logging
 from streams.settings import Settings
@@ -52,9 +53,14 @@ def run_worker(settings: Settings, role: Role = "all", *, web_port: int | None =
     step = priority_step(settings, role)
     if step:
         os.nice(step)  # before any thread starts: every thread of the worker inherits it
+    # before the consumer's first fetch: its responses are the first large blocks glibc frees
+    threshold = settings.stream.mmap_threshold_bytes
+    fixed = fix_mmap_threshold(threshold)
     configure_logging(settings.log_level)
+    log = structlog.get_logger(__name__)
+    log.info("worker.heap", mmap_threshold_bytes=threshold, fixed=fixed)
     # which the rule modules run as (alerts.compiled): a stale build runs as Python, slower
-    structlog.get_logger(__name__).info("worker.rules", compiled=rules_compiled(), role=role)
+    log.info("worker.rules", compiled=rules_compiled(), role=role)
     ensure_topics(settings)
     app = build_worker_app(settings, role, web_port=web_port)
     worker = faust.Worker(app, loglevel=settings.log_level.lower(), quiet=True)

@@ -1,0 +1,54 @@
+"""glibc's mmap threshold held fixed in a worker: large passing buffers mapped, not left as holes.
+
+glibc serves an allocation of at least ``M_MMAP_THRESHOLD`` bytes (128 KiB at start) with a
+mapping of its own, given back to the system when freed. By default it raises that threshold
+to the size of every mapped block freed (up to 32 MiB), so after the first fetch responses
+and producer batches of a few hundred KiB to a few MiB, later ones come from the main heap.
+There they are freed between the shipment states' long-lived objects, which pin the pages:
+the worker's resident memory keeps the holes (docs/benchmarks.md, session 33). Setting the
+threshold with ``mallopt`` turns that raising off, so such buffers stay mapped and leave
+nothing behind. Process-wide; on a C library without ``mallopt`` (musl, macOS) nothing is
+done.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from typing import Any
+
+__all__ = ["MMAP_THRESHOLD_MAX", "fix_mmap_threshold"]
+
+M_MMAP_THRESHOLD = -3
+"""``mallopt``'s parameter number for the threshold (glibc's ``malloc.h``)."""
+
+MMAP_THRESHOLD_MAX = 32 * 1024 * 1024
+"""The largest threshold glibc accepts on 64-bit systems (``HEAP_MAX_SIZE / 2``)."""
+
+
+def _mallopt() -> Any | None:
+    """The process's ``mallopt``, or None where the C library has none."""
+    try:
+        libc = ctypes.CDLL(None)
+    except OSError:  # pragma: no cover - every supported platform can open its own process
+        return None
+    mallopt = getattr(libc, "mallopt", None)
+    if mallopt is not None:
+        mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+        mallopt.restype = ctypes.c_int
+    return mallopt
+
+
+def fix_mmap_threshold(size: int) -> bool:
+    """Serve every allocation of at least ``size`` bytes from a mapping of its own, for good
+    (``0``: leave glibc's moving threshold). True once set; False when ``size`` is 0 or the
+    C library has no ``mallopt``. Raises ``ValueError`` for a size glibc refuses."""
+    if size < 0 or size > MMAP_THRESHOLD_MAX:
+        raise ValueError(f"mmap threshold {size} is outside 0..{MMAP_THRESHOLD_MAX} bytes")
+    if size == 0:
+        return False
+    mallopt = _mallopt()
+    if mallopt is None:
+        return False
+    if mallopt(M_MMAP_THRESHOLD, size) != 1:
+        raise ValueError(f"the C library refused mmap threshold {size}")
+    return True
