@@ -4,7 +4,10 @@ Builds the states the way a ``--role process`` worker does: ``streams.bench.data
 (readings round-robin over the shipments, as ``cryotrace bench`` sends them) through
 ``process_batch``, the changed states into ``ShipmentStates`` over an in-memory table, a
 checkpoint every ``--checkpoint-every`` batches stored into the table (the bytes the Faust
-memory table keeps per shipment). Then it prints, per shipment and per kept reading:
+memory table keeps per shipment), encoded in turns of ``--turn-seconds`` whose records are let
+go of after each turn, as the worker hands each turn's to the producer (0: the whole
+checkpoint's records held at once, as before session 33, about 4.5 KB a shipment more). Then
+it prints, per shipment and per kept reading:
 
 - the RSS above the process after a small warm-up (``/proc/self/status``, after a collection);
 - the live objects split by what holds them (a deep walk of the table's bytes, then each
@@ -34,7 +37,7 @@ from streams.bench import data
 from streams.partitioning import partition_for
 from streams.processor import process_batch
 from streams.settings import Settings
-from streams.state_store import ShipmentStates
+from streams.state_store import ChangelogRecord, ShipmentStates, write_order
 from streams.testing import ConsumedMessage, StateTable
 from streams.topics import Topic, topic_name
 
@@ -97,8 +100,31 @@ def _batches(
         yield batch
 
 
+def checkpoint(states: ShipmentStates, turn: float) -> None:
+    """A checkpoint stored as the worker stores it: encoded in turns of ``turn`` seconds (0:
+    at once), each turn's records let go of but the chunks and deletions ``stored`` reads."""
+    if not turn:
+        states.stored(states.checkpoint())
+        return
+    begun = states.begin()
+    kept: list[ChangelogRecord] = []
+    done = False
+    while not done:
+        done = states.encode(turn)
+        chunks, rest = write_order(states.records(begun))
+        kept += chunks
+        kept += [r for r in rest if r.value is None]
+    states.stored(kept)
+
+
 def build(
-    settings: Settings, shipments: int, per: int, first: int, size: int, every: int
+    settings: Settings,
+    shipments: int,
+    per: int,
+    first: int,
+    size: int,
+    every: int,
+    turn: float = 0.0,
 ) -> tuple[ShipmentStates, StateTable]:
     """The worker's states and table after ``per`` readings for each of ``shipments``."""
     table = StateTable()
@@ -106,8 +132,8 @@ def build(
     for n, batch in enumerate(_batches(settings, shipments, per, first, size), start=1):
         states.update(process_batch(settings, batch, states.load).states)
         if n % every == 0:
-            states.stored(states.checkpoint())
-    states.stored(states.checkpoint())
+            checkpoint(states, turn)
+    checkpoint(states, turn)
     return states, table
 
 
@@ -167,6 +193,12 @@ def main() -> None:
     parser.add_argument("--readings", type=int, default=100, help="readings per shipment")
     parser.add_argument("--batch", type=int, default=2_000, help="messages per batch")
     parser.add_argument("--checkpoint-every", type=int, default=10, help="batches")
+    parser.add_argument(
+        "--turn-seconds",
+        type=float,
+        default=Settings().stream.checkpoint_turn_seconds,
+        help="checkpoints encoded in turns this long, as the worker's (0: at once)",
+    )
     parser.add_argument("--tracemalloc", action="store_true", help="trace allocation sites")
     parser.add_argument("--top", type=int, default=15, help="allocation sites shown")
     parser.add_argument("--label", default="", help="prefix of the result lines")
@@ -179,7 +211,7 @@ def main() -> None:
 
     settings = Settings(topic_prefix="bench")
     # warm-up: lazy imports and caches, on other shipments, dropped before the baseline
-    warm = build(settings, 20, 5, 900_000, args.batch, args.checkpoint_every)
+    warm = build(settings, 20, 5, 900_000, args.batch, args.checkpoint_every, args.turn_seconds)
     del warm
     gc.collect()
     if args.tracemalloc:
@@ -187,7 +219,13 @@ def main() -> None:
     gc.collect()
     idle = _rss()
     states, table = build(
-        settings, args.shipments, args.readings, 0, args.batch, args.checkpoint_every
+        settings,
+        args.shipments,
+        args.readings,
+        0,
+        args.batch,
+        args.checkpoint_every,
+        args.turn_seconds,
     )
     gc.collect()
     rss = _rss() - idle
@@ -198,7 +236,8 @@ def main() -> None:
     label = f"{args.label}: " if args.label else ""
     print(
         f"{label}{n:,} shipments x {args.readings} readings ({kept:,} kept), "
-        f"batches {args.batch:,}, checkpoint every {args.checkpoint_every}"
+        f"batches {args.batch:,}, checkpoint every {args.checkpoint_every} "
+        f"in turns of {args.turn_seconds} s"
         f"{' (tracemalloc on: RSS inflated)' if args.tracemalloc else ''}"
     )
     print(
