@@ -7,8 +7,8 @@ and producer batches of a few hundred KiB to a few MiB, later ones come from the
 There they are freed between the shipment states' long-lived objects, which pin the pages:
 the worker's resident memory keeps the holes (docs/benchmarks.md, session 33). Setting the
 threshold with ``mallopt`` turns that raising off, so such buffers stay mapped and leave
-nothing behind. Process-wide; on a C library without ``mallopt`` (musl, macOS) nothing is
-done.
+nothing behind. Process-wide; another C library (macOS has no ``mallopt``, musl's ignores
+it) is left as it is.
 """
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ def _mallopt() -> Any | None:
 def fix_mmap_threshold(size: int) -> bool:
     """Serve every allocation of at least ``size`` bytes from a mapping of its own, for good
     (``0``: leave glibc's moving threshold). True once set; False when ``size`` is 0 or the
-    C library has no ``mallopt``. Raises ``ValueError`` for a size glibc refuses."""
+    C library does not take it (no ``mallopt``, or one that ignores it). Raises
+    ``ValueError`` for a size outside what glibc accepts."""
     if size < 0 or size > MMAP_THRESHOLD_MAX:
         raise ValueError(f"mmap threshold {size} is outside 0..{MMAP_THRESHOLD_MAX} bytes")
     if size == 0:
@@ -49,6 +50,4 @@ def fix_mmap_threshold(size: int) -> bool:
     mallopt = _mallopt()
     if mallopt is None:
         return False
-    if mallopt(M_MMAP_THRESHOLD, size) != 1:
-        raise ValueError(f"the C library refused mmap threshold {size}")
-    return True
+    return bool(mallopt(M_MMAP_THRESHOLD, size) == 1)

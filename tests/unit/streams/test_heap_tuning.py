@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from streams import heap_tuning
 from streams.heap_tuning import MMAP_THRESHOLD_MAX, fix_mmap_threshold
 from streams.settings import Settings
 
@@ -53,6 +54,22 @@ def test_a_1_mib_block_after_a_4_mib_one_freed_is_mapped_only_with_the_threshold
 @glibc_only
 def test_a_zero_threshold_leaves_glibc_s_own() -> None:
     assert fix_mmap_threshold(0) is False
+
+
+def test_a_c_library_without_a_working_mallopt_is_left_as_it_is(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    asked: list[tuple[int, int]] = []
+
+    def ignoring(param: int, value: int) -> int:  # musl's: takes nothing, returns 0
+        asked.append((param, value))
+        return 0
+
+    monkeypatch.setattr(heap_tuning, "_mallopt", lambda: ignoring)
+    assert fix_mmap_threshold(128 * 1024) is False
+    assert asked == [(heap_tuning.M_MMAP_THRESHOLD, 128 * 1024)]
+    monkeypatch.setattr(heap_tuning, "_mallopt", lambda: None)  # macOS: none at all
+    assert fix_mmap_threshold(128 * 1024) is False
 
 
 def test_a_threshold_glibc_refuses_is_an_error() -> None:
