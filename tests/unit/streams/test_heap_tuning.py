@@ -26,6 +26,8 @@ libc = ctypes.CDLL(None)
 libc.mallinfo2.restype = MallInfo2
 if sys.argv[1] == "fixed":
     assert fix_mmap_threshold(128 * 1024)
+if sys.argv[1] == "zero":
+    assert not fix_mmap_threshold(0)
 fetched = bytearray(4 << 20)  # a fetch response's size: mapped either way
 del fetched  # glibc's own threshold rises to it
 mapped = libc.mallinfo2().hblks
@@ -53,7 +55,7 @@ def test_a_1_mib_block_after_a_4_mib_one_freed_is_mapped_only_with_the_threshold
 
 @glibc_only
 def test_a_zero_threshold_leaves_glibc_s_own() -> None:
-    assert fix_mmap_threshold(0) is False
+    assert _mapped_after_a_large_free("zero") == 0  # from the heap, as without the call
 
 
 def test_a_c_library_without_a_working_mallopt_is_left_as_it_is(
