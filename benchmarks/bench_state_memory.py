@@ -13,6 +13,10 @@ objects: 33.2 KB a shipment at 3,000 x 100 against 28.5). Then it prints, per sh
 kept reading:
 
 - the RSS above the process after a small warm-up (``/proc/self/status``, after a collection);
+- on glibc, what the allocators under the objects grew by: CPython's small-object arenas
+  (``sys._debugmallocstats``: live blocks, free blocks in pools in use, empty pools the arenas
+  keep) and glibc's heap (``mallinfo2``: in use, free) and mapped blocks, so the RSS above the
+  live objects shows as free space in one or the other;
 - the live objects split by what holds them (a deep walk of the table's bytes, then each
   state's fields and the cache's dict; an object reachable from several holders counts once,
   for the first walked);
@@ -28,13 +32,16 @@ import argparse
 import ctypes
 import ctypes.util
 import gc
+import os
+import re
 import sys
+import tempfile
 import tracemalloc
 from collections.abc import Iterator
 from dataclasses import fields, is_dataclass
 from datetime import UTC, datetime
 from types import BuiltinFunctionType, FunctionType, ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 
 from alerts.encoded import exact
 from streams.bench import data
@@ -60,6 +67,76 @@ def _trimmed_rss() -> int:
     libc = ctypes.CDLL(ctypes.util.find_library("c"))
     libc.malloc_trim(0)
     return _rss()
+
+
+class Allocators(NamedTuple):
+    """What the allocators under the objects hold at a moment, in bytes."""
+
+    small: int  # CPython's small-object arenas (objects of at most 512 bytes)
+    small_live: int  # of them, in live blocks
+    small_free: int  # free blocks in pools still in use
+    small_empty: int  # empty pools that arenas still in use keep
+    heap: int  # glibc's heap (``mallinfo2``: larger objects, buffers)
+    heap_live: int
+    heap_free: int
+    mapped: int  # blocks glibc mapped on their own
+
+
+def _number(pattern: str, text: str) -> int:
+    found = re.search(pattern, text)
+    if found is None:
+        raise RuntimeError(f"no {pattern!r} in sys._debugmallocstats()")
+    return int(found.group(1).replace(",", ""))
+
+
+def _allocators() -> Allocators | None:
+    """The allocators' figures (None off glibc): CPython's from ``sys._debugmallocstats``,
+    which writes them to the process's stderr, and glibc's from ``mallinfo2``."""
+    try:
+        mallinfo2 = ctypes.CDLL(ctypes.util.find_library("c")).mallinfo2
+    except (AttributeError, OSError, TypeError):
+        return None
+
+    class _Mallinfo2(ctypes.Structure):
+        _fields_ = [
+            (name, ctypes.c_size_t)
+            for name in [
+                "arena",
+                "ordblks",
+                "smblks",
+                "hblks",
+                "hblkhd",
+                "usmblks",
+                "fsmblks",
+                "uordblks",
+                "fordblks",
+                "keepcost",
+            ]
+        ]
+
+    mallinfo2.restype = _Mallinfo2
+    with tempfile.TemporaryFile() as out:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        os.dup2(out.fileno(), 2)
+        try:
+            sys._debugmallocstats()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        out.seek(0)
+        text = out.read().decode("utf-8", "replace")
+    heap = mallinfo2()
+    return Allocators(
+        small=_number(r"arenas \* \d+ bytes/arena\s*=\s*([\d,]+)", text),
+        small_live=_number(r"# bytes in allocated blocks\s*=\s*([\d,]+)", text),
+        small_free=_number(r"# bytes in available blocks\s*=\s*([\d,]+)", text),
+        small_empty=_number(r"unused pools \* \d+ bytes\s*=\s*([\d,]+)", text),
+        heap=heap.arena,
+        heap_live=heap.uordblks,
+        heap_free=heap.fordblks,
+        mapped=heap.hblkhd,
+    )
 
 
 def _batches(
@@ -225,6 +302,7 @@ def main() -> None:
         tracemalloc.start()
     gc.collect()
     idle = _rss()
+    allocators_idle = _allocators()
     states, table = build(
         settings,
         args.shipments,
@@ -256,6 +334,16 @@ def main() -> None:
         print(
             f"  RSS after malloc_trim: {trimmed / 2**20:,.1f} MiB = {trimmed / n:,.0f} B/shipment, "
             f"{trimmed / kept:,.0f} B/kept reading (the rest of the RSS above: free heap)"
+        )
+    allocators = _allocators()
+    if allocators is not None and allocators_idle is not None:
+        grown = Allocators(*(b - a for a, b in zip(allocators_idle, allocators, strict=True)))
+        print(
+            f"  allocators (B/shipment): small-object arenas {grown.small / n:,.0f} (live blocks "
+            f"{grown.small_live / n:,.0f}, free blocks {grown.small_free / n:,.0f}, empty pools "
+            f"{grown.small_empty / n:,.0f}); glibc heap {grown.heap / n:,.0f} (in use "
+            f"{grown.heap_live / n:,.0f}, free {grown.heap_free / n:,.0f}); mapped "
+            f"{grown.mapped / n:,.0f}"
         )
     parts = split(states, table)
     total = sum(parts.values())
