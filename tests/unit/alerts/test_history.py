@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import zlib
 from bisect import bisect_right, insort
 
@@ -30,6 +31,13 @@ def _check(history: History, plain: list[CompactReading], *, encode: bool = True
     if plain:
         assert history[-1] == plain[-1] == history.last
     assert history[1:-1] == plain[1:-1] and history[3:] == plain[3:]
+    times, keys = [r.t for r in plain], [r.sort_key for r in plain]
+    for r in plain:  # positions among sealed and tail readings, equal times included
+        for t in (r.t - 0.5, r.t, r.t + 0.5):
+            assert history.upto(t) == bisect_right(times, t)
+        assert history.after(r.sort_key) == bisect_right(keys, r.sort_key)
+    assert history.upto(-math.inf) == 0 and history.after((-math.inf, "")) == 0
+    assert history.upto(math.inf) == len(plain)
     if not encode:
         return
     form = orjson.loads(orjson.dumps(history.stored_form()))  # the tail's JSON is kept
