@@ -90,8 +90,9 @@ def _number(pattern: str, text: str) -> int:
 
 
 def _allocators() -> Allocators | None:
-    """The allocators' figures (None off glibc): CPython's from ``sys._debugmallocstats``,
-    which writes them to the process's stderr, and glibc's from ``mallinfo2``."""
+    """The allocators' figures (None off glibc, or with CPython's small-object allocator
+    off, as under ``PYTHONMALLOC=malloc``): CPython's from ``sys._debugmallocstats``, which
+    writes them to the process's stderr, and glibc's from ``mallinfo2``."""
     try:
         mallinfo2 = ctypes.CDLL(ctypes.util.find_library("c")).mallinfo2
     except (AttributeError, OSError, TypeError):
@@ -126,6 +127,8 @@ def _allocators() -> Allocators | None:
             os.close(saved)
         out.seek(0)
         text = out.read().decode("utf-8", "replace")
+    if "arenas allocated" not in text:  # pymalloc is off: it prints nothing
+        return None
     heap = mallinfo2()
     return Allocators(
         small=_number(r"arenas \* \d+ bytes/arena\s*=\s*([\d,]+)", text),
