@@ -45,6 +45,7 @@ from typing import Any, NamedTuple
 
 from alerts.encoded import exact
 from streams.bench import data
+from streams.heap_tuning import mallinfo2
 from streams.partitioning import partition_for
 from streams.processor import process_batch
 from streams.settings import Settings
@@ -93,29 +94,6 @@ def _allocators() -> Allocators | None:
     """The allocators' figures (None off glibc, or with CPython's small-object allocator
     off, as under ``PYTHONMALLOC=malloc``): CPython's from ``sys._debugmallocstats``, which
     writes them to the process's stderr, and glibc's from ``mallinfo2``."""
-    try:
-        mallinfo2 = ctypes.CDLL(ctypes.util.find_library("c")).mallinfo2
-    except (AttributeError, OSError, TypeError):
-        return None
-
-    class _Mallinfo2(ctypes.Structure):
-        _fields_ = [
-            (name, ctypes.c_size_t)
-            for name in [
-                "arena",
-                "ordblks",
-                "smblks",
-                "hblks",
-                "hblkhd",
-                "usmblks",
-                "fsmblks",
-                "uordblks",
-                "fordblks",
-                "keepcost",
-            ]
-        ]
-
-    mallinfo2.restype = _Mallinfo2
     with tempfile.TemporaryFile() as out:
         sys.stderr.flush()
         saved = os.dup(2)
@@ -127,9 +105,9 @@ def _allocators() -> Allocators | None:
             os.close(saved)
         out.seek(0)
         text = out.read().decode("utf-8", "replace")
-    if "arenas allocated" not in text:  # pymalloc is off: it prints nothing
-        return None
     heap = mallinfo2()
+    if heap is None or "arenas allocated" not in text:  # pymalloc off: it prints nothing
+        return None
     return Allocators(
         small=_number(r"arenas \* \d+ bytes/arena\s*=\s*([\d,]+)", text),
         small_live=_number(r"# bytes in allocated blocks\s*=\s*([\d,]+)", text),

@@ -16,13 +16,49 @@ from __future__ import annotations
 import ctypes
 from typing import Any
 
-__all__ = ["MMAP_THRESHOLD_MAX", "fix_mmap_threshold"]
+__all__ = ["MMAP_THRESHOLD_MAX", "MallInfo2", "fix_mmap_threshold", "mallinfo2"]
 
 M_MMAP_THRESHOLD = -3
 """``mallopt``'s parameter number for the threshold (glibc's ``malloc.h``)."""
 
 MMAP_THRESHOLD_MAX = 32 * 1024 * 1024
 """The largest threshold glibc accepts on 64-bit systems (``HEAP_MAX_SIZE / 2``)."""
+
+
+_MALLINFO2_FIELDS = (
+    "arena",
+    "ordblks",
+    "smblks",
+    "hblks",
+    "hblkhd",
+    "usmblks",
+    "fsmblks",
+    "uordblks",
+    "fordblks",
+    "keepcost",
+)
+
+
+class MallInfo2(ctypes.Structure):
+    """glibc's ``struct mallinfo2``: what its heap holds (for tests and benchmarks)."""
+
+    _fields_ = [(name, ctypes.c_size_t) for name in _MALLINFO2_FIELDS]
+    arena: int  # bytes of the heap (the main arena and others), in use or free
+    hblks: int  # blocks mapped on their own
+    hblkhd: int  # bytes in them
+    uordblks: int  # bytes in use in the heap
+    fordblks: int  # bytes free in the heap
+
+
+def mallinfo2() -> MallInfo2 | None:
+    """glibc's figures for its heap now, or None where the C library has no ``mallinfo2``
+    (before glibc 2.33, or another C library)."""
+    try:
+        function = ctypes.CDLL(None).mallinfo2
+    except (AttributeError, OSError):
+        return None
+    function.restype = MallInfo2
+    return function()  # type: ignore[no-any-return]  # ctypes: restype set above
 
 
 def _mallopt() -> Any | None:

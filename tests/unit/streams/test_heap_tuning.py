@@ -14,25 +14,18 @@ from streams.settings import Settings
 
 # Run apart: the threshold is process-wide and glibc's own one moves with what was freed.
 _PROBE = """
-import ctypes, sys
-from streams.heap_tuning import fix_mmap_threshold
+import sys
+from streams.heap_tuning import fix_mmap_threshold, mallinfo2
 
-class MallInfo2(ctypes.Structure):
-    _fields_ = [(name, ctypes.c_size_t) for name in (
-        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
-        "fordblks", "keepcost")]
-
-libc = ctypes.CDLL(None)
-libc.mallinfo2.restype = MallInfo2
 if sys.argv[1] == "fixed":
     assert fix_mmap_threshold(128 * 1024)
 if sys.argv[1] == "zero":
     assert not fix_mmap_threshold(0)
 fetched = bytearray(4 << 20)  # a fetch response's size: mapped either way
 del fetched  # glibc's own threshold rises to it
-mapped = libc.mallinfo2().hblks
+mapped = mallinfo2().hblks
 block = bytearray(1 << 20)
-print(libc.mallinfo2().hblks - mapped)
+print(mallinfo2().hblks - mapped)
 """
 
 glibc_only = pytest.mark.skipif(
