@@ -120,26 +120,55 @@ class _Plan:
 
 
 def _plan(manifest: ShipmentManifest) -> _Plan:
-    """Site coordinates and legs of a manifest (cached per manifest: not per-event work)."""
+    """Site coordinates and legs of a manifest (cached per manifest: not per-event work), one
+    plan shared by every manifest of the same route (``_ROUTES``)."""
     cached = _PLANS.get(manifest)
     if cached is not None:
         return cached
-    coords = {
-        manifest.origin.site_id: (manifest.origin.lat, manifest.origin.lon),
-        manifest.destination.site_id: (manifest.destination.lat, manifest.destination.lon),
-    }
-    legs = [
-        _Leg(
-            leg.mode,
-            leg.from_site,
-            leg.to_site,
-            leg.scheduled_departure.timestamp(),
-            leg.scheduled_arrival.timestamp(),
-        )
-        for leg in manifest.legs
-    ] or [_Leg("road", manifest.origin.site_id, manifest.destination.site_id, None, None)]
-    return _PLANS.put(manifest, _Plan(coords, legs))
+    origin, destination = manifest.origin, manifest.destination
+    route = (
+        origin.site_id,
+        origin.lat,
+        origin.lon,
+        destination.site_id,
+        destination.lat,
+        destination.lon,
+        tuple(
+            (
+                leg.mode,
+                leg.from_site,
+                leg.to_site,
+                leg.scheduled_departure.timestamp(),
+                leg.scheduled_arrival.timestamp(),
+            )
+            for leg in manifest.legs
+        ),
+    )
+    plan = _ROUTES.get(route)
+    if plan is None:
+        coords = {
+            origin.site_id: (origin.lat, origin.lon),
+            destination.site_id: (destination.lat, destination.lon),
+        }
+        legs = [_Leg(*leg) for leg in route[6]] or [
+            _Leg("road", origin.site_id, destination.site_id, None, None)
+        ]
+        plan = _Plan(coords, legs)
+        if len(_ROUTES) >= ROUTES_SHARED:
+            _ROUTES.clear()
+        _ROUTES[route] = plan
+    return _PLANS.put(manifest, plan)
 
+
+ROUTES_SHARED = 4_096
+"""Routes whose plans are shared at most: past it the shared plans are let go of, and a
+route's next manifest plans it again (as good a plan, shared from then on). A route is its
+sites' ids and coordinates and its legs; most shipments of a fleet run the same few hub and
+hospital pairs, and a plan per manifest took 763 bytes a shipment
+(``benchmarks/bench_state_memory.py``)."""
+
+_ROUTES: dict[tuple[Any, ...], _Plan] = {}
+"""The shared plans by route; a plan is never changed once made, so manifests can share it."""
 
 _PLANS: PerManifest[_Plan] = PerManifest("route_plan")
 
