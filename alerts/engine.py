@@ -22,6 +22,7 @@ from alerts.eta import refresh as eta_refresh
 from alerts.findings import Finding
 from alerts.fold import ReadingFold, settled_at
 from alerts.lifecycle import Custodian
+from alerts.pending import PendingIndex
 from alerts.readings import compact
 from alerts.rules import RuleSet, rules_for
 from alerts.state import PendingEvent, ShipmentState
@@ -218,6 +219,7 @@ def _apply_manifest(
         _full_reconcile(state, rules_for(manifest, config), out, settle=True, config=config)
         return
     held, state.pending = state.pending, []
+    state.held = None  # nothing is held once the manifest is here
     # derived at creation with no event yet, where a replay starts: the events held until
     # now then keep the state what a replay leaves while each is later than the one before
     eta_begin_exact(state.eta)
@@ -240,7 +242,10 @@ def _hold(
     received_at: datetime | None,
 ) -> None:
     """Keep an event until the manifest arrives, within the count and age bounds."""
-    index = state.held.of(state.pending)  # O(1) per held event, not three scans of the list
+    held = state.held
+    if held is None:  # made for the first held event only: most states never hold one
+        state.held = held = PendingIndex()
+    index = held.of(state.pending)  # O(1) per held event, not three scans of the list
     if event.event_id in index.ids:
         return
     t = _event_time(event).timestamp()
@@ -251,7 +256,7 @@ def _hold(
         _expire_pending(state, lambda item: item[1] < limit, "manifest_timeout", out, stamp)
     while len(state.pending) > config.max_pending_per_shipment:
         oldest = state.pending.pop(0)
-        state.held.items = None  # stale: rebuilt at the next held event
+        index.items = None  # stale: rebuilt at the next held event
         out.dead_letters.append(
             _dead_letter(
                 oldest[0],

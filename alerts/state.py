@@ -86,8 +86,9 @@ class ShipmentState:
         default_factory=EncodingCache, init=False, repr=False, compare=False
     )
     """Runtime cache: the manifest's and the ETA mark's JSON (``record``)."""
-    held: PendingIndex = field(default_factory=PendingIndex, init=False, repr=False, compare=False)
-    """Runtime index of ``pending`` (ids, newest and oldest time) for ``engine._hold``."""
+    held: PendingIndex | None = field(default=None, init=False, repr=False, compare=False)
+    """Runtime index of ``pending`` (ids, newest and oldest time) for ``engine._hold``, made
+    at the first held event (an empty index took 288 bytes a state that never held one)."""
 
     def __post_init__(self) -> None:
         self.book = AlertBook(self.shipment_id)

@@ -23,6 +23,16 @@ def test_readings_and_custody_before_manifest_are_processed_when_it_arrives() ->
     assert alert.custodian is not None and alert.custodian.party_id == "CUR-77"
 
 
+def test_the_held_index_exists_only_while_events_are_held() -> None:
+    direct = run([CRYO, reading(0, -180)])
+    assert direct.state is not None and direct.state.held is None  # never held one
+    held = run([reading(0, -180), reading(10, -170)])
+    assert held.state is not None and held.state.held is not None
+    assert held.state.held.ids == {"SHP-T1:r:0", "SHP-T1:r:10"}
+    after = run([CRYO], state=held.state)
+    assert after.state is not None and after.state.held is None and after.state.pending == []
+
+
 def test_duplicate_while_held_is_kept_once() -> None:
     held = run([reading(0, -180), reading(0, -180)])
     assert held.state is not None and len(held.state.pending) == 1
