@@ -23,15 +23,17 @@ from schemas.manifest import ShipmentManifest
 
 __all__ = ["DOCUMENT_FORMAT", "STATE_FORMAT", "PendingEvent", "ShipmentState"]
 
-STATE_FORMAT = 3
+STATE_FORMAT = 4
 """Version of the stored record's JSON layout (``record``); bump on an incompatible change.
-3: the history as numbered chunks stored apart (``alerts.encoded.History``)."""
+3: the history as numbered chunks stored apart (``alerts.encoded.History``); 4: chunks sealed
+as columns (``alerts.encoded.seal_chunk``; a build that reads only 3 would fail on them, so
+it refuses the record instead). Chunks sealed as rows still read."""
 
 DOCUMENT_FORMAT = 2
 """Version of the one-document layout (``to_dict``: the history inline). 2: ``seen`` as runs
 (``alerts.seen.SeenIds.to_list``)."""
 
-_READS = frozenset({1, DOCUMENT_FORMAT, STATE_FORMAT})
+_READS = frozenset({1, DOCUMENT_FORMAT, 3, STATE_FORMAT})
 """Layouts ``from_dict`` reads (1: ``seen`` as plain id strings, which ``SeenIds`` reads)."""
 
 

@@ -7,10 +7,11 @@ import zlib
 from bisect import bisect_right, insort
 
 import orjson
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alerts.encoded import CHUNK_READINGS, History
+from alerts.encoded import CHUNK_READINGS, History, chunk_items
 from alerts.readings import CompactReading
 from alerts.testing import held_readings, tail_texts
 
@@ -63,9 +64,10 @@ def test_full_chunks_of_the_tail_are_sealed_and_the_rest_stays_open() -> None:
     history.seal()
     numbers = [n for n, _ in history.unsent()]
     assert numbers == [0, 1] and [n for n, _ in history.chunks()] == numbers
-    for n, text in history.chunks():  # each chunk its readings' JSON, compressed
-        json = orjson.dumps([list(r) for r in plain[n * C : (n + 1) * C]])
-        assert zlib.decompress(text) == json and len(text) < len(json) / 3
+    for n, text in history.chunks():  # each chunk its readings' JSON as columns, compressed
+        rows = [list(r) for r in plain[n * C : (n + 1) * C]]
+        assert chunk_items(text) == rows and orjson.loads(zlib.decompress(text))["n"] == C
+        assert len(text) < len(orjson.dumps(rows)) / 3
     assert _tail(history) == [list(r) for r in plain[2 * C :]]
     _check(history, plain)
     history.sent([0])
@@ -81,13 +83,17 @@ def test_full_chunks_of_the_tail_are_sealed_and_the_rest_stays_open() -> None:
     _check(_restored(history), plain)
 
 
-def test_chunks_an_earlier_build_stored_as_plain_json_are_read_as_they_are() -> None:
+@pytest.mark.parametrize("compressed", [False, True], ids=["plain", "compressed"])
+def test_chunks_an_earlier_build_stored_as_rows_are_read_as_they_are(compressed: bool) -> None:
     plain = [_reading(float(t), f"LOG-1:{t}") for t in range(2 * C + 5)]
     history = History(plain)
     history.seal()
     form = orjson.loads(orjson.dumps(history.stored_form()))
-    stored = {n: zlib.decompress(text) for n, text in history.chunks()}  # uncompressed
-    assert all(text.startswith(b"[") for text in stored.values())
+    stored = {  # as builds before columns stored them: rows, compressed or not
+        n: orjson.dumps([list(r) for r in plain[n * C : (n + 1) * C]]) for n, _ in history.chunks()
+    }
+    if compressed:
+        stored = {n: zlib.compress(text, 1) for n, text in stored.items()}
     again = History.restored(form, stored.__getitem__)
     _check(again, plain)
     again.place(_reading(5.5, "LOG-1:late"))  # unseals the plain chunks from the first on
@@ -95,9 +101,9 @@ def test_chunks_an_earlier_build_stored_as_plain_json_are_read_as_they_are() -> 
     assert again.retired == [0, 1]
     again.seal()
     _check(again, plain)
-    sealed = again.unsent()  # sealed anew under new numbers, compressed
+    sealed = again.unsent()  # sealed anew under new numbers, as columns, compressed
     assert [n for n, _ in sealed] == [2, 3]
-    assert all(zlib.decompress(text).startswith(b"[[") for _, text in sealed)
+    assert all(zlib.decompress(text).startswith(b'{"n":') for _, text in sealed)
 
 
 def test_a_late_reading_unseals_its_chunk_and_the_later_ones() -> None:

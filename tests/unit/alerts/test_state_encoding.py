@@ -145,6 +145,27 @@ def test_a_state_stored_in_one_document_loads_and_answers_the_same() -> None:
     assert restored_1 == state and list(restored_1.seen) == list(state.seen)
 
 
+def test_a_record_of_format_3_with_its_chunks_as_rows_still_restores() -> None:
+    state = _feed(apply(None, manifest(), FULL).state, *range(2 * C + 3), config=FULL)
+    record, chunks = stored(state)
+    old = orjson.loads(record)
+    old["format"] = 3  # as builds before columns stored it: each chunk's readings as rows
+    rows = {n: [list(r) for r in state.history[n * C : (n + 1) * C]] for n in chunks}
+    again = restored(
+        orjson.dumps(old), {n: zlib.compress(orjson.dumps(r)) for n, r in rows.items()}
+    )
+    assert again == state and list(again.history) == list(state.history)
+    assert orjson.loads(stored(again)[0])["format"] == STATE_FORMAT == 4
+
+
+def test_a_record_of_an_unknown_format_is_refused() -> None:
+    record, _ = stored(_feed(apply(None, manifest(), FULL).state, 0, 1, config=FULL))
+    newer = orjson.loads(record)
+    newer["format"] = STATE_FORMAT + 1
+    with pytest.raises(ValueError, match="unsupported shipment state format"):
+        ShipmentState.from_dict(newer, lambda n: b"")
+
+
 def test_a_stored_record_without_its_chunks_is_refused() -> None:
     state = _feed(apply(None, manifest(), FULL).state, *range(C), config=FULL)
     record, _ = stored(state)
