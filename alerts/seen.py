@@ -39,6 +39,11 @@ def _parse(event_id: str) -> tuple[str, int] | None:
     return parsed
 
 
+_NO_OTHERS: OrderedDict[str, None] = OrderedDict()
+"""The ids of another form of every ``SeenIds`` that holds none, shared and never changed:
+most hold only a logger's numbered ids, and an empty ``OrderedDict`` each took 128 bytes."""
+
+
 class SeenIds:
     """Event ids remembered in insertion order, the oldest forgotten first; ``in`` answers
     exactly as a set of the strings would.
@@ -62,7 +67,7 @@ class SeenIds:
         self._first = array("q")
         self._count = array("I")
         self._head = 0  # runs before it are forgotten
-        self._others: OrderedDict[str, None] = OrderedDict()
+        self._others: OrderedDict[str, None] = _NO_OTHERS  # made at the first such id
         self._size = 0
         for item in ids:
             if isinstance(item, str):
@@ -130,7 +135,10 @@ class SeenIds:
         """Remember an id not remembered yet (the newest)."""
         parsed = _parse(event_id)
         if parsed is None:
-            self._others[event_id] = None
+            others = self._others
+            if others is _NO_OTHERS:
+                self._others = others = OrderedDict()
+            others[event_id] = None
             self._prefix.append(_OTHER)
             self._first.append(0)
             self._count.append(1)
@@ -213,7 +221,7 @@ class SeenIds:
         self._index, self._ranges = {}, []
         self._prefix, self._first, self._count = array("I"), array("q"), array("I")
         self._head = self._size = 0
-        self._others = OrderedDict()
+        self._others = _NO_OTHERS
         for item in runs:
             if isinstance(item, str):
                 self.add(item)

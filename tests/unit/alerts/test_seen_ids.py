@@ -68,3 +68,12 @@ def test_ids_outside_the_form_are_kept_as_strings() -> None:
         seen.add(event_id)
     assert seen.to_list() == ODD  # runs of one are stored as their id, these included
     assert all(i in seen for i in ODD) and "LOG-1:7" not in seen and "LOG-1:3" not in seen
+
+
+def test_sets_without_ids_of_another_form_share_nothing_they_change() -> None:
+    numbered, odd, fresh = SeenIds(["LOG-1:1", "LOG-1:2"]), SeenIds(), SeenIds()
+    odd.add("CUS-0001-01")
+    assert "CUS-0001-01" in odd and "CUS-0001-01" not in numbered and "CUS-0001-01" not in fresh
+    assert list(SeenIds()) == [] and list(numbered) == ["LOG-1:1", "LOG-1:2"]
+    odd.popleft()  # forgotten: the next set made holds none either
+    assert "CUS-0001-01" not in odd and "CUS-0001-01" not in SeenIds()
