@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+import operator
 import zlib
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, pairwise
+from itertools import accumulate
 from typing import Any, TypeVar, overload
 
 import orjson
@@ -61,42 +62,54 @@ def seal_chunk(readings: Iterable[Sequence[Any]]) -> bytes:
     The event id, when it is ``<logger_id>:<seq>`` (a logger's own numbering), is left out
     (null); the time, when every one is a whole number of seconds, is stored as the first
     and the steps between them. Every value reads back equal and of the same type."""
-    rows = [tuple(r) for r in readings]
+    rows = list(readings)
     columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in range(_FIELDS)]
     if len(columns) != _FIELDS:
         raise ValueError(f"a reading to seal does not hold {_FIELDS} fields")
     times, ids, loggers, seqs = columns[0], columns[1], columns[2], columns[3]
     out: list[Any] = [_column(c) for c in columns]
-    if all(type(t) is float and t.is_integer() and 0.0 < t < _MAX_EXACT for t in times):
-        whole = [int(t) for t in times]
-        out[0] = {"t+": _steps(whole)}
-    out[1] = _column(
-        [
-            None if type(s) is int and type(g) is str and i == f"{g}:{s}" else i
-            for i, g, s in zip(ids, loggers, seqs, strict=True)
-        ]
-    )
+    if (
+        times
+        and set(map(type, times)) == {float}
+        and all(map(float.is_integer, times))
+        and min(times) > 0.0
+        and max(times) < _MAX_EXACT
+    ):
+        out[0] = {"t+": _steps(list(map(int, times)))}
+    if set(map(type, loggers)) == {str} and set(map(type, seqs)) == {int}:
+        own = list(map(_OWN_ID.format, loggers, seqs))
+        out[1] = _column([None if i == o else i for i, o in zip(ids, own, strict=True)])
     return zlib.compress(orjson.dumps({"n": len(rows), "c": out}), CHUNK_LEVEL)
+
+
+_OWN_ID = "{}:{}"
+"""A logger's own event id: ``<logger_id>:<seq>``."""
+
+
+_NUMBERS = frozenset({bool, int, float})
+"""Types whose values equal values of the others (no other type of JSON value equals any of theirs)."""
 
 
 def _steps(values: list[int]) -> list[int]:
     """The first value and the steps between consecutive ones (integers: exact)."""
-    return values[:1] + [b - a for a, b in pairwise(values)]
-
-
-def _same(a: Any, b: Any) -> bool:
-    """Equal and of one type, a float's sign of zero included (what JSON tells apart)."""
-    if type(a) is not type(b) or a != b:
-        return False
-    return type(a) is not float or a != 0.0 or math.copysign(1.0, a) == math.copysign(1.0, b)
+    return values[:1] + list(map(operator.sub, values[1:], values))
 
 
 def _column(values: list[Any]) -> Any:
-    """A column as stored: ``{"=": value}`` when every value is the same, ``{"+": steps}``
-    for integers (``_steps``), else the values."""
-    if values and all(_same(v, values[0]) for v in values):
-        return {"=": values[0]}
-    if values and all(type(v) is int for v in values):
+    """A column as stored: ``{"=": value}`` when every value is the same (equal, of one type,
+    a float's sign of zero included: what JSON tells apart), ``{"+": steps}`` for integers
+    (``_steps``), else the values."""
+    if not values:
+        return values
+    first = values[0]
+    if values.count(first) == len(values):  # all equal; and alike? (1 == 1.0 == True)
+        if type(first) not in _NUMBERS or (
+            len(set(map(type, values))) == 1
+            and (first != 0 or len({math.copysign(1.0, v) for v in values}) == 1)
+        ):
+            return {"=": first}
+        return values
+    if type(first) is int and set(map(type, values)) == {int}:
         return {"+": _steps(values)}
     return values
 
@@ -109,7 +122,7 @@ def _values(column: Any, count: int) -> list[Any]:
         return [column["="]] * count
     steps: list[int] = column["+"] if "+" in column else column["t+"]
     out = list(accumulate(steps))
-    return out if "+" in column else [float(t) for t in out]
+    return out if "+" in column else list(map(float, out))
 
 
 def chunk_items(chunk: bytes) -> list[Any]:
@@ -123,11 +136,11 @@ def chunk_items(chunk: bytes) -> list[Any]:
     columns = [_values(c, count) for c in data["c"]]
     if len(columns) != _FIELDS or any(len(c) != count for c in columns):
         raise ValueError(f"a history chunk's columns do not hold {count} readings")
-    ids, loggers, seqs = columns[1], columns[2], columns[3]
-    columns[1] = [
-        f"{g}:{s}" if i is None else i for i, g, s in zip(ids, loggers, seqs, strict=True)
-    ]
-    return [list(r) for r in zip(*columns, strict=True)]
+    ids = columns[1]
+    if None in ids:  # left out: a logger's own ids
+        own = map(_OWN_ID.format, columns[2], columns[3])
+        columns[1] = [o if i is None else i for i, o in zip(ids, own, strict=True)]
+    return list(map(list, zip(*columns, strict=True)))
 
 
 class History(Sequence[CompactReading]):
