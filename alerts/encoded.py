@@ -67,7 +67,6 @@ def seal_chunk(readings: Iterable[Sequence[Any]]) -> bytes:
     if len(columns) != _FIELDS:
         raise ValueError(f"a reading to seal does not hold {_FIELDS} fields")
     times, ids, loggers, seqs = columns[0], columns[1], columns[2], columns[3]
-    out: list[Any] = [_column(c) for c in columns]
     if (
         times
         and set(map(type, times)) == {float}
@@ -75,10 +74,13 @@ def seal_chunk(readings: Iterable[Sequence[Any]]) -> bytes:
         and min(times) > 0.0
         and max(times) < _MAX_EXACT
     ):
-        out[0] = {"t+": _steps(list(map(int, times)))}
+        stored_times: Any = {"t+": _steps(list(map(int, times)))}
+    else:
+        stored_times = _column(times)
     if set(map(type, loggers)) == {str} and set(map(type, seqs)) == {int}:
-        own = list(map(_OWN_ID.format, loggers, seqs))
-        out[1] = _column([None if i == o else i for i, o in zip(ids, own, strict=True)])
+        own = map(_OWN_ID.format, loggers, seqs)
+        ids = [None if i == o else i for i, o in zip(ids, own, strict=True)]
+    out = [stored_times, _column(ids), *map(_column, columns[2:])]
     return zlib.compress(orjson.dumps({"n": len(rows), "c": out}), CHUNK_LEVEL)
 
 
