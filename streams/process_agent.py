@@ -16,6 +16,7 @@ from faust.types.tuples import Message
 
 from alerts.state import ShipmentState
 from streams.app import Channels
+from streams.checkpoint_slices import CheckpointSlices
 from streams.continuity import OffsetGuard, StallWatch, admit_in_order, read_again
 from streams.event_batches import event_batches
 from streams.held_messages import ack, held
@@ -157,6 +158,12 @@ def register_processor(
     lock = asyncio.Lock()
     unacked: list[Message] = []  # applied events' messages (``held``), acked at checkpoints
     last_checkpoint = [time.monotonic()]
+    slices = CheckpointSlices(
+        settings.stream.checkpoint_slices,
+        settings.topics.partitions,
+        settings.stream.checkpoint_seconds,
+        last_checkpoint[0],
+    )
     last_batch = [time.monotonic()]  # when the agent last applied a batch
     last_gates: list[tuple[list[int], list[str]] | None] = [None]
     lost: set[Any] = set()  # input partitions revoked from this worker and not given back
@@ -196,10 +203,17 @@ def register_processor(
         the events."""
         kept: list[ChangelogRecord] = []  # the chunks and deletions sent, for ``stored``
         pending: list[asyncio.Future[Any]] = []
+        began, encoding, turns, written_bytes, written_records = time.monotonic(), 0.0, 0, 0, 0
         try:
             while True:
+                turn = time.monotonic()
                 done = states.encode(settings.stream.checkpoint_turn_seconds)
-                chunks, rest = write_order(states.records(begun))  # raises if given up
+                encoding += time.monotonic() - turn
+                turns += 1
+                taken = states.records(begun)  # raises if given up
+                written_records += len(taken)
+                written_bytes += sum(len(r.key) + len(r.value or b"") for r in taken)
+                chunks, rest = write_order(taken)
                 kept += chunks
                 kept += [r for r in rest if r.value is None]
                 if chunks:  # confirmed before the records naming them are sent
@@ -210,6 +224,7 @@ def register_processor(
                     break
                 await asyncio.sleep(TURN_PAUSE_S)  # a turn: the agent's next batch goes first
             await asyncio.gather(*pending)
+            checkpointed = states.checkpointing
         except BaseException:
             states.cancel()
             unacked[:0] = messages
@@ -219,9 +234,22 @@ def register_processor(
             ack(app, message)
             if n % ACKS_PER_TURN == 0:
                 await asyncio.sleep(TURN_PAUSE_S)  # a turn, as above
+        log.info(
+            "state.checkpointed",
+            events=len(messages),
+            states=checkpointed,
+            encoded_early=states.early,
+            records=written_records,
+            bytes=written_bytes,
+            turns=turns,
+            turns_s=round(encoding, 3),
+            seconds=round(time.monotonic() - began, 3),
+        )
 
-    async def checkpoint(*, durable: bool = True) -> None:
+    async def checkpoint(*, durable: bool = True, partitions: Set[int] | None = None) -> None:
         """Changed states to the changelog, then ack what they cover. Caller holds the lock.
+        With ``partitions``, only the states of shipments on those and the events of those
+        input partitions (``streams.checkpoint_slices``).
 
         The records go straight to the producer, appended into a batch per partition
         (``RecordBatches``), and are awaited together (Faust's ``send_changelog`` queues them
@@ -243,11 +271,17 @@ def register_processor(
             # it is stored or acked (a restart replays and re-emits, idempotently)
             await asyncio.gather(*in_flight)
             in_flight.clear()
-        messages = unacked[:]
-        unacked.clear()
-        begun = states.begin()  # the states as the events of ``messages`` left them
+        now = time.monotonic()
+        if partitions is None:
+            messages = unacked[:]
+            unacked.clear()
+            slices.all_taken(now)
+        else:
+            messages = [m for m in unacked if m.partition in partitions]
+            unacked[:] = [m for m in unacked if m.partition not in partitions]
+        begun = states.begin(partitions)  # the states as the events of ``messages`` left them
         writing.append(asyncio.ensure_future(write(begun, messages)))
-        last_checkpoint[0] = time.monotonic()
+        last_checkpoint[0] = now
         if durable:
             await written()
 
@@ -289,9 +323,11 @@ def register_processor(
                 unacked.extend(held(events))  # their messages, without payloads
                 applied_events[0] += len(events)
                 now = last_batch[0] = time.monotonic()
-                due = now - last_checkpoint[0] >= settings.stream.checkpoint_seconds
-                if due or len(unacked) >= settings.stream.checkpoint_events:
+                if len(unacked) >= settings.stream.checkpoint_events:
                     await checkpoint(durable=False)
+                elif slices.due(now) and not (writing and not writing[0].done()):
+                    # the next slice (once the last checkpoint landed: the agent goes on)
+                    await checkpoint(durable=False, partitions=slices.take(now))
 
     # the timer looks often enough for both: a quiet stream, and one due by checkpoint_seconds
     timer_every = min(settings.stream.checkpoint_seconds, settings.stream.checkpoint_idle_seconds)

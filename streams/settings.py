@@ -88,7 +88,17 @@ class StreamSettings(BaseModel):
         "checkpoint_seconds (its offsets commit, its lag reaches zero)",
     )
     checkpoint_events: int = Field(
-        default=50_000, ge=1, description="checkpoint sooner once this many events wait"
+        default=50_000,
+        ge=1,
+        description="checkpoint every partition sooner once this many events wait",
+    )
+    checkpoint_slices: int = Field(
+        default=6,
+        ge=1,
+        description="under load the input partitions are checkpointed in this many slices "
+        "in turn (partition mod slices), one every checkpoint_seconds / slices: each state "
+        "still reaches the changelog every checkpoint_seconds, a slice's states at a time "
+        "(streams/checkpoint_slices.py)",
     )
     checkpoint_turn_seconds: float = Field(
         default=0.02,

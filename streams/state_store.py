@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterable, Iterator, MutableMapping
+from collections.abc import Iterable, Iterator, MutableMapping, Set
 from functools import partial
 from typing import NamedTuple
 
@@ -140,6 +140,7 @@ class ShipmentStates:
         self._next = 0  # where ``encode`` goes on in ``_order``
         self._todo: set[str] = set()  # the begun checkpoint's states not encoded yet
         self._begun = 0  # numbers the begun checkpoint; forget and cancel give it up
+        self.early = 0  # the begun checkpoint's states a change made encode before their turn
 
     def load(self, shipment_id: str) -> ShipmentState | None:
         """The current state of one shipment (None if never seen)."""
@@ -196,6 +197,11 @@ class ShipmentStates:
         return len(self._cache)
 
     @property
+    def checkpointing(self) -> int:
+        """How many states the begun checkpoint encodes (until ``stored``)."""
+        return len(self._order)
+
+    @property
     def dirty(self) -> int:
         return len(self._dirty)
 
@@ -210,18 +216,28 @@ class ShipmentStates:
         self.encode()
         return self.records(begun)
 
-    def begin(self) -> int:
-        """Start a checkpoint of every state dirty now. ``encode`` writes their records in
-        turns, and a state that is loaded, updated, or has alerts held or released before
-        its turn is encoded first, so every record is its state as it was here: what the
-        events applied so far made it, and no later one. Returns the checkpoint's number,
-        for ``records``."""
-        self._checked = dict(self._dirty)
+    def begin(self, partitions: Set[int] | None = None) -> int:
+        """Start a checkpoint of every state dirty now (of a shipment on one of
+        ``partitions``, if given: the input partitions whose applied events it acks).
+        ``encode`` writes their records in turns, and a state that is loaded, updated, or has
+        alerts held or released before its turn is encoded first, so every record is its
+        state as it was here: what the events applied so far made it, and no later one.
+        Returns the checkpoint's number, for ``records``."""
+        if partitions is None:
+            self._checked = dict(self._dirty)
+        else:
+            count = self._partitions
+            self._checked = {
+                shipment_id: change
+                for shipment_id, change in self._dirty.items()
+                if partition_for(shipment_id, count) in partitions
+            }
         self._sent = {}
         self._records = []
         self._order = list(self._checked)
         self._next = 0
         self._todo = set(self._order)
+        self.early = 0
         self._begun += 1
         return self._begun
 
@@ -290,6 +306,7 @@ class ShipmentStates:
     def _before_change(self, shipment_id: str) -> None:
         """A state the begun checkpoint has not encoded yet is about to change: encode it."""
         if shipment_id in self._todo:
+            self.early += 1
             self._take(shipment_id)
 
     def _encode(self, shipment_id: str) -> bytes:

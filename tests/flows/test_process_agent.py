@@ -323,6 +323,72 @@ async def test_the_timer_checkpoints_a_stream_gone_idle_before_checkpoint_second
     assert sorted(acked) == [0, 1]
 
 
+async def test_under_load_the_partitions_are_checkpointed_in_slices_in_turn(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With ``checkpoint_slices`` 2 over 4 partitions, the agent checkpoints the even
+    partitions, then ``checkpoint_seconds / 2`` later the odd ones: each checkpoint writes
+    only its slice's states and acks only its slice's events."""
+    clock = _Clock()
+    monkeypatch.setattr("streams.process_agent.time", clock)
+    producer = _HoldingProducer("-changelog", hold_changelog=True)
+    producer.confirm()  # every record at once
+    _, agent, _ = _sending_agent(
+        monkeypatch, producer, checkpoint_seconds=10.0, checkpoint_slices=2
+    )
+    acked: list[tuple[int, int]] = []  # (partition, offset)
+
+    def ack(message: Any, consumer: Any, n: int = 1) -> bool:
+        acked.append((message.partition, message.offset))
+        return True
+
+    monkeypatch.setattr(Message, "ack", ack)
+    parts = SETTINGS.topics.partitions
+    home = {SHIPMENT: partition_for(SHIPMENT, parts)}
+    other = next(f"SHP-S{n}" for n in range(100) if partition_for(f"SHP-S{n}", parts) % 2 == 0)
+    if home[SHIPMENT] % 2 == 0:
+        other = next(f"SHP-S{n}" for n in range(100) if partition_for(f"SHP-S{n}", parts) % 2)
+    home[other] = partition_for(other, parts)
+    even, odd = sorted((SHIPMENT, other), key=lambda shipment_id: home[shipment_id] % 2)
+    offsets = {even: 0, odd: 0}  # the next offset on each shipment's partition
+    alerts = topic_name(SETTINGS, Topic.ALERTS)
+
+    async def put(
+        context: Any, topic: Topic, shipment_id: str, value: bytes, received: float
+    ) -> None:
+        await _put(context, topic, shipment_id, value, offsets[shipment_id], received)
+        offsets[shipment_id] += 1
+
+    async def excursion(context: Any, shipment_id: str, minute: float, temp: float) -> None:
+        """A reading that opens or resolves an alert, and its batch applied."""
+        value = orjson.dumps(reading(minute, temp, shipment_id=shipment_id).model_dump(mode="json"))
+        published = producer.outputs.count(alerts)
+        await put(context, Topic.TELEMETRY, shipment_id, value, minute + 1)
+        await producer.wait_for(lambda p: p.outputs.count(alerts) > published)
+
+    async def acks(count: int) -> None:
+        async with asyncio.timeout(10):
+            while len(acked) < count:
+                await asyncio.sleep(0.01)
+
+    async with agent.test_context() as context:
+        for shipment_id in (even, odd):
+            body = manifest("cryo-150", shipment_id=shipment_id).model_dump(mode="json")
+            await put(context, Topic.SHIPMENTS, shipment_id, orjson.dumps(body), 0)
+        await excursion(context, odd, 10, -140.0)
+        assert producer.changelog == [] and acked == []  # applied, nothing due yet
+        clock.now += 5.0  # checkpoint_seconds / 2: the even slice is due
+        await excursion(context, even, 10, -140.0)
+        await acks(2)
+        assert producer.changelog == [even.encode()]
+        assert sorted(acked) == [(home[even], 0), (home[even], 1)]  # its manifest and reading
+        clock.now += 5.0  # then the odd one
+        await excursion(context, odd, 20, -181.0)
+        await acks(5)
+    assert producer.changelog == [even.encode(), odd.encode()]
+    assert sorted(acked[2:]) == [(home[odd], 0), (home[odd], 1), (home[odd], 2)]
+
+
 class _FailingChangelog(PerRecordProducer):
     """Fails every changelog record while ``failing``; confirms everything else at once."""
 

@@ -25,10 +25,10 @@ from streams.testing import StateTable
 KEY = SHIPMENT.encode()
 
 
-def _state(*minutes_temps: tuple[float, float]) -> Any:
-    state = apply(None, manifest(), RuleConfig()).state
+def _state(*minutes_temps: tuple[float, float], shipment_id: str = SHIPMENT) -> Any:
+    state = apply(None, manifest(shipment_id=shipment_id), RuleConfig()).state
     for minute, temp in minutes_temps:
-        state = apply(state, reading(minute, temp), RuleConfig()).state
+        state = apply(state, reading(minute, temp, shipment_id=shipment_id), RuleConfig()).state
     return state
 
 
@@ -50,6 +50,28 @@ def test_checkpoint_writes_changed_states_once_to_their_partition() -> None:
     again = ShipmentStates(table.recovered(), 6)
     again.update({SHIPMENT: again.load(SHIPMENT)})
     assert again.checkpoint() == []
+
+
+def test_a_checkpoint_of_some_partitions_writes_only_their_states() -> None:
+    """``begin(partitions)``: the dirty states of shipments on those partitions; the others
+    stay dirty for a later checkpoint."""
+    table = StateTable()
+    states = ShipmentStates(table, 6)
+    home = partition_for(SHIPMENT, 6)
+    other = next(f"SHP-S{n}" for n in range(100) if partition_for(f"SHP-S{n}", 6) != home)
+    states.update({SHIPMENT: _state((10, -180.0)), other: _state((10, -180.0), shipment_id=other)})
+    begun = states.begin({home})
+    states.encode()
+    records = states.records(begun)
+    assert [key for _, key, _ in records] == [KEY]
+    states.stored(table.send(records))
+    assert states.dirty == 1  # the other shipment's
+    begun = states.begin({partition_for(other, 6)})
+    states.encode()
+    records = states.records(begun)
+    assert [key for _, key, _ in records] == [other.encode()]
+    states.stored(table.send(records))
+    assert states.dirty == 0
 
 
 def test_the_table_keeps_a_stored_records_digest_and_gets_the_record_back_on_forget() -> None:
