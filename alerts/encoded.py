@@ -17,9 +17,28 @@ import orjson
 from alerts.readings import CompactReading
 from schemas.manifest import ShipmentManifest
 
-__all__ = ["CHUNK_READINGS", "EncodingCache", "History", "chunk_items", "exact", "seal_chunk"]
+__all__ = [
+    "CHUNK_READINGS",
+    "EncodingCache",
+    "History",
+    "chunk_items",
+    "dump_record",
+    "exact",
+    "seal_chunk",
+]
 
 _M = TypeVar("_M")
+
+
+def dump_record(data: dict[str, Any]) -> bytes:
+    """A state's record as JSON: a key that is not text written as its text, as
+    ``orjson.OPT_NON_STR_KEYS`` writes it. That option made every dump about a fifth slower
+    (18.0-24.7 against 23.7-29.9 us a 3.4 KB record of the bench's data, which has no such
+    key), so it is only asked for when a plain dump refuses a key."""
+    try:
+        return orjson.dumps(data)
+    except orjson.JSONEncodeError:
+        return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
 
 
 def exact(data: bytes) -> bytes:

@@ -13,7 +13,7 @@ import orjson
 
 import alerts.eta
 from alerts.config import RuleConfig
-from alerts.encoded import History
+from alerts.encoded import History, dump_record
 from alerts.engine import Event, Step, apply, settle
 from alerts.readings import CompactReading
 from alerts.state import ShipmentState
@@ -56,7 +56,7 @@ def stored(state: ShipmentState) -> tuple[bytes, dict[int, bytes]]:
     """What a checkpoint stores of ``state`` (``streams.state_store``): its own record's bytes
     and its history's sealed chunks by number."""
     state.history.seal()
-    record = orjson.dumps(state.record(), option=orjson.OPT_NON_STR_KEYS)
+    record = dump_record(state.record())
     return record, dict(state.history.chunks())
 
 

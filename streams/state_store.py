@@ -11,7 +11,7 @@ from typing import NamedTuple
 import orjson
 import structlog
 
-from alerts.encoded import History, exact
+from alerts.encoded import History, dump_record, exact
 from alerts.state import ShipmentState
 from schemas.alert import Alert
 from schemas.errors import CryotraceError
@@ -314,7 +314,7 @@ class ShipmentStates:
         held = self._outbox.get(shipment_id)
         if held:
             data["outbox"] = [a.model_dump(mode="json") for a in held]
-        return exact(orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS))
+        return exact(dump_record(data))
 
     def hold(self, alerts: Iterable[Alert]) -> None:
         """Keep ``alerts`` in their shipments' outboxes until ``release``; the next

@@ -11,6 +11,7 @@ import pytest
 
 from alerts.config import RuleConfig
 from alerts.encoded import CHUNK_READINGS as C
+from alerts.encoded import dump_record
 from alerts.engine import apply
 from alerts.state import DOCUMENT_FORMAT, STATE_FORMAT, ShipmentState
 from alerts.testing import (
@@ -171,3 +172,16 @@ def test_a_stored_record_without_its_chunks_is_refused() -> None:
     record, _ = stored(state)
     with pytest.raises(ValueError, match="chunks"):
         ShipmentState.from_dict(orjson.loads(record))
+
+
+def test_a_record_is_dumped_as_with_non_text_keys_allowed() -> None:
+    """``dump_record`` writes what ``OPT_NON_STR_KEYS`` writes: the same bytes for a record
+    with text keys only, and a key that is not text (which a plain dump refuses) as its text."""
+    state = _feed(None, *range(0, 400, 10), config=FULL)
+    state.history.seal()
+    record = state.record()
+    assert dump_record(record) == orjson.dumps(record, option=orjson.OPT_NON_STR_KEYS)
+    odd = {"book": {1: [2.5, None]}, "seen": [3]}
+    assert dump_record(odd) == b'{"book":{"1":[2.5,null]},"seen":[3]}'
+    with pytest.raises(orjson.JSONEncodeError):
+        dump_record({"at": object()})  # anything else orjson refuses is still refused
