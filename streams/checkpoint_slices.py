@@ -11,6 +11,11 @@ partitions and ack only their events. Under load the agent checkpoints slice ``s
 partitions ``p`` with ``p % slices == s``) every ``checkpoint_seconds / slices``, in turn:
 each state still reaches the changelog every ``checkpoint_seconds``, and each burst is a
 slice's states.
+
+``stream.checkpoint_slices`` is 1 by default (every partition at once). In the bench's
+latency phase 6 slices took the bursts away from the p50 by second, but in three alternated
+pairs of four the worker spent more CPU a reading (202-253 against 192-239 µs) and its p99 was
+worse (docs/benchmarks.md, session 36); why is not known yet.
 """
 
 from __future__ import annotations

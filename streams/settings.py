@@ -93,12 +93,14 @@ class StreamSettings(BaseModel):
         description="checkpoint every partition sooner once this many events wait",
     )
     checkpoint_slices: int = Field(
-        default=6,
+        default=1,
         ge=1,
         description="under load the input partitions are checkpointed in this many slices "
         "in turn (partition mod slices), one every checkpoint_seconds / slices: each state "
-        "still reaches the changelog every checkpoint_seconds, a slice's states at a time "
-        "(streams/checkpoint_slices.py)",
+        "still reaches the changelog every checkpoint_seconds, a slice's states at a time. "
+        "1 (every partition at once) until slices are shown to pay: in the bench's latency "
+        "phase 6 slices took the checkpoint's bursts away but cost more CPU a reading in "
+        "three runs of four (streams/checkpoint_slices.py)",
     )
     checkpoint_turn_seconds: float = Field(
         default=0.02,
