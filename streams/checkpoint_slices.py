@@ -28,7 +28,8 @@ class CheckpointSlices:
 
     ``slices`` is bounded by the number of partitions (one slice: every checkpoint covers
     them all). ``now`` is a ``time.monotonic()`` reading: the first slice is due
-    ``seconds / slices`` after it."""
+    ``seconds / slices`` after it. ``last`` is when the last checkpoint began (of a slice, or
+    of every partition): the agent's one record of it."""
 
     def __init__(self, slices: int, partitions: int, seconds: float, now: float) -> None:
         self.count = max(1, min(slices, partitions))
@@ -38,22 +39,22 @@ class CheckpointSlices:
         ]
         self.every = seconds / self.count
         self._next = 0
-        self._last = now
+        self.last = now
 
     def due(self, now: float) -> bool:
         """Whether the next slice's checkpoint is due: ``every`` seconds after the last one
         (of a slice, or of all of them)."""
-        return now - self._last >= self.every
+        return now - self.last >= self.every
 
     def take(self, now: float) -> frozenset[int] | None:
         """The partitions of the slice due (None: one slice, all of them), whose checkpoint
         begins ``now``; the next slice is due ``every`` seconds later."""
         taken = self._slices[self._next] if self.count > 1 else None
         self._next = (self._next + 1) % self.count
-        self._last = now
+        self.last = now
         return taken
 
     def all_taken(self, now: float) -> None:
         """A checkpoint of every partition began ``now``: the next slice is due ``every``
         seconds later."""
-        self._last = now
+        self.last = now

@@ -157,12 +157,11 @@ def register_processor(
     # The agent and the timers all touch states and the unacked list: one at a time.
     lock = asyncio.Lock()
     unacked: list[Message] = []  # applied events' messages (``held``), acked at checkpoints
-    last_checkpoint = [time.monotonic()]
-    slices = CheckpointSlices(
+    slices = CheckpointSlices(  # which partitions the agent checkpoints next; when the last began
         settings.stream.checkpoint_slices,
         settings.topics.partitions,
         settings.stream.checkpoint_seconds,
-        last_checkpoint[0],
+        time.monotonic(),
     )
     last_batch = [time.monotonic()]  # when the agent last applied a batch
     last_gates: list[tuple[list[int], list[str]] | None] = [None]
@@ -246,10 +245,10 @@ def register_processor(
             seconds=round(time.monotonic() - began, 3),
         )
 
-    async def checkpoint(*, durable: bool = True, partitions: Set[int] | None = None) -> None:
+    async def checkpoint(*, durable: bool = True, sliced: bool = False) -> None:
         """Changed states to the changelog, then ack what they cover. Caller holds the lock.
-        With ``partitions``, only the states of shipments on those and the events of those
-        input partitions (``streams.checkpoint_slices``).
+        ``sliced``, only the states of shipments on the next slice's input partitions and
+        the events of those (``streams.checkpoint_slices``; one slice: every partition).
 
         The records go straight to the producer, appended into a batch per partition
         (``RecordBatches``), and are awaited together (Faust's ``send_changelog`` queues them
@@ -272,6 +271,7 @@ def register_processor(
             await asyncio.gather(*in_flight)
             in_flight.clear()
         now = time.monotonic()
+        partitions = slices.take(now) if sliced else None
         if partitions is None:
             messages = unacked[:]
             unacked.clear()
@@ -281,7 +281,6 @@ def register_processor(
             unacked[:] = [m for m in unacked if m.partition not in partitions]
         begun = states.begin(partitions)  # the states as the events of ``messages`` left them
         writing.append(asyncio.ensure_future(write(begun, messages)))
-        last_checkpoint[0] = now
         if durable:
             await written()
 
@@ -327,7 +326,7 @@ def register_processor(
                     await checkpoint(durable=False)
                 elif slices.due(now) and not (writing and not writing[0].done()):
                     # the next slice (once the last checkpoint landed: the agent goes on)
-                    await checkpoint(durable=False, partitions=slices.take(now))
+                    await checkpoint(durable=False, sliced=True)
 
     # the timer looks often enough for both: a quiet stream, and one due by checkpoint_seconds
     timer_every = min(settings.stream.checkpoint_seconds, settings.stream.checkpoint_idle_seconds)
@@ -340,7 +339,7 @@ def register_processor(
         changed in between is encoded and written once."""
         async with lock:
             if (unacked or states.dirty) and timer_checkpoints(
-                settings.stream, time.monotonic(), last_checkpoint[0], last_batch[0]
+                settings.stream, time.monotonic(), slices.last, last_batch[0]
             ):
                 await checkpoint(durable=False)
 

@@ -15,6 +15,7 @@ def test_each_slice_is_due_in_turn_every_checkpoint_seconds_over_slices() -> Non
     assert slices.take(106.0) == {1, 4}
     assert slices.take(109.0) == {2, 5}
     assert slices.take(112.0) == {0, 3}  # round again: each partition every 9 s
+    assert slices.last == 112.0
 
 
 def test_the_slices_cover_every_partition_once() -> None:
@@ -34,6 +35,7 @@ def test_no_more_slices_than_partitions_and_one_slice_is_all_of_them() -> None:
 def test_a_checkpoint_of_every_partition_puts_the_next_slice_off() -> None:
     slices = CheckpointSlices(2, 4, 10.0, now=0.0)
     slices.all_taken(4.0)
+    assert slices.last == 4.0  # the checkpoint timer's record of the last checkpoint too
     assert not slices.due(8.9)
     assert slices.due(9.0)
     assert slices.take(9.0) == {0, 2}
