@@ -1,16 +1,21 @@
-"""Benchmark: the memory the processor holds per applied event until its checkpoint lands.
+"""Benchmark: what the processor holds per applied event until its checkpoint lands, and the CPU to hold and ack it.
 
 Makes ``--events`` telemetry events as Faust's aiokafka driver and channel do (a
 ``ConsumerMessage`` of a ``streams.bench.data`` reading, then ``app.create_event``) and keeps
-them, under tracemalloc, the way each variant does: the events themselves (before
-``streams.held_messages``), or ``held(events)``, their messages without payloads. Prints the
-traced bytes per event each keeps once the rest is collected.
+them the way each variant does: the events themselves (before ``streams.held_messages``);
+``HeldMessages`` of an app with a sensor that reads final acks (their messages without
+payloads, as every event was held before session 37); ``HeldMessages`` of the worker's app
+(offsets). Prints the traced bytes (tracemalloc) per event each keeps once the rest is
+collected, then the CPU (``time.process_time``) per event to hold and ack them, messages and
+offsets alternated over ``--rounds``.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
+import time
 import tracemalloc
 from collections.abc import Callable
 from typing import Any
@@ -20,35 +25,69 @@ from faust.types.tuples import TP, ConsumerMessage
 
 from alerts.encoded import exact
 from streams.bench import data
-from streams.held_messages import held
+from streams.held_messages import HeldMessages, acks
 from streams.settings import Settings
 from streams.topics import Topic, topic_name
 
+TOPIC = topic_name(Settings(), Topic.TELEMETRY)
+BATCH = 500
 
-def _kept_per_event(app: faust.App, events: int, keep: Callable[[list[Any]], list[Any]]) -> float:
-    """Traced bytes per event that ``keep`` leaves held, of ``events`` made in batches of 500."""
-    topic = topic_name(Settings(), Topic.TELEMETRY)
-    tp = TP(topic, 0)
+
+class _FinalAcksRead(faust.Sensor):
+    """A sensor that reads final acks: ``HeldMessages`` holds messages, not offsets."""
+
+    def on_message_out(self, tp: Any, offset: int, message: Any) -> None:
+        self.last = offset
+
+
+async def _app(name: str, *, sensor: bool) -> faust.App:
+    """An app whose conductor acks the telemetry topic, as the processor's does."""
+    app = faust.App(name, broker="kafka://127.0.0.1:1")
+    app.topics.add(app.topic(TOPIC))
+    await app.topics._update_indices()
+    if sensor:
+        app.sensors.add(_FinalAcksRead())
+    return app
+
+
+def _batches(app: faust.App, events: int, first: int = 0) -> list[list[Any]]:
+    """``events`` telemetry events at offsets from ``first`` over 8 partitions, in batches."""
     start = data.start_for(events + 1)
-    gc.collect()
-    tracemalloc.start()
-    before = tracemalloc.get_traced_memory()[0]
-    kept: list[Any] = []
+    tps = [TP(TOPIC, partition) for partition in range(8)]  # one per partition, as consumed
+    batches: list[list[Any]] = []
     batch: list[Any] = []
-    for offset in range(events):
+    for n in range(events):
+        offset = first + n
         index = offset % 10_000
         key = data.shipment_id(index).encode()
         # as consumed: exactly its bytes (orjson's result keeps a 4 KiB buffer)
         value = exact(data.reading(index, offset // 10_000, -180.0, start))
+        tp = tps[offset % 8]
         message = ConsumerMessage(
-            topic, 0, offset, 1.79e9, 0, [], key, value, None, len(key), len(value), tp
+            TOPIC, tp.partition, offset, 1.79e9, 0, [], key, value, None, len(key), len(value), tp
         )
+        message.incref()  # delivered to one stream, the processor's
         batch.append(app.create_event(key, value, [], message))
-        if len(batch) == 500:
-            kept += keep(batch)
+        if len(batch) == BATCH:
+            batches.append(batch)
             batch = []
-    kept += keep(batch)
-    del batch
+    if batch:
+        batches.append(batch)
+    return batches
+
+
+def _kept_per_event(app: faust.App, events: int, keep: Callable[[], Any]) -> float:
+    """Traced bytes per event that ``keep()`` leaves held, of ``events`` made in batches."""
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    kept = keep()
+    for batch in _batches(app, events):
+        if isinstance(kept, list):
+            kept += batch
+        else:
+            kept.add(batch)
+    del batch  # the last one: only what ``kept`` holds counts
     gc.collect()
     held_bytes = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
@@ -56,18 +95,50 @@ def _kept_per_event(app: faust.App, events: int, keep: Callable[[list[Any]], lis
     return held_bytes / events
 
 
-def main() -> None:
-    """Measure both variants and print the figures."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--events", type=int, default=50_000)
-    args = parser.parse_args()
-    app = faust.App("bench-held-messages", broker="kafka://127.0.0.1:1")
-    events = _kept_per_event(app, args.events, list)
-    messages = _kept_per_event(app, args.events, held)
+def _hold_and_ack_us(app: faust.App, events: int, round_: int) -> float:
+    """CPU µs per event to hold ``events`` (``HeldMessages.add`` per batch) and ack them (the
+    checkpoint's ``acks``), on offsets no round used before."""
+    batches = _batches(app, events, first=round_ * events)
+    held = HeldMessages(app)
+    gc.collect()
+    began = time.process_time()
+    for batch in batches:
+        held.add(batch)
+    for _ in acks(app, held.take(), 2000):
+        pass
+    spent = time.process_time() - began
+    app.consumer._acked.clear()  # type: ignore[attr-defined]  # as a commit leaves it
+    app.consumer._acked_index.clear()  # type: ignore[attr-defined]  # likewise
+    return spent * 1e6 / events
+
+
+async def run(args: argparse.Namespace) -> None:
+    """Measure the variants and print the figures."""
+    messages_app = await _app("bench-held-messages", sensor=True)
+    offsets_app = await _app("bench-held-offsets", sensor=False)
+    events = _kept_per_event(offsets_app, args.events, list)
+    messages = _kept_per_event(messages_app, args.events, lambda: HeldMessages(messages_app))
+    offsets = _kept_per_event(offsets_app, args.events, lambda: HeldMessages(offsets_app))
     print(f"{args.events:,} applied telemetry events held until their checkpoint:")
     print(f"  the events:                        {events:7.1f} B an event")
     print(f"  their messages without payloads:   {messages:7.1f} B an event")
-    print(f"  at 50,000 held: {events * 50_000 / 1e6:.1f} -> {messages * 50_000 / 1e6:.1f} MB")
+    print(f"  their offsets:                     {offsets:7.1f} B an event")
+    print(f"  at 100,000 held: {events / 10:.1f} -> {messages / 10:.1f} -> {offsets / 10:.1f} MB")
+    print("CPU to hold and ack them (held per batch of 500, acked in turns of 2,000):")
+    for r in range(args.rounds):
+        as_messages = _hold_and_ack_us(messages_app, args.events, r)
+        as_offsets = _hold_and_ack_us(offsets_app, args.events, r)
+        print(
+            f"  round {r + 1}: messages {as_messages:5.2f} us an event, "
+            f"offsets {as_offsets:5.2f} (ratio {as_offsets / as_messages:.2f})"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=50_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    asyncio.run(run(parser.parse_args()))
 
 
 if __name__ == "__main__":

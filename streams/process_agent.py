@@ -12,14 +12,13 @@ from typing import Any
 
 import faust
 import structlog
-from faust.types.tuples import Message
 
 from alerts.state import ShipmentState
 from streams.app import Channels
 from streams.checkpoint_slices import CheckpointSlices
 from streams.continuity import OffsetGuard, StallWatch, admit_in_order, read_again
 from streams.event_batches import event_batches
-from streams.held_messages import ack, held
+from streams.held_messages import Held, HeldMessages, acks
 from streams.manifests_first import ManifestsFirst, hold_resumes
 from streams.metrics import ALERTS_OUT, DEAD_LETTERS, EVENTS_IN, OWNED_SHIPMENTS
 from streams.positions import backlog, next_offset, uncommitted
@@ -154,9 +153,9 @@ def register_processor(
         else:
             in_flight.extend(await produce(out))
 
-    # The agent and the timers all touch states and the unacked list: one at a time.
+    # The agent and the timers all touch states and the held events: one at a time.
     lock = asyncio.Lock()
-    unacked: list[Message] = []  # applied events' messages (``held``), acked at checkpoints
+    unacked = HeldMessages(app)  # applied events, acked at checkpoints
     slices = CheckpointSlices(  # which partitions the agent checkpoints next; when the last began
         settings.stream.checkpoint_slices,
         settings.topics.partitions,
@@ -190,7 +189,7 @@ def register_processor(
         records.clear()
         return await batches.flush()
 
-    async def write(begun: int, messages: list[Message]) -> None:
+    async def write(begun: int, messages: Held) -> None:
         """Encode the begun checkpoint's states in turns of ``checkpoint_turn_seconds`` (the
         agent's batches go between them) and send each turn's records as it goes: the turn's
         history chunks first, and once the broker has them, the records that name them. Then
@@ -226,13 +225,11 @@ def register_processor(
             checkpointed = states.checkpointing
         except BaseException:
             states.cancel()
-            unacked[:0] = messages
+            unacked.give_back(messages)
             raise
         states.stored(kept)
-        for n, message in enumerate(messages, start=1):
-            ack(app, message)
-            if n % ACKS_PER_TURN == 0:
-                await asyncio.sleep(TURN_PAUSE_S)  # a turn, as above
+        for _ in acks(app, messages, ACKS_PER_TURN):
+            await asyncio.sleep(TURN_PAUSE_S)  # a turn, as above
         log.info(
             "state.checkpointed",
             events=len(messages),
@@ -273,12 +270,8 @@ def register_processor(
         now = time.monotonic()
         partitions = slices.take(now) if sliced else None
         if partitions is None:
-            messages = unacked[:]
-            unacked.clear()
             slices.all_taken(now)
-        else:
-            messages = [m for m in unacked if m.partition in partitions]
-            unacked[:] = [m for m in unacked if m.partition not in partitions]
+        messages = unacked.take(partitions)
         begun = states.begin(partitions)  # the states as the events of ``messages`` left them
         writing.append(asyncio.ensure_future(write(begun, messages)))
         if durable:
@@ -319,7 +312,7 @@ def register_processor(
                 await publish_batch(out)
                 states.update(out.states)
                 OWNED_SHIPMENTS.set(states.cached)
-                unacked.extend(held(events))  # their messages, without payloads
+                unacked.add(events)
                 applied_events[0] += len(events)
                 now = last_batch[0] = time.monotonic()
                 if len(unacked) >= settings.stream.checkpoint_events:
