@@ -155,7 +155,7 @@ def register_processor(
 
     # The agent and the timers all touch states and the held events: one at a time.
     lock = asyncio.Lock()
-    unacked = HeldMessages(app)  # applied events, acked at checkpoints
+    held = HeldMessages(app)  # applied events, acked at checkpoints
     slices = CheckpointSlices(  # which partitions the agent checkpoints next; when the last began
         settings.stream.checkpoint_slices,
         settings.topics.partitions,
@@ -189,7 +189,7 @@ def register_processor(
         records.clear()
         return await batches.flush()
 
-    async def write(begun: int, messages: Held) -> None:
+    async def write(begun: int, applied: Held) -> None:
         """Encode the begun checkpoint's states in turns of ``checkpoint_turn_seconds`` (the
         agent's batches go between them) and send each turn's records as it goes: the turn's
         history chunks first, and once the broker has them, the records that name them. Then
@@ -197,7 +197,7 @@ def register_processor(
         events they cover (in turns as well). The worker holds a turn's records at a time, not
         the whole checkpoint's (at 5,000 readings/s over 10,000 shipments, about 8,000 records
         and 30 MB). If the broker fails them, their states stay dirty and the events go back to
-        the unacked: the next checkpoint that lands writes those states again (newer) and acks
+        the held events: the next checkpoint that lands writes those states again (newer) and acks
         the events."""
         kept: list[ChangelogRecord] = []  # the chunks and deletions sent, for ``stored``
         pending: list[asyncio.Future[Any]] = []
@@ -225,14 +225,14 @@ def register_processor(
             checkpointed = states.checkpointing
         except BaseException:
             states.cancel()
-            unacked.give_back(messages)
+            held.give_back(applied)
             raise
         states.stored(kept)
-        for _ in acks(app, messages, ACKS_PER_TURN):
+        for _ in acks(app, applied, ACKS_PER_TURN):
             await asyncio.sleep(TURN_PAUSE_S)  # a turn, as above
         log.info(
             "state.checkpointed",
-            events=len(messages),
+            events=len(applied),
             states=checkpointed,
             encoded_early=states.early,
             records=written_records,
@@ -271,9 +271,9 @@ def register_processor(
         partitions = slices.take(now) if sliced else None
         if partitions is None:
             slices.all_taken(now)
-        messages = unacked.take(partitions)
-        begun = states.begin(partitions)  # the states as the events of ``messages`` left them
-        writing.append(asyncio.ensure_future(write(begun, messages)))
+        applied = held.take(partitions)
+        begun = states.begin(partitions)  # the states as the events ``applied`` left them
+        writing.append(asyncio.ensure_future(write(begun, applied)))
         if durable:
             await written()
 
@@ -312,10 +312,10 @@ def register_processor(
                 await publish_batch(out)
                 states.update(out.states)
                 OWNED_SHIPMENTS.set(states.cached)
-                unacked.add(events)
+                held.add(events)
                 applied_events[0] += len(events)
                 now = last_batch[0] = time.monotonic()
-                if len(unacked) >= settings.stream.checkpoint_events:
+                if len(held) >= settings.stream.checkpoint_events:
                     await checkpoint(durable=False)
                 elif slices.due(now) and not (writing and not writing[0].done()):
                     # the next slice (once the last checkpoint landed: the agent goes on)
@@ -331,7 +331,7 @@ def register_processor(
         agent checkpoints every ``checkpoint_seconds``, so a state that several events
         changed in between is encoded and written once."""
         async with lock:
-            if (unacked or states.dirty) and timer_checkpoints(
+            if (held or states.dirty) and timer_checkpoints(
                 settings.stream, time.monotonic(), slices.last, last_batch[0]
             ):
                 await checkpoint(durable=False)
