@@ -27,6 +27,7 @@ from alerts.encoded import exact
 from streams.bench import data
 from streams.held_messages import HeldMessages, acks
 from streams.settings import Settings
+from streams.testing import acking_app
 from streams.topics import Topic, topic_name
 
 TOPIC = topic_name(Settings(), Topic.TELEMETRY)
@@ -38,16 +39,6 @@ class _FinalAcksRead(faust.Sensor):
 
     def on_message_out(self, tp: Any, offset: int, message: Any) -> None:
         self.last = offset
-
-
-async def _app(name: str, *, sensor: bool) -> faust.App:
-    """An app whose conductor acks the telemetry topic, as the processor's does."""
-    app = faust.App(name, broker="kafka://127.0.0.1:1")
-    app.topics.add(app.topic(TOPIC))
-    await app.topics._update_indices()
-    if sensor:
-        app.sensors.add(_FinalAcksRead())
-    return app
 
 
 def _batches(app: faust.App, events: int, first: int = 0) -> list[list[Any]]:
@@ -114,8 +105,9 @@ def _hold_and_ack_us(app: faust.App, events: int, round_: int) -> float:
 
 async def run(args: argparse.Namespace) -> None:
     """Measure the variants and print the figures."""
-    messages_app = await _app("bench-held-messages", sensor=True)
-    offsets_app = await _app("bench-held-offsets", sensor=False)
+    # apps whose conductors ack the telemetry topic, as the processor's does
+    messages_app: faust.App = await acking_app("bench-held-messages", TOPIC, _FinalAcksRead())
+    offsets_app: faust.App = await acking_app("bench-held-offsets", TOPIC)
     events = _kept_per_event(offsets_app, args.events, list)
     messages = _kept_per_event(messages_app, args.events, lambda: HeldMessages(messages_app))
     offsets = _kept_per_event(offsets_app, args.events, lambda: HeldMessages(offsets_app))

@@ -23,6 +23,7 @@ __all__ = [
     "PerRecordProducer",
     "StateTable",
     "WorkerProcess",
+    "acking_app",
     "alert_diff",
     "final_alerts",
     "queued_event",
@@ -78,6 +79,20 @@ class ConsumedMessage:
     key: bytes
     timestamp: float = 0.0
     headers: list[tuple[str, bytes]] = field(default_factory=list)
+
+
+async def acking_app(name: str, topic: str, *sensors: Any) -> Any:
+    """A Faust app without a broker whose conductor acks ``topic`` (as when an agent consumes
+    it), with ``sensors`` added: for holding and acking consumed messages
+    (``streams.held_messages``) in unit tests and in-process benchmarks."""
+    import faust
+
+    app = faust.App(name, broker="kafka://127.0.0.1:1")
+    app.topics.add(app.topic(topic))
+    await app.topics._update_indices()  # type: ignore[attr-defined]  # the Conductor indexes topics here; ConductorT omits it
+    for sensor in sensors:
+        app.sensors.add(sensor)
+    return app
 
 
 async def queued_event(app: Any, offset: int, *, generation_id: int | None = None) -> Any:

@@ -9,7 +9,7 @@ import faust
 from faust.types.tuples import TP, ConsumerMessage
 
 from streams.held_messages import HeldMessages, ack, acks, offsets_suffice
-from streams.testing import queued_event
+from streams.testing import acking_app, queued_event
 
 TOPIC = "held-messages-test"
 
@@ -26,13 +26,8 @@ class _MessagesOut(faust.Sensor):
 
 
 async def _app(name: str = "held-messages-test", *, sensor: bool = False) -> faust.App:
-    """An app whose conductor acks ``TOPIC`` (as when an agent consumes it), with a sensor that
-    reads the final acks if ``sensor``."""
-    app = faust.App(name, broker="kafka://127.0.0.1:1")
-    app.topics.add(app.topic(TOPIC))
-    await app.topics._update_indices()
-    if sensor:
-        app.sensors.add(_MessagesOut())
+    """An app whose conductor acks ``TOPIC``, with a sensor that reads final acks if ``sensor``."""
+    app: faust.App = await acking_app(name, TOPIC, *([_MessagesOut()] if sensor else []))
     return app
 
 
