@@ -89,7 +89,7 @@ async def acking_app(name: str, topic: str, *sensors: Any) -> Any:
 
     app = faust.App(name, broker="kafka://127.0.0.1:1")
     app.topics.add(app.topic(topic))
-    await app.topics._update_indices()  # type: ignore[attr-defined]  # the Conductor indexes topics here; ConductorT omits it
+    await app.topics._update_indices()  # type: ignore[attr-defined]  # Conductor has it, ConductorT not
     for sensor in sensors:
         app.sensors.add(sensor)
     return app
