@@ -7,7 +7,8 @@ them the way each variant does: the events themselves (before ``streams.held_mes
 payloads, as every event was held before session 37); ``HeldMessages`` of the worker's app
 (offsets). Prints the traced bytes (tracemalloc) per event each keeps once the rest is
 collected, then the CPU (``time.process_time``) per event to hold and ack them, messages and
-offsets alternated over ``--rounds``.
+offsets alternated over ``--rounds``; last, the warehouse sink's acks of a committed batch,
+``Stream.ack`` per event against ``ack_events``, alternated likewise.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from faust.types.tuples import TP, ConsumerMessage
 
 from alerts.encoded import exact
 from streams.bench import data
-from streams.held_messages import HeldMessages, acks
+from streams.held_messages import HeldMessages, ack_events, acks
 from streams.settings import Settings
 from streams.testing import acking_app
 from streams.topics import Topic, topic_name
@@ -98,9 +99,34 @@ def _hold_and_ack_us(app: faust.App, events: int, round_: int) -> float:
     for _ in acks(app, held.take(), 2000):
         pass
     spent = time.process_time() - began
-    app.consumer._acked.clear()  # type: ignore[attr-defined]  # as a commit leaves it
-    app.consumer._acked_index.clear()  # type: ignore[attr-defined]  # likewise
+    _forget_acks(app)
     return spent * 1e6 / events
+
+
+def _forget_acks(app: faust.App) -> None:
+    """The consumer's acked offsets dropped, as a commit leaves them."""
+    app.consumer._acked.clear()  # type: ignore[attr-defined]  # Faust's, untyped
+    app.consumer._acked_index.clear()  # type: ignore[attr-defined]  # likewise
+
+
+async def _sink_acks_us(app: faust.App, events: int, round_: int) -> tuple[float, float]:
+    """CPU µs per event to ack committed batches: ``Stream.ack`` per event (the sink before
+    session 37), then ``ack_events`` per batch, each on offsets no round used before."""
+    stream = app.stream(app.topic(TOPIC))
+    spent = []
+    for way, first in ((0, 2 * round_ * events), (1, (2 * round_ + 1) * events)):
+        batches = _batches(app, events, first=first)
+        gc.collect()
+        began = time.process_time()
+        for batch in batches:
+            if way == 0:
+                for event in batch:
+                    await stream.ack(event)
+            else:
+                ack_events(app, batch)
+        spent.append((time.process_time() - began) * 1e6 / events)
+        _forget_acks(app)
+    return spent[0], spent[1]
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -123,6 +149,14 @@ async def run(args: argparse.Namespace) -> None:
         print(
             f"  round {r + 1}: messages {as_messages:5.2f} us an event, "
             f"offsets {as_offsets:5.2f} (ratio {as_offsets / as_messages:.2f})"
+        )
+    print("CPU to ack the warehouse sink's committed batches (of 500):")
+    sink_app: faust.App = await acking_app("bench-held-sink", TOPIC)
+    for r in range(args.rounds):
+        per_event, per_batch = await _sink_acks_us(sink_app, args.events, r)
+        print(
+            f"  round {r + 1}: Stream.ack {per_event:5.2f} us an event, "
+            f"ack_events {per_batch:5.2f} (ratio {per_batch / per_event:.2f})"
         )
 
 

@@ -12,7 +12,10 @@ as safe to commit, and tells the sensors, whose ``on_message_out`` does nothing 
 array per partition, and acks those offsets a partition at a time, as ``Consumer.ack`` would
 one by one. Any other message (another stream has not acked it yet, as the warehouse sink in
 a ``--role all`` worker; or a sensor reads ``on_message_out``) is kept, without its payload
-once no other stream reads it, and acked as ``Stream.ack`` acks its event.
+once no other stream reads it, and acked as ``Stream.ack`` acks its event. The warehouse sink
+acks each batch it committed the same way, at once (``ack_events``). Neither calls the
+per-event sensor hook (``on_stream_event_out``), which needs the event: the app's monitor
+does nothing there.
 
 ``benchmarks/bench_held_messages.py`` (50,000 telemetry events as Faust's aiokafka driver and
 channel make them, over 8 partitions): 807 traced bytes an event held as itself, 275 as its
@@ -28,6 +31,7 @@ Checked against faust-streaming 0.15.3 (constraints.txt): ``Message.ack``,
 from __future__ import annotations
 
 from array import array
+from collections import deque
 from collections.abc import Iterable, Iterator, Set
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -40,7 +44,7 @@ from mode.utils.futures import notify
 
 from streams.lean_monitor import LeanMonitor
 
-__all__ = ["Held", "HeldMessages", "ack", "acks"]
+__all__ = ["Held", "HeldMessages", "ack", "ack_events", "acks"]
 
 _SILENT_OUT = (Sensor.on_message_out, LeanMonitor.on_message_out)
 """``on_message_out`` hooks that do nothing with the message."""
@@ -159,6 +163,16 @@ def acks(app: faust.App, held: Held, per_turn: int) -> Iterator[None]:
         if not budget:
             yield
             budget = per_turn
+
+
+def ack_events(app: faust.App, events: Iterable[Any]) -> None:
+    """Ack ``events`` at once, held as ``HeldMessages`` holds them (the warehouse sink's batch
+    once committed): their offsets a partition at a time, where that is all a final ack does,
+    instead of ``Stream.ack`` per event."""
+    held = HeldMessages(app)
+    held.add(events)
+    taken = held.take()
+    deque(acks(app, taken, len(taken) + 1), maxlen=0)  # one turn: no pause
 
 
 def _ack_offsets(app: faust.App, tp: TP, offsets: array[int]) -> None:

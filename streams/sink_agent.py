@@ -19,6 +19,7 @@ from streams.app import Channels
 from streams.continuity import OffsetGuard, admit_in_order
 from streams.delivery.records import delivery_records
 from streams.event_batches import event_batches
+from streams.held_messages import ack_events
 from streams.metrics import SINK_BATCH_SECONDS
 from streams.raw_schema import RawBytes
 from streams.settings import Settings
@@ -85,8 +86,7 @@ def register_sink(app: faust.App, channels: Channels, settings: Settings) -> Non
                         sink.add(record)
                 with SINK_BATCH_SECONDS.time():
                     report = await asyncio.to_thread(sink.flush)
-                for event in events:
-                    await stream.ack(event)
+                ack_events(app, events)
                 log.debug("sink.flushed", messages=len(events), report=str(report))
         finally:
             await asyncio.to_thread(sink.close)

@@ -8,7 +8,7 @@ from typing import Any
 import faust
 from faust.types.tuples import TP, ConsumerMessage
 
-from streams.held_messages import HeldMessages, ack, acks, offsets_suffice
+from streams.held_messages import HeldMessages, ack, ack_events, acks, offsets_suffice
 from streams.testing import acking_app, queued_event
 
 TOPIC = "held-messages-test"
@@ -192,3 +192,15 @@ async def test_acks_pause_after_every_turn_of_acks_across_partitions() -> None:
     acked_at_pauses = [consumer._n_acked for _ in acks(app, held.take(), per_turn=4)]
     assert acked_at_pauses == [4, 8]  # then the last two, with no pause after them
     assert consumer._n_acked == 10
+
+
+async def test_ack_events_acks_a_batch_at_once_and_leaves_a_shared_message_to_its_other_stream() -> (
+    None
+):
+    app = await _app("held-messages-batch")
+    (shared,) = _messages([2], streams=2)
+    ack_events(app, _events([*_messages([0, 1]), shared, *_messages([5], partition=1)]))
+    assert app.consumer._new_offset(TP(TOPIC, 0)) == 2  # 2 waits for its other stream
+    assert app.consumer._new_offset(TP(TOPIC, 1)) == 6
+    ack(app, shared)  # the other stream's ack
+    assert app.consumer._new_offset(TP(TOPIC, 0)) == 3
