@@ -146,6 +146,8 @@ def ack(app: faust.App, message: Message) -> None:
 def acks(app: faust.App, held: Held, per_turn: int) -> Iterator[None]:
     """Ack everything ``held``, yielding after every ``per_turn`` acks (the caller lets the event
     loop run there)."""
+    if per_turn < 1:
+        raise ValueError(f"per_turn must be at least 1, not {per_turn}")
     budget = per_turn
     for tp, offsets in held.offsets.items():
         start = 0

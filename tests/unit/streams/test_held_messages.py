@@ -6,6 +6,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import faust
+import pytest
 from faust.types.tuples import TP, ConsumerMessage
 
 from streams.held_messages import HeldMessages, ack, ack_events, acks, offsets_suffice
@@ -204,3 +205,11 @@ async def test_ack_events_acks_a_batch_at_once_and_leaves_a_shared_message_to_it
     assert app.consumer._new_offset(TP(TOPIC, 1)) == 6
     ack(app, shared)  # the other stream's ack
     assert app.consumer._new_offset(TP(TOPIC, 0)) == 3
+
+
+async def test_acks_refuse_turns_of_no_acks() -> None:
+    app = await _app("held-messages-no-turn")
+    held = HeldMessages(app)
+    held.add(_events(_messages([0])))
+    with pytest.raises(ValueError, match="per_turn"):
+        next(acks(app, held.take(), per_turn=0))
