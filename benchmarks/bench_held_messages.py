@@ -27,6 +27,7 @@ from faust.types.tuples import TP, ConsumerMessage
 from alerts.encoded import exact
 from streams.bench import data
 from streams.held_messages import HeldMessages, ack_events, acks
+from streams.process_agent import ACKS_PER_TURN
 from streams.settings import Settings
 from streams.testing import acking_app
 from streams.topics import Topic, topic_name
@@ -96,7 +97,7 @@ def _hold_and_ack_us(app: faust.App, events: int, round_: int) -> float:
     began = time.process_time()
     for batch in batches:
         held.add(batch)
-    for _ in acks(app, held.take(), 2000):
+    for _ in acks(app, held.take(), ACKS_PER_TURN):
         pass
     spent = time.process_time() - began
     _forget_acks(app)

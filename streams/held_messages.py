@@ -78,10 +78,9 @@ class HeldMessages:
     def __init__(self, app: faust.App) -> None:
         self._app = app
         self._held = Held()
-        self._count = 0
 
     def __len__(self) -> int:
-        return self._count
+        return len(self._held)
 
     def add(self, events: Iterable[Any]) -> None:
         """Hold applied ``events``: the offset of a message only this stream read (when its
@@ -90,9 +89,7 @@ class HeldMessages:
         offsets = self._held.offsets
         messages = self._held.messages
         lean = offsets_suffice(self._app)
-        count = 0
         for event in events:
-            count += 1
             message = event.message
             if message.refcount <= 1:
                 if lean and type(message).on_final_ack is ConsumerMessage.on_final_ack:
@@ -104,7 +101,6 @@ class HeldMessages:
                     continue
                 message.key = message.value = message.headers = None
             messages.append(message)
-        self._count += count
 
     def take(self, partitions: Set[int] | None = None) -> Held:
         """Everything held (of input ``partitions`` only, if given), no longer held here."""
@@ -112,7 +108,6 @@ class HeldMessages:
             taken, self._held = self._held, Held()
         else:
             taken, self._held = self._held.split(partitions)
-        self._count -= len(taken)
         return taken
 
     def give_back(self, taken: Held) -> None:
@@ -123,7 +118,6 @@ class HeldMessages:
             taken.offsets[tp] = offsets if earlier is None else earlier + offsets
         taken.messages += held.messages
         self._held = taken
-        self._count = len(taken)
 
 
 def offsets_suffice(app: faust.App) -> bool:
