@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from alerts.findings import SEVERITIES, Finding
 from alerts.messages import custodian_suffix, message
-from schemas.alert import Alert, GeoPoint
+from schemas.alert import Alert, GeoPoint, content_digest
 from schemas.custody import Party
 
 __all__ = ["AlertBook", "Custodian", "to_datetime"]
@@ -56,12 +56,20 @@ class AlertBook:
       not depend on how many corrections led to it: ``resolved`` once it has ``resolved_at``,
       ``updated`` when the episode has moved on since the alert was raised (``updated_at``
       later than the moment the condition, after any delay, was first met), else ``open`` (a late custodian correction leaves an ``open`` alert ``open``).
+    - ``fence``: versions already on the topic that this book did not emit (a worker that
+      crashed published them after the state's last checkpoint; ``fence_published``), as
+      ``alert id -> (last version, {version: content digest})``. Re-applying the same
+      events in another interleaving of the topics may give one of those versions other
+      contents: such an emission is numbered after the last one instead, so one version
+      never has two contents on the topic. An emission with the same contents keeps its
+      version (a repeat, which consumers drop by ``alert_id`` + ``version``).
     """
 
     shipment_id: str
     anchors: dict[str, str] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
     emitted: dict[str, list[Any]] = field(default_factory=dict)
+    fence: dict[str, tuple[int, dict[int, str]]] = field(default_factory=dict)
     _last: dict[str, tuple[Finding, Holder, str | None]] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -144,12 +152,13 @@ class AlertBook:
         superseded or withdrawn alerts resolved before ``before``. Their ids stay taken (the
         counters keep counting); a custody correction that arrives later no longer
         re-versions them."""
-        anchors, emitted, last = self.anchors, self.emitted, self._last
+        anchors, emitted, last, fence = self.anchors, self.emitted, self._last, self.fence
         for key in keys:
             aid = anchors.pop(key, None)
             if aid is not None:
                 emitted.pop(aid, None)
                 last.pop(aid, None)
+                fence.pop(aid, None)
         anchored = set(anchors.values())
         for aid in [
             aid
@@ -157,6 +166,46 @@ class AlertBook:
             if aid not in anchored and c["resolved_t"] is not None and c["resolved_t"] < before
         ]:
             del emitted[aid]
+            fence.pop(aid, None)
+
+    def fence_published(self, published: Mapping[str, Mapping[int, str]]) -> bool:
+        """Learn the versions of this shipment's alerts already on the topic
+        (``alert id -> {version: content_digest}``): those this book has not emitted are
+        fenced (see the class). Versions up to the book's own are its own; an id not in the
+        book that its counters have passed was retired and is never emitted again. True when
+        it fenced any."""
+        prefix = len(self.shipment_id) + 1
+        fenced_any = False
+        for aid, digests in published.items():
+            snapshot = self.emitted.get(aid)
+            if snapshot is None:
+                kind = aid[prefix : aid.rindex(":")]
+                if _number(aid) <= self.counters.get(kind, 0):
+                    continue
+            own = 0 if snapshot is None else snapshot[0]
+            ahead = {v: d for v, d in digests.items() if v > own}
+            fenced = self.fence.get(aid)
+            if fenced is not None:
+                ahead = {**fenced[1], **ahead}
+            if ahead:
+                self.fence[aid] = (max(ahead), ahead)
+                fenced_any = True
+        return fenced_any
+
+    def _past_fence(self, aid: str, alert: Alert) -> Alert:
+        """``alert`` numbered after the fenced versions if it would give one of them other
+        contents; the fence on ``aid`` is lifted once the book's version reaches the last."""
+        fenced = self.fence.get(aid)
+        if fenced is None:
+            return alert
+        last, digests = fenced
+        version = alert.version
+        if version <= last and digests.get(version) != content_digest(alert):
+            version = last + 1
+            alert = alert.model_copy(update={"version": version})
+        if version >= last:
+            del self.fence[aid]
+        return alert
 
     def _new_id(self, kind: str) -> str:
         n = self.counters.get(kind, 0) + 1
@@ -241,8 +290,11 @@ class AlertBook:
         if snapshot is not None and snapshot[1] == content:
             return
         version = 1 if snapshot is None else snapshot[0] + 1
-        self.emitted[aid] = [version, content]
-        out.append(self._alert(aid, version, content))
+        alert = self._alert(aid, version, content)
+        if self.fence:  # only after another worker crashed (see fence_published)
+            alert = self._past_fence(aid, alert)
+        self.emitted[aid] = [alert.version, content]
+        out.append(alert)
 
     def _alert(self, aid: str, version: int, c: dict[str, Any]) -> Alert:
         if c["resolved_t"] is not None:
@@ -270,7 +322,12 @@ class AlertBook:
 
     def to_dict(self) -> dict[str, Any]:
         """Compact JSON form."""
-        return {"anchors": self.anchors, "counters": self.counters, "emitted": self.emitted}
+        data = {"anchors": self.anchors, "counters": self.counters, "emitted": self.emitted}
+        if self.fence:
+            data["fence"] = {
+                aid: [last, sorted(digests.items())] for aid, (last, digests) in self.fence.items()
+            }
+        return data
 
     @classmethod
     def from_dict(cls, shipment_id: str, data: dict[str, Any]) -> AlertBook:
@@ -280,4 +337,8 @@ class AlertBook:
             dict(data["anchors"]),
             dict(data["counters"]),
             {k: list(v) for k, v in data["emitted"].items()},
+            {
+                aid: (int(last), {int(v): str(d) for v, d in digests})
+                for aid, (last, digests) in data.get("fence", {}).items()
+            },
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
@@ -10,7 +11,14 @@ from schemas.base import Identifier, Latitude, Longitude, WireModel
 from schemas.custody import Party
 from schemas.timestamps import Timestamp
 
-__all__ = ["ALERT_SEVERITIES", "ALERT_STATUSES", "ALERT_TYPES", "Alert", "GeoPoint"]
+__all__ = [
+    "ALERT_SEVERITIES",
+    "ALERT_STATUSES",
+    "ALERT_TYPES",
+    "Alert",
+    "GeoPoint",
+    "content_digest",
+]
 
 ALERT_TYPES: frozenset[str] = frozenset(
     {
@@ -65,3 +73,12 @@ class Alert(WireModel):
     location: GeoPoint | None = None
     details: dict[str, Any] = Field(default_factory=dict)
     message: str
+
+
+def content_digest(alert: Alert) -> str:
+    """What one version of an alert says, as a short digest: everything but ``version``.
+
+    Two publications of one ``alert_id`` + ``version`` must have the same digest; it is the
+    same for an alert as built and as read back from its JSON on the topic."""
+    body = alert.model_dump_json(exclude={"version"}).encode("utf-8")
+    return hashlib.blake2b(body, digest_size=8).hexdigest()
