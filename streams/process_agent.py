@@ -23,6 +23,7 @@ from streams.manifests_first import ManifestsFirst, hold_resumes
 from streams.metrics import ALERTS_OUT, DEAD_LETTERS, EVENTS_IN, OWNED_SHIPMENTS
 from streams.positions import backlog, next_offset, uncommitted
 from streams.processor import BatchOutput, clock_step, process_batch
+from streams.published_versions import PublishedVersions, ReadPublished, kafka_reader
 from streams.record_batches import BatchProducer, RecordBatches
 from streams.settings import Settings, StreamSettings
 from streams.state_store import ChangelogRecord, ShipmentStates, write_order
@@ -77,6 +78,7 @@ def register_processor(
     *,
     emit: Emit | None = None,
     producer: BatchProducer | None = None,
+    published: ReadPublished | None = None,
 ) -> faust.types.AgentT[Any]:
     """Declare the state table, the processing agent and its timers.
 
@@ -85,7 +87,11 @@ def register_processor(
     or once the stream is idle for ``stream.checkpoint_idle_seconds``) the outputs confirmed
     by the broker, then changed states to the table and its changelog, and only then are the
     batch's input offsets acked. A crash anywhere replays events the changelog has not seen;
-    their outputs are re-emitted with the same ids and versions (idempotent).
+    their outputs are re-emitted with the same ids and versions (idempotent), or, when the
+    topics interleave otherwise than before and a version gets other contents, numbered
+    after the versions the alerts topic already has (``published``, read back for each
+    partition before the first batch of a consumer generation applies anything on it;
+    default: from the broker, ``streams.published_versions``).
     """
     table = app.Table(
         STATE_TABLE,
@@ -170,6 +176,33 @@ def register_processor(
     log_start: dict[Any, int] = {}  # first offsets of partitions the group never committed on
 
     writing: list[asyncio.Future[None]] = []  # the changelog write on its way
+    read_published = published or kafka_reader(settings, table.changelog_topic.get_topic_name())
+    fenced: dict[int, int] = {}  # partition -> the consumer generation it was fenced in
+    unstated: PublishedVersions = {}  # published versions of shipments with no state yet
+
+    async def fence(partitions: set[int]) -> None:
+        """Fence the versions the alerts topic has for ``partitions`` in their shipments'
+        books (``streams.published_versions``) before anything on them is applied."""
+        versions = await read_published(partitions)
+        changed: dict[str, ShipmentState] = {}
+        for shipment_id, versions_of in versions.items():
+            state = states.load(shipment_id)
+            if state is None:
+                unstated[shipment_id] = versions_of
+            elif state.book.fence_published(versions_of):
+                changed[shipment_id] = state  # the fence reaches the changelog with the state
+        states.update(changed)
+        if changed or unstated:
+            log.info("process.fenced", shipments=len(changed), without_state=len(unstated))
+
+    def load_fenced(shipment_id: str) -> ShipmentState | None:
+        """``states.load``, a shipment's first state taking the versions fenced for it."""
+        state = states.load(shipment_id)
+        versions_of = unstated.pop(shipment_id, None)
+        if versions_of is not None:
+            state = state or ShipmentState(shipment_id)
+            state.book.fence_published(versions_of)
+        return state
 
     async def written() -> None:
         """Wait for the changelog write on its way, if any; its failure is raised here once."""
@@ -307,7 +340,17 @@ def register_processor(
                 events = await admit_in_order(
                     app, guard, owned_events(events, lost), agent="process"
                 )
-                out = process_batch(settings, (event.message for event in events), states.load)
+                generation = app.consumer_generation_id
+                fresh = {
+                    e.message.partition
+                    for e in events
+                    if fenced.get(e.message.partition) != generation
+                }
+                if fresh:
+                    await fence(fresh)
+                    fenced.update(dict.fromkeys(fresh, generation))
+                load = load_fenced if unstated else states.load
+                out = process_batch(settings, (event.message for event in events), load)
                 await publish_outbox()  # restored with their states: before what follows them
                 await publish_batch(out)
                 states.update(out.states)
@@ -468,6 +511,7 @@ def register_processor(
                 await app.producer.flush()
             finally:
                 states.forget()
+                unstated.clear()  # a partition kept is fenced again in the next generation
                 lost.update(revoked)
 
     @app.on_before_shutdown.connect  # type: ignore[arg-type]  # as above

@@ -16,6 +16,12 @@ from streams.app import create_app, declare_channels
 from streams.partitioning import partition_for
 from streams.process_agent import register_processor
 from streams.processor import BatchOutput
+from streams.published_versions import (
+    PublishedVersions,
+    ReadPublished,
+    no_versions_published,
+    published_versions,
+)
 from streams.settings import Settings
 from streams.state_store import ShipmentStates, chunk_key
 from streams.testing import PerRecordProducer
@@ -68,15 +74,20 @@ async def _put(
     await channel.put(await channel.decode(message))
 
 
-def _collected(producer: PerRecordProducer | None = None) -> tuple[Any, Collected]:
-    """The agent publishing into a ``Collected`` (its changelog records to ``producer``)."""
+def _collected(
+    producer: PerRecordProducer | None = None, published: ReadPublished = no_versions_published
+) -> tuple[Any, Collected]:
+    """The agent publishing into a ``Collected`` (its changelog records to ``producer``;
+    ``published``: what the alerts topic already has)."""
     app = create_app(SETTINGS, "process")
     app.finalize()
     app.conf.store = "memory://"
     app.flow_control.resume()
     collected = Collected()
     channels = declare_channels(app, SETTINGS)
-    agent = register_processor(app, channels, SETTINGS, emit=collected.emit, producer=producer)
+    agent = register_processor(
+        app, channels, SETTINGS, emit=collected.emit, producer=producer, published=published
+    )
     return agent, collected
 
 
@@ -99,6 +110,48 @@ async def test_excursion_alert_opens_and_resolves(collected_agent: tuple[Any, Co
     assert excursion[-1].opened_at == at(20)
     assert excursion[-1].resolved_at == at(30)
     assert excursion[-1].details["duration_s"] == 600
+
+
+async def _excursion(published: ReadPublished) -> list[Any]:
+    """The excursion alerts of one opened and resolved excursion, the alerts topic already
+    having what ``published`` reads back."""
+    agent, collected = _collected(published=published)
+    async with agent.test_context() as context:
+        manifest_json = orjson.dumps(manifest("cryo-150").model_dump(mode="json"))
+        await _put(context, Topic.SHIPMENTS, SHIPMENT, manifest_json, 0, 0)
+        for offset, (minute, temp) in enumerate([(10, -180.0), (20, -140.0), (30, -181.0)]):
+            value = orjson.dumps(reading(minute, temp).model_dump(mode="json"))
+            await _put(context, Topic.TELEMETRY, SHIPMENT, value, offset, minute + 1)
+        await collected.wait_for(lambda c: any(a.status == "resolved" for a in c.alerts))
+    return [a for a in collected.alerts if a.type == "temperature_excursion"]
+
+
+def _topic_had(*alerts: Any) -> ReadPublished:
+    """A read-back of the alerts topic that finds ``alerts`` (as their JSON on the topic)."""
+    values = [orjson.dumps(a.model_dump(mode="json")) for a in alerts]
+
+    async def read(partitions: Any) -> PublishedVersions:
+        assert partitions == {partition_for(SHIPMENT, SETTINGS.topics.partitions)}
+        return published_versions(values)
+
+    return read
+
+
+async def test_versions_a_crashed_worker_published_with_other_contents_are_not_reused() -> None:
+    opened, _ = await _excursion(no_versions_published)
+    assert opened.version == 1
+    # the worker before this one published version 1 with another custodian, then crashed
+    # before its checkpoint
+    other = opened.model_copy(update={"message": opened.message + " while with courier CUR-31"})
+    renumbered = await _excursion(_topic_had(other))
+    assert [(a.version, a.status) for a in renumbered] == [(2, "open"), (3, "resolved")]
+    assert renumbered[0].message == opened.message
+
+
+async def test_versions_a_crashed_worker_published_with_the_same_contents_are_repeated() -> None:
+    opened, resolved = await _excursion(no_versions_published)
+    again = await _excursion(_topic_had(opened))
+    assert again == [opened, resolved]
 
 
 async def test_bad_input_becomes_a_dead_letter(collected_agent: tuple[Any, Collected]) -> None:
@@ -203,7 +256,13 @@ def _sending_agent(
     app.finalize()
     app.conf.store = "memory://"
     app.flow_control.resume()
-    agent = register_processor(app, declare_channels(app, settings), settings, producer=producer)
+    agent = register_processor(
+        app,
+        declare_channels(app, settings),
+        settings,
+        producer=producer,
+        published=no_versions_published,
+    )
     acked: list[int] = []
 
     def ack(message: Any, consumer: Any, n: int = 1) -> bool:
