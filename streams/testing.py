@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ __all__ = [
     "acking_app",
     "alert_diff",
     "final_alerts",
+    "interleaved",
     "queued_event",
     "read_records",
     "read_topic",
@@ -226,6 +228,23 @@ def withdrawn_extras(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> 
         for alert_id, alert in actual.items()
         if alert_id not in expected and alert["details"].get("withdrawn") is True
     }
+
+
+def interleaved(lines: Iterable[RecordingLine], rng: random.Random) -> list[RecordingLine]:
+    """The lines with every topic's order kept and the topics mixed in random runs of 1-50
+    lines (as live Kafka may read them: each topic partition in order, topics in any mix)."""
+    queues: dict[str, list[RecordingLine]] = {}
+    for line in lines:
+        queues.setdefault(line.topic, []).append(line)
+    mixed: list[RecordingLine] = []
+    while queues:
+        topic = rng.choice(sorted(queues))
+        run = rng.randint(1, 50)
+        mixed += queues[topic][:run]
+        del queues[topic][:run]
+        if not queues[topic]:
+            del queues[topic]
+    return mixed
 
 
 def same_outcome(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> bool:

@@ -11,25 +11,9 @@ from schemas.recording import RecordingLine
 from streams.offline import OfflineRunner
 from streams.settings import Settings
 from streams.simulator.run import SimulationConfig, simulate
-from streams.testing import alert_diff, final_alerts
+from streams.testing import alert_diff, final_alerts, interleaved
 
 RULES = Settings().rules
-
-
-def _interleaved(lines: list[RecordingLine], rng: random.Random) -> list[RecordingLine]:
-    """The lines with every topic's order kept and the topics mixed in random runs."""
-    queues: dict[str, list[RecordingLine]] = {}
-    for line in lines:
-        queues.setdefault(line.topic, []).append(line)
-    mixed: list[RecordingLine] = []
-    while queues:
-        topic = rng.choice(sorted(queues))
-        run = rng.randint(1, 50)
-        mixed += queues[topic][:run]
-        del queues[topic][:run]
-        if not queues[topic]:
-            del queues[topic]
-    return mixed
 
 
 @pytest.mark.parametrize("seed", [11, 23])
@@ -44,6 +28,6 @@ def test_final_alerts_are_the_same_for_any_topic_interleaving(seed: int) -> None
     assert {"late_delivery_risk", "dwell_exceeded"} <= {a["type"] for a in expected.values()}
     for k in range(3):
         runner = OfflineRunner(RULES)
-        runner.run(_interleaved(lines, random.Random(k)))
+        runner.run(interleaved(lines, random.Random(k)))
         got = final_alerts(runner.alerts)
         assert got == expected, alert_diff(expected, got)
