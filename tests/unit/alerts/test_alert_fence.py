@@ -5,6 +5,7 @@ from __future__ import annotations
 from alerts.findings import Finding
 from alerts.lifecycle import AlertBook, Holder
 from alerts.state import ShipmentState
+from alerts.testing import through_store
 from schemas.alert import Alert, content_digest
 
 AID = "SHP-9:lid_open:1"
@@ -118,7 +119,7 @@ def test_the_fence_survives_the_state_record_and_an_empty_one_writes_nothing() -
     assert "fence" not in state.to_dict()["book"]
     (before,) = crashed_worker_published(lid(0))
     state.book.fence_published(published(before))
-    restored = ShipmentState.from_dict(state.to_dict())
+    restored = through_store(state)  # as a checkpoint writes it and the next owner reads it
     assert restored.book.fence == state.book.fence == {AID: (1, {1: content_digest(before)})}
     (again,) = emit(restored.book, lid(0), holder=("CUR-31", "courier"))
     assert again.version == 2
