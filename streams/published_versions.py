@@ -47,6 +47,8 @@ in the benchmark's latency phase), and workers' clocks may differ by a little.""
 
 READ_TIMEOUT_S = 60.0
 READ_ATTEMPTS = 3
+RETRY_PAUSE_S = 1.0
+"""The pause before the n-th retry is n times this."""
 
 PublishedVersions = dict[str, dict[str, dict[int, str]]]
 """``shipment id -> alert id -> version -> content digest`` of alerts on the topic."""
@@ -84,29 +86,37 @@ def kafka_reader(settings: Settings, changelog: str) -> ReadPublished:
         started = time.monotonic()
         for attempt in range(1, READ_ATTEMPTS + 1):
             try:
-                values = await asyncio.to_thread(
-                    _read_alerts, settings, changelog, sorted(partitions)
+                versions, records = await asyncio.to_thread(
+                    _read_back, settings, changelog, sorted(partitions)
                 )
                 break
             except (KafkaError, TimeoutError) as exc:
                 log.warning("process.published_versions_retry", attempt=attempt, error=repr(exc))
-                await asyncio.sleep(attempt)
+                await asyncio.sleep(attempt * RETRY_PAUSE_S)
         else:
             # the broker is not answering: go on as without a fence (a version re-derived in
             # another interleaving could then be published with other contents)
             log.error("process.published_versions_unread", partitions=sorted(partitions))
             return {}
-        versions = published_versions(values)
         log.info(
             "process.published_versions_read",
             partitions=sorted(partitions),
-            records=len(values),
+            records=records,
             shipments=len(versions),
             seconds=round(time.monotonic() - started, 3),
         )
         return versions
 
     return read
+
+
+def _read_back(
+    settings: Settings, changelog: str, partitions: list[int]
+) -> tuple[PublishedVersions, int]:
+    """The published versions of ``partitions`` and how many records they came from, read
+    and parsed off the event loop."""
+    values = _read_alerts(settings, changelog, partitions)
+    return published_versions(values), len(values)
 
 
 def _read_alerts(settings: Settings, changelog: str, partitions: list[int]) -> list[bytes]:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 import pytest
 import structlog.testing
+from kafka.errors import NoBrokersAvailable
 
 from schemas.alert import Alert, content_digest
 from schemas.recording import RecordingLine
+from streams import published_versions as published
 from streams.offline import OfflineRunner
-from streams.published_versions import published_versions
+from streams.published_versions import PublishedVersions, published_versions
 from streams.settings import Settings
 from streams.simulator.run import SimulationConfig, simulate
 from streams.wire import encode
@@ -46,3 +50,47 @@ def test_a_record_that_is_no_alert_is_skipped_and_logged(alerts: list[Alert]) ->
         versions = published_versions([b"not json", orjson.dumps({"alert_id": "x"})])
     assert versions == {}
     assert [entry["event"] for entry in logs] == ["alerts.unreadable_record"] * 2
+
+
+def _failing_then(
+    monkeypatch: pytest.MonkeyPatch, failures: int, versions: PublishedVersions
+) -> list[list[int]]:
+    """``_read_back`` failing ``failures`` times as a broker that does not answer, then
+    reading ``versions``; the partitions of each call."""
+    calls: list[list[int]] = []
+
+    def read_back(settings: Settings, changelog: str, partitions: list[int]) -> Any:
+        calls.append(partitions)
+        if len(calls) <= failures:
+            raise NoBrokersAvailable()
+        return versions, 3
+
+    monkeypatch.setattr(published, "_read_back", read_back)
+    monkeypatch.setattr(published, "RETRY_PAUSE_S", 0.0)
+    return calls
+
+
+async def test_a_read_back_the_broker_refuses_is_tried_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    versions: PublishedVersions = {"SHP-1": {"SHP-1:lid_open:1": {1: "d"}}}
+    calls = _failing_then(monkeypatch, published.READ_ATTEMPTS - 1, versions)
+    with structlog.testing.capture_logs() as logs:
+        got = await published.kafka_reader(Settings(), "changelog")({2, 0})
+    assert got == versions
+    assert calls == [[0, 2]] * published.READ_ATTEMPTS
+    events = [entry["event"] for entry in logs]
+    retries = ["process.published_versions_retry"] * (published.READ_ATTEMPTS - 1)
+    assert events == [*retries, "process.published_versions_read"]
+
+
+async def test_a_read_back_that_never_succeeds_goes_on_unfenced_and_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls = _failing_then(monkeypatch, published.READ_ATTEMPTS, {})
+    with structlog.testing.capture_logs() as logs:
+        got = await published.kafka_reader(Settings(), "changelog")({1})
+    assert got == {}
+    assert len(calls) == published.READ_ATTEMPTS
+    assert logs[-1]["event"] == "process.published_versions_unread"
+    assert logs[-1]["log_level"] == "error"
