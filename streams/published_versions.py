@@ -61,7 +61,8 @@ log = structlog.get_logger(__name__)
 
 def published_versions(values: Iterable[bytes]) -> PublishedVersions:
     """The versions and content digests of alert records as read from the topic. A record
-    that is not a valid alert is skipped (nothing the processor wrote)."""
+    that is not a valid alert, or whose id is not ``<shipment_id>:<type>:<n>``, is skipped
+    (nothing the processor wrote)."""
     out: PublishedVersions = {}
     for value in values:
         try:
@@ -69,9 +70,18 @@ def published_versions(values: Iterable[bytes]) -> PublishedVersions:
         except ValidationError:
             log.warning("alerts.unreadable_record", bytes=len(value))
             continue
+        if not _processor_id(alert):
+            log.warning("alerts.foreign_alert_id", alert_id=alert.alert_id)
+            continue
         versions = out.setdefault(alert.shipment_id, {}).setdefault(alert.alert_id, {})
         versions[alert.version] = content_digest(alert)
     return out
+
+
+def _processor_id(alert: Alert) -> bool:
+    """The alert's id is one the processor gives (``alerts.lifecycle.AlertBook``)."""
+    number = alert.alert_id.removeprefix(f"{alert.shipment_id}:{alert.type}:")
+    return number != alert.alert_id and number.isdigit()
 
 
 async def no_versions_published(partitions: Set[int]) -> PublishedVersions:

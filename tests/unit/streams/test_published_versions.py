@@ -45,6 +45,21 @@ def test_other_contents_under_one_version_give_another_digest(alerts: list[Alert
     assert content_digest(bumped) == content_digest(alert)  # the version is not content
 
 
+def test_an_alert_whose_id_the_processor_never_gives_is_skipped_and_logged(
+    alerts: list[Alert],
+) -> None:
+    alert = alerts[0]
+    foreign = [
+        alert.model_copy(update={"alert_id": "not-ours"}),
+        alert.model_copy(update={"alert_id": f"{alert.shipment_id}:{alert.type}:x"}),
+        alert.model_copy(update={"alert_id": f"SHP-OTHER:{alert.type}:1"}),
+    ]
+    with structlog.testing.capture_logs() as logs:
+        versions = published_versions(encode(a) for a in [*foreign, alert])
+    assert versions == {alert.shipment_id: {alert.alert_id: {alert.version: content_digest(alert)}}}
+    assert [entry["event"] for entry in logs] == ["alerts.foreign_alert_id"] * 3
+
+
 def test_a_record_that_is_no_alert_is_skipped_and_logged(alerts: list[Alert]) -> None:
     with structlog.testing.capture_logs() as logs:
         versions = published_versions([b"not json", orjson.dumps({"alert_id": "x"})])
