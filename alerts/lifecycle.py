@@ -187,7 +187,7 @@ class AlertBook:
             fenced = self.fence.get(aid)
             if fenced is not None:
                 ahead = {**fenced[1], **ahead}
-            if ahead:
+            if ahead and (fenced is None or ahead != fenced[1]):
                 self.fence[aid] = (max(ahead), ahead)
                 fenced_any = True
         return fenced_any

@@ -66,7 +66,8 @@ def test_repeats_below_the_last_fenced_version_keep_the_fence_until_it_is_reache
     v2 = emit(crashed, lid(0, 60))
     v3 = emit(crashed, lid(0, 60), holder=("CUR-31", "courier"))
     book = AlertBook("SHP-9")
-    book.fence_published(published(*v1, *v2, *v3))
+    assert book.fence_published(published(*v1, *v2, *v3)) is True
+    assert book.fence_published(published(*v1, *v2)) is False  # read back again: no news
     assert emit(book, lid(0)) == v1
     assert emit(book, lid(0, 60)) == v2
     assert AID in book.fence  # version 3 is still ahead
@@ -78,7 +79,7 @@ def test_repeats_below_the_last_fenced_version_keep_the_fence_until_it_is_reache
 def test_versions_the_book_emitted_itself_are_not_fenced() -> None:
     book = AlertBook("SHP-9")
     (mine,) = emit(book, lid(0))
-    book.fence_published(published(mine))
+    assert book.fence_published(published(mine)) is False
     assert not book.fence
     (resolved,) = emit(book, lid(0, 60))
     assert resolved.version == 2
