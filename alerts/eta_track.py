@@ -9,27 +9,33 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, Final
 
 __all__ = ["EARTH_RADIUS_KM", "NOT_MOVING", "Fix", "Track", "haversine_km"]
 
-EARTH_RADIUS_KM = 6371.0088
+EARTH_RADIUS_KM: Final = 6371.0088
 
 Fix = tuple[float, float, float]
 """``(epoch_s, lat, lon)`` of one reading's location."""
 
 
-_HALF_RAD = math.pi / 360.0
-_RAD = math.pi / 180.0
+_HALF_RAD: Final = math.pi / 360.0
+_RAD: Final = math.pi / 180.0
 
 
 def _great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance between two points in kilometres (haversine)."""
-    a = (
-        _sin((lat2 - lat1) * _HALF_RAD) ** 2
-        + _cos(lat1 * _RAD) * _cos(lat2 * _RAD) * _sin((lon2 - lon1) * _HALF_RAD) ** 2
-    )
-    return 2 * EARTH_RADIUS_KM * _asin(min(1.0, _sqrt(a)))
+    """Great-circle distance between two points in kilometres (haversine).
+
+    Written for the compiled build: ``math.sin``, ``math.cos``, ``math.sqrt`` and
+    ``math.pow`` called by name (mypyc calls C's own for them, on doubles; through a
+    module-level alias each was a Python call on boxed floats, and each constant a lookup in
+    the module's dict), ``math.pow(x, 2.0)`` where ``x ** 2`` was (the same C ``pow``, so the
+    same bits), and the ``min`` spelled out. Only ``math.asin`` is still a Python call."""
+    a = math.pow(math.sin((lat2 - lat1) * _HALF_RAD), 2.0) + math.cos(lat1 * _RAD) * math.cos(
+        lat2 * _RAD
+    ) * math.pow(math.sin((lon2 - lon1) * _HALF_RAD), 2.0)
+    root = math.sqrt(a)
+    return 2 * EARTH_RADIUS_KM * math.asin(root if root < 1.0 else 1.0)
 
 
 haversine_km = lru_cache(maxsize=1 << 16)(_great_circle_km)
@@ -37,9 +43,6 @@ haversine_km = lru_cache(maxsize=1 << 16)(_great_circle_km)
 stop or a transfer measures again). A track's ``_Distances`` measure each new fix once with
 ``_great_circle_km`` itself: those pairs are never asked for again, and past a few thousand
 shipments the cache's misses, insertions and evictions cost more than the formula."""
-
-
-_sin, _cos, _asin, _sqrt = math.sin, math.cos, math.asin, math.sqrt
 
 
 _SITES_KEPT = 8
@@ -50,7 +53,7 @@ _Pace = tuple[float, float, float, float]
 """What a track's paces are measured against: a site's ``(lat, lon)``, the lane's detour
 factor and the radius within which a step is not moving."""
 
-NOT_MOVING = math.nan
+NOT_MOVING: Final = math.nan
 """The pace of a pair of fixes with standing time inside (NaN: kept in an ``array`` of
 doubles, 8 bytes a pair instead of a list's pointer and float object, 32)."""
 
