@@ -19,6 +19,11 @@ caches gone). ``--probes`` makes every tenth reading one of ``streams.bench.load
 shipments', which flip an excursion at every reading (the latency phase's mix: an alert at
 every probe reading, the probes' episodes piling up). Prints readings/s, the per-reading CPU
 split into process and checkpoint, and the changelog bytes per reading.
+
+To measure another tree, run it with ``PYTHONPATH=<tree>``: ``python benchmarks/...`` puts
+``benchmarks/`` first on the path, not the working directory, so without it the project's
+editable install imports the main checkout whatever the directory (two "alternated" trees in
+session 39 were both the main checkout that way).
 """
 
 from __future__ import annotations
