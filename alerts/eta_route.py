@@ -26,10 +26,10 @@ default smoothing)."""
 
 
 def _larger(a: float, b: float) -> float:
-    """``max(a, b)`` of two floats (``b`` only if greater, so the same NaN handling), as a
-    compiled call on doubles: the builtin ``max`` is a Python call on boxed floats. With
-    ``math.pow(x, 2.0)`` for ``x ** 2`` (the same C ``pow``), what the estimator's hot
-    paths do in place of those builtins."""
+    """``max(a, b)`` of two floats: ``b`` only if greater, as the builtin decides (so NaN and
+    signed zeros come out the same), but compiled, a call on doubles where the builtin is a
+    Python call on boxed floats. The estimator's hot paths use it, and ``math.pow(x, 2.0)``
+    for ``x ** 2`` (the same C ``pow``), for the same reason."""
     return b if b > a else a
 
 
