@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from sys import intern
 from typing import Any, NamedTuple
 
 from schemas.telemetry import TelemetryReading
@@ -37,67 +36,34 @@ class CompactReading(NamedTuple):
 
     @classmethod
     def from_list(cls, data: list[Any]) -> CompactReading:
-        """Inverse of JSON-dumping the tuple (strings and values shared, as in ``compact``)."""
+        """Inverse of JSON-dumping the tuple."""
         t, event_id, logger_id, seq, temp, low, high, lat, lon, lid, tilt, shock, battery = data
         return cls(
-            t,
-            event_id,
-            None if logger_id is None else intern(logger_id),
-            seq,
-            _shared(temp),
-            _shared(low),
-            _shared(high),
-            _shared(lat),
-            _shared(lon),
-            lid,
-            _shared(tilt),
-            _shared(shock),
-            _shared(battery),
+            t, event_id, logger_id, seq, temp, low, high, lat, lon, lid, tilt, shock, battery
         )
 
 
-_VALUES: dict[float, float] = {}
-"""One float object per value seen lately, for ``_shared``."""
-_VALUES_MAX = 1 << 16
-
-
-def _shared(value: Any) -> Any:
-    """The one kept float equal to ``value`` (readings repeat temperatures, battery levels and,
-    while stationary, positions: each kept reading would hold its own 24-byte copy otherwise).
-    Only floats (``90`` and ``90.0`` are equal keys but encode differently) and never zero
-    (``-0.0 == 0.0`` too); the table is cleared when full, so it stays bounded."""
-    if type(value) is not float or not value:
-        return value
-    kept = _VALUES.get(value)
-    if kept is None:
-        if len(_VALUES) >= _VALUES_MAX:
-            _VALUES.clear()
-        _VALUES[value] = kept = value
-    return kept
-
-
 def compact(reading: TelemetryReading) -> CompactReading:
-    """The compact form of a decoded reading. Its logger id is interned (every reading of a
-    shipment repeats it) and its measured values are ``_shared``: one object per distinct
-    value instead of one per kept reading."""
+    """The compact form of a decoded reading, holding the reading's own values.
+
+    Its logger id is not interned nor its floats shared through a table of kept values any
+    more (session 4 did, when the history kept every reading as a tuple): the history's tail
+    holds readings only until the next checkpoint encodes them (``History.stored_form``), and
+    the lookups cost about 1.9 µs a reading, 5 % of ``process_batch`` (docs/benchmarks.md,
+    session 40)."""
     loc = reading.location
-    logger_id = reading.logger_id
-    low = reading.temperature_min_c
-    high = reading.temperature_max_c
-    tilt = reading.tilt_deg
-    shock = reading.shock_g
     return CompactReading(
         reading.recorded_at.timestamp(),
         reading.event_id,
-        None if logger_id is None else intern(logger_id),
+        reading.logger_id,
         reading.seq,
-        _shared(reading.temperature_c),
-        low if low is None else _shared(low),
-        high if high is None else _shared(high),
-        None if loc is None else _shared(loc.lat),
-        None if loc is None else _shared(loc.lon),
+        reading.temperature_c,
+        reading.temperature_min_c,
+        reading.temperature_max_c,
+        None if loc is None else loc.lat,
+        None if loc is None else loc.lon,
         reading.lid_open,
-        tilt if tilt is None else _shared(tilt),
-        shock if shock is None else _shared(shock),
-        _shared(reading.battery_pct),
+        reading.tilt_deg,
+        reading.shock_g,
+        reading.battery_pct,
     )
