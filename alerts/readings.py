@@ -49,7 +49,7 @@ def compact(reading: TelemetryReading) -> CompactReading:
     Its logger id is not interned nor its floats shared through a table of kept values any
     more (session 4 did, when the history kept every reading as a tuple): the history's tail
     holds readings only until the next checkpoint encodes them (``History.stored_form``), and
-    the lookups cost about 1.9 µs a reading, 5 % of ``process_batch`` (docs/benchmarks.md,
+    the lookups cost 1.2-2.1 µs a reading, 3-6 % of ``process_batch`` (docs/benchmarks.md,
     session 40)."""
     loc = reading.location
     return CompactReading(
