@@ -514,8 +514,8 @@ class History(Sequence[CompactReading]):
 
 
 def _readings(text: bytes) -> list[CompactReading]:
-    """A chunk's readings, or an encoded tail's (a plain JSON array), decoded (equal values;
-    not shared, ``from_list``: short-lived)."""
+    """A chunk's readings, or an encoded tail's (a plain JSON array), decoded (``CompactReading._make``:
+    ``from_list`` without its check of the number of fields)."""
     make = CompactReading._make
     return [make(item) for item in chunk_items(text)]
 

@@ -36,11 +36,10 @@ class CompactReading(NamedTuple):
 
     @classmethod
     def from_list(cls, data: list[Any]) -> CompactReading:
-        """Inverse of JSON-dumping the tuple."""
-        t, event_id, logger_id, seq, temp, low, high, lat, lon, lid, tilt, shock, battery = data
-        return cls(
-            t, event_id, logger_id, seq, temp, low, high, lat, lon, lid, tilt, shock, battery
-        )
+        """Inverse of JSON-dumping the tuple (``ValueError`` for another number of fields)."""
+        if len(data) != len(cls._fields):
+            raise ValueError(f"a stored reading holds {len(data)} fields, not {len(cls._fields)}")
+        return cls._make(data)
 
 
 def compact(reading: TelemetryReading) -> CompactReading:
