@@ -174,8 +174,8 @@ class History(Sequence[CompactReading]):
     in the changelog once, as a record of its own (``streams.state_store``), while the state's
     own record names the chunks and carries only the open tail. The first ``skip`` readings
     of the first chunk are evicted. Readings after the sealed ones (the tail) are held as
-    their JSON once ``stored_form`` encoded them, as objects until then (and after a change
-    inside the tail); ``seal`` turns every full ``CHUNK_READINGS`` of them into a new chunk.
+    their JSON, each encoded as it is appended (as objects only after a change inside the
+    tail, until ``stored_form`` encodes them); ``seal`` turns every full ``CHUNK_READINGS`` of them into a new chunk.
     ``ts`` holds every kept reading's time, so positions are found without decoding; a sealed
     or encoded reading is decoded only when asked for (late placement, ETA replay), as an
     equal object. The in-order path asks only for ``last``, held apart.
@@ -188,6 +188,7 @@ class History(Sequence[CompactReading]):
 
     __slots__ = (
         "_chunks",
+        "_fresh",
         "_ids",
         "_last",
         "_next",
@@ -213,14 +214,18 @@ class History(Sequence[CompactReading]):
         self._tail = tail
         self._tail_parts: tuple[bytes, ...] = ()
         self._tail_coded = 0
-        """The oldest ``tail_coded`` tail readings are held only as ``tail_parts``, their JSON
-        (as lists, comma-separated): ``stored_form`` encodes each appended reading once and
-        lets go of its object (a reading and its JSON took about 390 bytes, the JSON alone
-        about 150: 11.6 against 4.5 KB a shipment with 30 readings in the tail, in
-        ``benchmarks/bench_state_memory.py``). ``tail`` holds the readings after them. One
-        part per ``stored_form`` that encoded some, never grown: one text grown at every
-        checkpoint was copied into a larger buffer each time, and every shipment's smaller
-        ones were left as holes in the heap (``_tail_text`` joins them)."""
+        """The oldest ``tail_coded`` tail readings are held only as their JSON: ``tail_parts``
+        (as lists, comma-separated), then ``fresh``. ``tail`` holds the readings after them
+        as objects (only after a change inside the tail). One part per ``stored_form`` that
+        encoded some, never grown: one text grown at every checkpoint was copied into a
+        larger buffer each time, and every shipment's smaller ones were left as holes in the
+        heap (``_tail_text`` joins them)."""
+        self._fresh: list[bytes] = []
+        """The JSON of each reading appended in order since the last ``stored_form`` (a list's
+        items, without its brackets), encoded at ``append`` so that its object is let go of
+        at once: a decoded reading's objects take about 410 bytes, its JSON about 150, and a
+        checkpoint interval's readings (10 s of the backlog, about 13 a shipment) were held
+        as objects until the checkpoint. ``_fold`` makes them one of ``tail_parts``."""
         self._ts = array("d", [r.t for r in tail])
         self._last = tail[-1] if tail else None
         self._version = 0
@@ -339,8 +344,13 @@ class History(Sequence[CompactReading]):
         return self._last
 
     def append(self, reading: CompactReading) -> None:
-        """Add a reading that sorts after every kept one."""
-        self._tail.append(reading)
+        """Add a reading that sorts after every kept one: held as its JSON (``fresh``), or as
+        an object after tail readings held as objects."""
+        if self._tail:
+            self._tail.append(reading)
+        else:
+            self._fresh.append(orjson.dumps(list(reading))[1:-1])  # [1:-1]: an exact-size copy
+            self._tail_coded += 1
         self._ts.append(reading.t)
         self._last = reading
 
@@ -463,6 +473,7 @@ class History(Sequence[CompactReading]):
         """What the state's own record keeps of the history, for ``orjson.dumps``: the chunk
         size, the chunks' numbers, the next number, the first chunk's evicted readings, the tail (the JSON of
         its readings as lists) and the retired chunks."""
+        self._fold()
         tail = self._tail
         if tail:  # encoded once, then held only as JSON
             new = orjson.dumps([list(r) for r in tail])[1:-1]
@@ -478,8 +489,15 @@ class History(Sequence[CompactReading]):
             "retired": self._retired,
         }
 
+    def _fold(self) -> None:
+        """Make the ``fresh`` readings' JSON one more of ``tail_parts``."""
+        if self._fresh:
+            self._tail_parts = (*self._tail_parts, b"[%s]" % b"],[".join(self._fresh))
+            self._fresh = []
+
     def _tail_text(self) -> bytes:
         """The encoded tail readings as one JSON array (of lists)."""
+        self._fold()
         return b"[%s]" % b",".join(self._tail_parts)
 
     def _tail_readings(self) -> list[CompactReading]:
@@ -498,7 +516,7 @@ class History(Sequence[CompactReading]):
         (``stored_form`` encodes it anew)."""
         if self._tail_coded:
             self._tail = self._tail_readings()
-            self._tail_parts, self._tail_coded = (), 0
+            self._tail_parts, self._tail_coded, self._fresh = (), 0, []
 
     def _decode(self, first: int, stop: int) -> list[CompactReading]:
         """Sealed readings ``first`` to ``stop`` (exclusive), decoded from their chunks."""
@@ -555,6 +573,7 @@ _recent_tail = _RecentTail()
 def _coded(history: History) -> list[CompactReading]:
     """The readings of ``history``'s encoded tail, decoded (not to be changed: shared)."""
     recent = _recent_tail
+    history._fold()
     parts = history._tail_parts
     if recent.history is not history or recent.parts is not parts:
         recent.items = _readings(history._tail_text())  # a plain JSON array, read as it is

@@ -151,8 +151,9 @@ def test_after_counts_readings_at_or_before_a_key_as_bisect_right() -> None:
 
 def test_an_encoded_tail_is_held_as_its_json_until_it_changes_inside() -> None:
     """``stored_form`` lets go of the tail's reading objects (it keeps their JSON); a reading
-    asked for is decoded equal, an append is held as an object until the next encoding, and a
-    late reading placed inside the tail takes it back as objects."""
+    asked for is decoded equal, an append in order is held as its JSON at once, and a late
+    reading placed inside the tail takes it back as objects, after which appends stay objects
+    (in order) until the next encoding."""
     plain = [_reading(float(t), f"LOG-1:{t}") for t in range(0, 40, 2)]
     history = History(plain)
     assert held_readings(history) == len(plain)
@@ -161,13 +162,36 @@ def test_an_encoded_tail_is_held_as_its_json_until_it_changes_inside() -> None:
     _check(history, plain)
     history.append(_reading(50.0, "LOG-1:50"))
     plain.append(history.last)
-    assert held_readings(history) == 1
+    assert held_readings(history) == 0
+    assert history[-2] == plain[-2] and history[len(plain) - 2 :] == plain[-2:]
     late = _reading(11.0, "LOG-1:11")
     history.place(late)
     insort(plain, late, key=lambda r: r.sort_key)
     assert held_readings(history) == len(plain)
+    history.append(_reading(52.0, "LOG-1:52"))
+    plain.append(history.last)
+    assert held_readings(history) == len(plain)  # after the objects, as an object
     _check(history, plain)
     assert held_readings(history) == 0
+
+
+def test_readings_appended_in_order_are_held_only_as_their_json() -> None:
+    """Each reading appended after the sealed and encoded ones is encoded at once: no reading
+    object is held between checkpoints (``last`` apart), and the stored tail, sealing and a
+    restore read them back equal and in order."""
+    history, plain = History(), []
+    for t in range(C + 5):
+        history.append(_reading(float(t), f"LOG-1:{t}"))
+        plain.append(history.last)
+        assert held_readings(history) == 0
+        if t == 7:
+            assert _tail(history) == [list(r) for r in plain]  # folded into one text
+            assert len(tail_texts(history)) == 1
+    assert list(history) == plain
+    history.seal()
+    assert [n for n, _ in history.unsent()] == [0]
+    assert _tail(history) == [list(r) for r in plain[C:]]
+    _check(_restored(history), plain)
 
 
 def test_each_encoding_of_the_tail_is_a_text_of_its_own_until_sealed() -> None:

@@ -53,9 +53,11 @@ def test_the_record_names_the_sealed_chunks_and_carries_the_tail() -> None:
     assert stored(again) == (record, chunks)
 
 
-def test_readings_share_their_logger_id_live_and_a_restored_tail_is_held_encoded() -> None:
+def test_readings_are_held_encoded_live_and_in_a_restored_tail() -> None:
     state = _feed(apply(None, manifest(), FULL).state, *range(C + 3), config=FULL)
-    assert state.history[0].logger_id is state.history[C + 2].logger_id is not None
+    assert held_readings(state.history) == 0  # each encoded as the rules applied it
+    assert [r.t for r in state.history] == sorted(r.t for r in state.history)
+    assert len(state.history) == C + 3
     again = through_store(state)
     assert again == state
     assert held_readings(again.history) == 0  # the tail's JSON, decoded when asked for
