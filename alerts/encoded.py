@@ -175,7 +175,8 @@ class History(Sequence[CompactReading]):
     own record names the chunks and carries only the open tail. The first ``skip`` readings
     of the first chunk are evicted. Readings after the sealed ones (the tail) are held as
     their JSON, each encoded as it is appended (as objects only after a change inside the
-    tail, until ``stored_form`` encodes them); ``seal`` turns every full ``CHUNK_READINGS`` of them into a new chunk.
+    tail, until ``stored_form`` encodes them); ``seal`` turns every full ``CHUNK_READINGS``
+    of them into a new chunk.
     ``ts`` holds every kept reading's time, so positions are found without decoding; a sealed
     or encoded reading is decoded only when asked for (late placement, ETA replay), as an
     equal object. The in-order path asks only for ``last``, held apart.
