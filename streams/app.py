@@ -11,6 +11,7 @@ import faust
 
 from streams.consumer_handoff import inline_handoff
 from streams.consumer_tuning import fetch_at_least, shorten_fetch_wait
+from streams.end_offsets import note_end_offsets_per_fetch
 from streams.kafka_clients import faust_broker_credentials
 from streams.lean_monitor import LeanMonitor
 from streams.producer_buffer import cached_buffer_size
@@ -49,6 +50,7 @@ def create_app(settings: Settings, role: Role = "all", *, web_port: int | None =
     """A Faust app for one role, with raw-bytes topics (decoding is ours: schemas.decode)."""
     shorten_fetch_wait()
     fence_seeks()
+    note_end_offsets_per_fetch()
     cached_buffer_size()
     handoff = settings.stream.inline_handoff
     if role != "deliver" if handoff is None else handoff:  # unset: by role
