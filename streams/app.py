@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 import faust
 
+from streams.callback_lookup import lookup_without_free_lock
 from streams.consumer_handoff import inline_handoff
 from streams.consumer_tuning import fetch_at_least, shorten_fetch_wait
 from streams.end_offsets import note_end_offsets_per_fetch
@@ -51,6 +52,7 @@ def create_app(settings: Settings, role: Role = "all", *, web_port: int | None =
     shorten_fetch_wait()
     fence_seeks()
     note_end_offsets_per_fetch()
+    lookup_without_free_lock()
     cached_buffer_size()
     handoff = settings.stream.inline_handoff
     if role != "deliver" if handoff is None else handoff:  # unset: by role
