@@ -9,9 +9,10 @@ another fetch meanwhile, so asking once per record bought nothing: about 1.2 % o
 worker's event-loop samples in the backlog (docs/benchmarks.md, session 43).
 
 ``note_end_offsets_per_fetch`` makes ``getmany`` note each partition's mark when the fetch's
-first record of it is handed over; the next fetch notes it again. Everything else is Faust's
-own method, line for line: the records, their order, the checks of the flow, the generation
-and the active partitions before each one, and the seek when the flow is off.
+first record of it is handed over; the next fetch notes it again (the monitor's method looked
+up once per fetch too). Everything else is Faust's own method, line for line: the records,
+their order, the checks of the flow, the generation and the active partitions before each
+one, and the seek when the flow is off.
 
 Checked against faust-streaming 0.15.3 (constraints.txt).
 """
