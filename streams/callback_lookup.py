@@ -8,7 +8,7 @@ An ``asyncio.Lock`` that is free and has no waiter is taken without suspending, 
 else can run between taking it and letting it go around a lookup: the lock decides only
 whether the lookup waits. Taking and releasing it cost about 0.45 µs a message against 0.04 µs
 to look at it (``lock.locked()`` and its waiters): 2.8 % of a sink worker's event-loop samples
-and 0.9 % of a processor's in the backlog (docs/benchmarks.md, session 43).
+and 1.0 % of a processor's in the backlog (docs/benchmarks.md, session 43).
 
 ``lookup_without_free_lock`` compiles the handler so that it looks the callback up at once
 when the lock is free and nobody waits for it, and otherwise takes the lock exactly as Faust's

@@ -5,8 +5,9 @@ before each, asks the consumer for its partition's high-water mark (``highwater`
 Faust's thread delegate to the aiokafka consumer's subscription state, four Python calls)
 and gives it to the monitor (``track_tp_end_offset``, which keeps it for Faust's lag
 statistics). Within one fetch a partition's mark moves only when the consumer thread lands
-another fetch meanwhile, so asking once per record bought nothing: about 1.2 % of a process
-worker's event-loop samples in the backlog (docs/benchmarks.md, session 43).
+another fetch meanwhile, so asking once per record bought nothing: 1.6 % of a process
+worker's event-loop samples in the backlog, 4.0 % of a sink worker's (docs/benchmarks.md,
+session 43).
 
 ``note_end_offsets_per_fetch`` makes ``getmany`` note each partition's mark when the fetch's
 first record of it is handed over; the next fetch notes it again (the monitor's method looked
