@@ -20,7 +20,7 @@ class Message:
     tp = TP0
 
 
-def handlers() -> dict[str, Callable[[Any], Any]]:
+def handlers() -> dict[str, Any]:
     """A conductor of a real app, and its message handler compiled Faust's way and this one's."""
     lookup_without_free_lock()
     conductor = faust.App("test-callback-lookup", broker="kafka://127.0.0.1:1").topics
@@ -45,6 +45,8 @@ def test_lookup_without_free_lock_is_idempotent_and_compiles_the_app_handler() -
     lookup_without_free_lock()
     assert Conductor._compile_message_handler is patched
     assert getattr(Conductor, _MARK) is not patched
+    conductor = faust.App("test-callback-lookup-app", broker="kafka://127.0.0.1:1").topics
+    assert conductor.on_message.__qualname__.startswith(lookup_without_free_lock.__qualname__)
 
 
 def test_a_free_lock_is_not_taken_and_the_handoff_does_not_suspend() -> None:
