@@ -17,6 +17,7 @@ from streams.kafka_clients import faust_broker_credentials
 from streams.lean_monitor import LeanMonitor
 from streams.producer_buffer import cached_buffer_size
 from streams.raw_schema import RawBytes
+from streams.round_robin import RoundRobin
 from streams.seek_fence import fence_seeks
 from streams.settings import Settings
 from streams.topics import INPUT_TOPICS, Topic, topic_name
@@ -90,6 +91,7 @@ def create_app(settings: Settings, role: Role = "all", *, web_port: int | None =
         table_standby_replicas=0,  # memory store: a standby is a second full copy; recovery reads the changelog
         loghandlers=[],
         Monitor=LeanMonitor,  # Faust's per-message statistics: nothing here reads them
+        ConsumerScheduler=RoundRobin,  # Faust's order of records, one generator a level
     )
     if role == "sink":
         fetch_at_least(app, settings.warehouse.fetch_min_bytes)
