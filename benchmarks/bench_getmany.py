@@ -1,15 +1,18 @@
-"""Benchmark: CPU per record of Faust's getmany handing a fetch over, its own against end offsets noted once per partition.
+"""Benchmark: CPU per record of Faust's getmany handing a fetch over: its own, with end offsets noted once per partition, and with cryotrace's round robin too.
 
 In process, no broker: a process worker's app (``streams.app.create_app``), its consumer's
-thread given an aiokafka consumer that is never started, with ``--partitions`` telemetry
-partitions assigned, so that ``Consumer.highwater`` runs its whole chain (Faust's thread
-delegate, its consumer thread, aiokafka's subscription state) and the monitor is the
-worker's own (``LeanMonitor``). Each fetch (``_wait_next_records``) returns ``--records``
+thread given an aiokafka consumer that is never started, with ``--partitions`` partitions of
+each of ``--topics`` topics assigned, so that ``Consumer.highwater`` runs its whole chain
+(Faust's thread delegate, its consumer thread, aiokafka's subscription state) and the monitor
+is the worker's own (``LeanMonitor``). Each fetch (``_wait_next_records``) returns ``--records``
 aiokafka ``ConsumerRecord`` s of ``streams.bench.data`` readings spread over the partitions,
-and ``getmany`` (Faust's ``Consumer.getmany``, or ``streams.end_offsets.getmany``) hands them
-over as ``ConsumerMessage`` s, as the drain loop takes them. Each round runs both ways,
-alternating which goes first; prints the CPU per record (``time.process_time``) of each, per
-round, and their ratio.
+fenced as the worker's consumer thread fences them (``streams.seek_fence.fence``), and
+``getmany`` hands them over as ``ConsumerMessage`` s, as the drain loop takes them. Three
+ways: Faust's ``Consumer.getmany`` and its round robin (``DefaultSchedulingStrategy``);
+``streams.end_offsets.getmany`` with Faust's round robin (session 43); and that with
+``streams.round_robin.RoundRobin`` (session 44, the worker's own). Each round runs every way,
+rotating which goes first; prints the CPU per record (``time.process_time``) of each, per
+round, and the ratios of each step to the one before.
 """
 
 from __future__ import annotations
@@ -23,22 +26,29 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import ConsumerRecord
 from faust.transport.consumer import Consumer
+from faust.transport.utils import DefaultSchedulingStrategy
 from faust.types.tuples import TP
 
 from alerts.encoded import exact
 from streams import end_offsets
 from streams.app import create_app
 from streams.bench import data
+from streams.round_robin import RoundRobin
+from streams.seek_fence import fence
 from streams.settings import Settings
 from streams.topics import Topic, topic_name
 
+TOPICS = (Topic.TELEMETRY, Topic.ALERTS, Topic.ETA, Topic.DEADLETTER)
+"""The topics a fetch spreads over, in order (``--topics``; a sink's fetch spans several)."""
 
-def _fetch(topic: str, records: int, partitions: int) -> dict[TP, list[Any]]:
-    """One fetch: ``records`` readings round-robin over ``partitions``."""
+
+def _fetch(topics: list[str], records: int, partitions: int) -> dict[TP, list[Any]]:
+    """One fetch: ``records`` readings round-robin over ``partitions`` of each topic."""
     start = data.start_for(records + 1)
-    fetched: dict[TP, list[Any]] = {TP(topic, p): [] for p in range(partitions)}
+    fetched: dict[TP, list[Any]] = {TP(t, p): [] for t in topics for p in range(partitions)}
     for n in range(records):
-        partition = n % partitions
+        topic = topics[n % len(topics)]
+        partition = n // len(topics) % partitions
         key = data.shipment_id(n % 10_000).encode()
         value = exact(data.reading(n % 10_000, n // 10_000, -180.0, start))
         fetched[TP(topic, partition)].append(
@@ -50,8 +60,10 @@ def _fetch(topic: str, records: int, partitions: int) -> dict[TP, list[Any]]:
     return fetched
 
 
-async def _handed_over(getmany: Any, consumer: Any, fetches: int) -> float:
-    """CPU seconds per record for ``getmany`` to hand ``fetches`` fetches over."""
+async def _handed_over(way: tuple[Any, Any], consumer: Any, fetches: int) -> float:
+    """CPU seconds per record for a way (its ``getmany`` and round robin) to hand ``fetches``
+    fetches over."""
+    getmany, consumer.scheduler = way
     gc.collect()
     handed = 0
     began = time.process_time()
@@ -61,33 +73,43 @@ async def _handed_over(getmany: Any, consumer: Any, fetches: int) -> float:
     return (time.process_time() - began) / handed
 
 
-async def _run(records: int, partitions: int, fetches: int, rounds: int) -> None:
+async def _run(records: int, partitions: int, topics: int, fetches: int, rounds: int) -> None:
     settings = Settings()
-    topic = topic_name(settings, Topic.TELEMETRY)
+    names = [topic_name(settings, t) for t in TOPICS[:topics]]
     app = create_app(settings, "process")  # patches Faust's consumer (end_offsets among them)
     faust_getmany = getattr(Consumer, end_offsets._MARK)
     consumer: Any = app.consumer
     kafka = AIOKafkaConsumer(bootstrap_servers="127.0.0.1:1")  # never started: no broker
-    fetch = _fetch(topic, records, partitions)
+    fetch = _fetch(names, records, partitions)
     kafka.assign(list(fetch))
     consumer._thread._consumer = kafka
     app.flow_control.resume()  # as after a partition assignment
     consumer.resume_flow()
 
     async def wait_next_records(timeout: float) -> tuple[Any, Any]:
-        return fetch, None  # None: every partition active (a client-only app's shape)
+        # None: every partition active (a client-only app's shape)
+        return fence(consumer._thread, fetch), None
 
     consumer._wait_next_records = wait_next_records
-    ways = {"faust": faust_getmany, "per fetch": end_offsets.getmany}
-    print(f"{records:,} records a fetch over {partitions} partitions, {fetches} fetches a way")
+    ways = {
+        "faust": (faust_getmany, DefaultSchedulingStrategy()),
+        "per fetch": (end_offsets.getmany, DefaultSchedulingStrategy()),
+        "round robin": (end_offsets.getmany, RoundRobin()),
+    }
+    print(
+        f"{records:,} records a fetch over {partitions} partitions of {topics} topic(s), "
+        f"{fetches} fetches a way"
+    )
     try:
         for r in range(rounds):
-            order = list(ways) if r % 2 == 0 else list(reversed(ways))
+            order = list(ways)[r % 3 :] + list(ways)[: r % 3]
             cpu = {way: await _handed_over(ways[way], consumer, fetches) for way in order}
             print(
                 f"  round {r + 1}: Faust's getmany {cpu['faust'] * 1e6:.2f} µs a record, "
-                f"noted per fetch {cpu['per fetch'] * 1e6:.2f} µs "
-                f"(ratio {cpu['per fetch'] / cpu['faust']:.2f})"
+                f"end offsets per fetch {cpu['per fetch'] * 1e6:.2f} µs "
+                f"(ratio {cpu['per fetch'] / cpu['faust']:.2f}), "
+                f"and round robin {cpu['round robin'] * 1e6:.2f} µs "
+                f"(ratio {cpu['round robin'] / cpu['per fetch']:.2f})"
             )
     finally:
         await kafka.stop()
@@ -96,11 +118,12 @@ async def _run(records: int, partitions: int, fetches: int, rounds: int) -> None
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--records", type=int, default=5_000, help="records a fetch")
-    parser.add_argument("--partitions", type=int, default=8)
+    parser.add_argument("--partitions", type=int, default=8, help="partitions a topic")
+    parser.add_argument("--topics", type=int, default=1, choices=range(1, len(TOPICS) + 1))
     parser.add_argument("--fetches", type=int, default=40, help="fetches per way and round")
-    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=6)
     args = parser.parse_args()
-    asyncio.run(_run(args.records, args.partitions, args.fetches, args.rounds))
+    asyncio.run(_run(args.records, args.partitions, args.topics, args.fetches, args.rounds))
 
 
 if __name__ == "__main__":
