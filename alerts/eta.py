@@ -144,10 +144,27 @@ class EtaState:
 
 
 class _Known:
-    """An estimate and everything ``estimate`` read to compute it (the track's fixes as
-    ``Track.fixes_key``)."""
+    """An estimate and everything ``estimate`` read to compute it: the track's fixes as the
+    stamp of their content (``Track.fixes_stamp``: any track still holding it has them) and,
+    for a state not ``exact_t``, their key (``Track.fixes_key``).
 
-    __slots__ = ("config", "custody", "est", "first_t", "fixes", "last_t", "manifest", "now")
+    A state kept exact replaces its known estimate at its next event (``KNOWN_EXACT``), after
+    its batch's refresh matched it by the stamp, so its key is taken only when a replay asks
+    while the track still holds the stamp (hashing the fixes was one SHA-256 a reading). A
+    state not exact keeps its estimates for the settles' replays after its track has moved
+    on, so their keys are taken at once."""
+
+    __slots__ = (
+        "config",
+        "custody",
+        "est",
+        "first_t",
+        "last_t",
+        "manifest",
+        "now",
+        "stamp",
+        "track",
+    )
 
     # a plain class: compiled (``alerts.compiled``) a dataclass's generated ``__init__``
     # still runs as Python, and one is made per new estimate
@@ -156,20 +173,31 @@ class _Known:
         now: float,
         manifest: ShipmentManifest,
         config: EtaConfig,
-        fixes: bytes,
-        first_t: float | None,
-        last_t: float | None,
+        track: Track,
         custody: list[CompactCustody],
         est: Estimate,
+        *,
+        keyed: bool,
     ) -> None:
         self.now = now
         self.manifest = manifest
         self.config = config
-        self.fixes = fixes
-        self.first_t = first_t
-        self.last_t = last_t
+        self.stamp = track.fixes_stamp()
+        if keyed:
+            track.fixes_key()  # kept by the stamp
+        self.track: Track | None = None if keyed else track
+        self.first_t = track.first_t
+        self.last_t = track.last_t
         self.custody = custody
         self.est = est
+
+    def fixes_key(self) -> bytes | None:
+        """The key of the fixes it was computed from (None: not taken, and its track has
+        changed its fixes since)."""
+        stamp = self.stamp
+        if stamp.key is None and self.track is not None and self.track.stamp is stamp:
+            self.track.fixes_key()
+        return stamp.key
 
     def matches(
         self,
@@ -180,15 +208,19 @@ class _Known:
         now: float,
     ) -> bool:
         """Whether ``estimate`` would compute this estimate from these inputs."""
-        return (
+        if not (
             self.now == now
             and self.manifest is manifest
             and self.config is config
             and self.first_t == track.first_t
             and self.last_t == track.last_t
-            and self.fixes == track.fixes_key()
-            and self.custody == custody
-        )
+        ):
+            return False
+        if track.stamp is not self.stamp:
+            key = self.fixes_key()
+            if key is None or key != track.fixes_key():
+                return False
+        return self.custody == custody
 
 
 KNOWN = 4
@@ -233,7 +265,15 @@ def observe(
     *,
     tilt_limit_deg: float,
 ) -> None:
-    """Take one reading (epoch seconds, location, tilt) into the shipment's track."""
+    """Take one reading (epoch seconds, location, tilt) into the shipment's track.
+
+    A fix that may change the fixes other than in order on an exact state first has the
+    known estimates keyed (``_Known``): a late one leaves the state to replay, which may
+    take them."""
+    exact = eta.exact_t
+    if lat is not None and lon is not None and (exact is None or t <= exact):
+        for k in eta.known:
+            k.fixes_key()
     eta.track.observe(
         t,
         lat,
@@ -322,11 +362,9 @@ def _step(
         if k.est is est:
             break
     else:  # a new estimate (a loop, not all() over a generator: this runs at every reading)
-        t = eta.track
-        known.append(
-            _Known(now, manifest, config, t.fixes_key(), t.first_t, t.last_t, list(custody), est)
-        )
-        kept = KNOWN if eta.exact_t is None else KNOWN_EXACT
+        exact = eta.exact_t is not None
+        known.append(_Known(now, manifest, config, eta.track, list(custody), est, keyed=not exact))
+        kept = KNOWN_EXACT if exact else KNOWN
         if len(known) > kept:
             del known[:-kept]
     return est, changed, hold

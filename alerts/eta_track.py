@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Final
 
-__all__ = ["EARTH_RADIUS_KM", "NOT_MOVING", "Fix", "Track", "haversine_km"]
+__all__ = ["EARTH_RADIUS_KM", "NOT_MOVING", "Fix", "FixesStamp", "Track", "haversine_km"]
 
 EARTH_RADIUS_KM: Final = 6371.0088
 
@@ -124,6 +124,17 @@ class _Distances:
         self.size -= 1
 
 
+class FixesStamp:
+    """One content of a track's fixes: every track holding the same stamp (``Track.stamp``)
+    has those very fixes, so ``alerts.eta._Known`` matches them by identity, without
+    hashing; ``key`` is their ``Track.fixes_key`` once taken (None: not yet)."""
+
+    __slots__ = ("key",)
+
+    def __init__(self) -> None:
+        self.key: bytes | None = None
+
+
 def _doubles() -> array[float]:
     return array("d")
 
@@ -150,8 +161,9 @@ class Track:
     tilted_s: float = 0.0
     near: _Distances | None = field(default=None, repr=False, compare=False)
     """Runtime: distances measured from the fixes (``steps_km``, ``km_to``), not stored."""
-    key: bytes | None = field(default=None, repr=False, compare=False)
-    """Runtime: ``fixes_key`` of the fixes as they are (None: not taken since they changed)."""
+    stamp: FixesStamp | None = field(default=None, repr=False, compare=False)
+    """Runtime: the stamp of the fixes as they are (None: none asked for since they changed;
+    ``observe`` drops it when they change, a ``copy`` shares it); it keeps their key."""
 
     @classmethod
     def of(
@@ -180,7 +192,7 @@ class Track:
             self.last_t,
             self.last_tilted,
             self.tilted_s,
-            key=self.key,
+            stamp=self.stamp,
         )
 
     def observe(
@@ -215,7 +227,7 @@ class Track:
             if at < size and ts[at] == t:
                 return  # one fix per reading time
         appended = at == size
-        self.key = None
+        self.stamp = None
         if appended:
             ts.append(t)
             self.lats.append(lat)
@@ -255,13 +267,21 @@ class Track:
         """The SHA-256 of the fixes' doubles, equal for equal fixes (``alerts.eta._Known``):
         32 bytes where the doubles themselves took 576 (24 fixes), kept by every known
         estimate; the odds that other fixes give the same key are 2^-128."""
-        key = self.key
-        if key is None:  # taken once per change of the fixes (``observe`` drops it)
+        stamp = self.fixes_stamp()
+        key = stamp.key
+        if key is None:  # taken at most once per change of the fixes (``observe`` drops it)
             digest = hashlib.sha256(self.ts)
             digest.update(self.lats)
             digest.update(self.lons)
-            self.key = key = digest.digest()
+            stamp.key = key = digest.digest()
         return key
+
+    def fixes_stamp(self) -> FixesStamp:
+        """The stamp of the fixes as they are (made once per change of the fixes)."""
+        stamp = self.stamp
+        if stamp is None:
+            self.stamp = stamp = FixesStamp()
+        return stamp
 
     def steps_km(self) -> array[float]:
         """``steps_km()[i]``: the distance from fix ``i`` to fix ``i + 1`` (kept with the

@@ -76,7 +76,8 @@ def test_a_known_estimate_keeps_a_32_byte_key_of_its_fixes_that_tells_any_change
     state = _batches(apply(None, CRYO, CONFIG).state, _trip(range(0, 240, 10)))
     track = state.eta.track
     newest = state.eta.known[-1]
-    assert len(track.fixes) == 24 and len(newest.fixes) == 32  # not the 576 bytes of doubles
+    key = newest.fixes_key()
+    assert len(track.fixes) == 24 and key is not None and len(key) == 32  # not 576 B of doubles
     same = type(track).of(track.fixes, track.first_t, track.last_t)
     assert newest.matches(CRYO, same, state.custody, CONFIG.eta, newest.now)
     t, lat, lon = track.fixes[5]
@@ -141,3 +142,36 @@ def test_an_exact_state_keeps_only_its_newest_estimate_and_its_settle_takes_it(
     assert len(calls) > before, "the replay after the late event estimated again"
     assert late_outputs == _outputs(settle(fresh, CONFIG))
     assert without_mark(state) == without_mark(fresh)  # the stored mark is a cache
+
+
+def test_an_exact_states_refresh_takes_its_estimate_by_the_fixes_stamp_without_hashing() -> None:
+    """In order, each event's derive keeps its estimate with the stamp of the fixes and the
+    batch's refresh matches it by that stamp: no SHA-256 of the fixes per reading."""
+    state = _batches(apply(None, CRYO, CONFIG).state, _trip(range(0, 120, 10)))
+    newest = state.eta.known[-1]
+    assert state.eta.exact_t == newest.now
+    assert newest.stamp is state.eta.track.stamp and newest.stamp.key is None
+    assert newest.matches(CRYO, state.eta.track, state.custody, CONFIG.eta, newest.now)
+    assert newest.stamp.key is None, "matched by the stamp, not by the key"
+    # another track with the same fixes: the key is taken, from the track that still has them
+    same = type(state.eta.track).of(
+        state.eta.track.fixes, state.eta.track.first_t, state.eta.track.last_t
+    )
+    assert newest.matches(CRYO, same, state.custody, CONFIG.eta, newest.now)
+    assert newest.stamp.key == same.fixes_key()
+
+
+def test_an_in_order_fix_leaves_the_replaced_estimate_unkeyed_and_a_late_fix_keys_first() -> None:
+    """An exact state's estimate is replaced at its next event, so a fix in order leaves the
+    old one unkeyed (it is never matched again); a late fix has the kept ones keyed before it
+    changes the fixes, for the replays it causes."""
+    state = _batches(apply(None, CRYO, CONFIG).state, _trip(range(0, 120, 10)))
+    replaced = state.eta.known[-1]
+    state = _batches(state, [reading(125, -180, location=(40.7, -78.7))])
+    assert replaced not in state.eta.known and replaced.fixes_key() is None
+    kept = state.eta.known[-1]
+    assert kept.stamp.key is None and state.eta.exact_t == kept.now
+    fixes = state.eta.track.fixes
+    state = _batches(state, [reading(55, -180, location=(40.6, -79.4))])  # late, with a fix
+    assert state.eta.exact_t is None and state.eta.track.fixes != fixes
+    assert kept.fixes_key() == type(state.eta.track).of(fixes).fixes_key()

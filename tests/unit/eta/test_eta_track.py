@@ -101,6 +101,31 @@ def test_the_fixes_key_is_taken_once_until_the_fixes_change() -> None:
         assert track.fixes_key() == Track.of(track.fixes).fixes_key()
 
 
+def test_a_stamp_is_held_only_by_tracks_with_its_fixes() -> None:
+    """``alerts.eta._Known`` matches fixes by their stamp: a copy shares it, a change of the
+    fixes (not a reading without one, nor a fix at a time kept) drops it."""
+    track = Track()
+
+    def observe(on: Track, t: float, lat: float | None) -> None:
+        lon = None if lat is None else -75.0
+        on.observe(t, lat, lon, None, tilt_limit_deg=60.0, tilt_max_gap_s=3600.0, max_fixes=3)
+
+    observe(track, 0.0, 40.0)
+    stamp = track.fixes_stamp()
+    assert track.fixes_stamp() is stamp and stamp.key is None  # made once, not hashed
+    copy = track.copy()
+    assert copy.stamp is stamp
+    observe(track, 60.0, None)
+    observe(track, 0.0, 41.0)
+    assert track.stamp is stamp
+    observe(copy, 120.0, 40.5)
+    assert copy.stamp is None and track.stamp is stamp and copy.fixes != track.fixes
+    assert copy.fixes_stamp() is not stamp
+    observe(track, 30.0, 40.2)  # inserted
+    assert track.stamp is None
+    assert stamp.key is None  # nobody asked for it
+
+
 def _still_since_afresh(fixes: list[tuple[float, float, float]], radius_km: float) -> float | None:
     """The oldest fix time of the newest run within ``radius_km`` of the newest fix, measured
     from scratch."""
