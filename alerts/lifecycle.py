@@ -297,8 +297,8 @@ class AlertBook:
 
     def _alert(self, aid: str, version: int, c: dict[str, Any]) -> Alert:
         """The alert version, validated in one call from plain data: pydantic builds the
-        custodian and location models itself (5.3-5.8 µs an alert, where their models made
-        here first took 7.0-9.5, ``benchmarks/bench_alert_build.py``)."""
+        custodian and location models itself (6.1-7.2 µs an alert, where their models made
+        here first took 7.4-10.2: ``benchmarks/bench_alert_build.py``)."""
         if c["resolved_t"] is not None:
             status = "resolved"
         else:
