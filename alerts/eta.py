@@ -193,10 +193,13 @@ class _Known:
 
     def fixes_key(self) -> bytes | None:
         """The key of the fixes it was computed from (None: not taken, and its track has
-        changed its fixes since)."""
+        changed its fixes since). The track is let go of: it cannot give the key later."""
         stamp = self.stamp
-        if stamp.key is None and self.track is not None and self.track.stamp is stamp:
-            self.track.fixes_key()
+        track = self.track
+        if track is not None:
+            if stamp.key is None and track.stamp is stamp:
+                track.fixes_key()
+            self.track = None
         return stamp.key
 
     def matches(

@@ -175,3 +175,4 @@ def test_an_in_order_fix_leaves_the_replaced_estimate_unkeyed_and_a_late_fix_key
     state = _batches(state, [reading(55, -180, location=(40.6, -79.4))])  # late, with a fix
     assert state.eta.exact_t is None and state.eta.track.fixes != fixes
     assert kept.fixes_key() == type(state.eta.track).of(fixes).fixes_key()
+    assert kept.track is None and replaced.track is None  # no track held once it cannot help
