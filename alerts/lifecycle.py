@@ -9,9 +9,9 @@ from typing import Any
 
 from alerts.findings import SEVERITIES, Finding
 from alerts.messages import custodian_suffix, message
-from schemas.alert import Alert, content_digest
+from schemas.alert import Alert, AlertStatus, content_digest
 
-__all__ = ["AlertBook", "Custodian", "to_datetime"]
+__all__ = ["AlertBook", "Custodian", "alert_status", "to_datetime"]
 
 Holder = tuple[str, str | None] | None
 """A custodian as ``(party_id, role)``, or None when unknown."""
@@ -26,6 +26,13 @@ def to_datetime(epoch_s: float) -> datetime:
 
 def _iso(epoch_s: float | None) -> str | None:
     return None if epoch_s is None else to_datetime(epoch_s).isoformat().replace("+00:00", "Z")
+
+
+def alert_status(content: dict[str, Any]) -> AlertStatus:
+    """An alert version's status from its content (``AlertBook`` contents)."""
+    if content["resolved_t"] is not None:
+        return "resolved"
+    return "updated" if content["updated_t"] > content["raised_t"] else "open"
 
 
 def _prefix(anchor: str) -> str:
@@ -299,17 +306,13 @@ class AlertBook:
         """The alert version, validated in one call from plain data: pydantic builds the
         custodian and location models itself (6.1-7.2 µs an alert, where their models made
         here first took 7.4-10.2: ``benchmarks/bench_alert_build.py``)."""
-        if c["resolved_t"] is not None:
-            status = "resolved"
-        else:
-            status = "updated" if c["updated_t"] > c["raised_t"] else "open"
         holder = c["custodian"]
         loc = c["location"]
         return Alert.model_validate(
             {
                 "alert_id": aid,
                 "version": version,
-                "status": status,
+                "status": alert_status(c),
                 "type": c["type"],
                 "severity": c["details"].get("severity") or SEVERITIES.get(c["type"], "warning"),
                 "shipment_id": self.shipment_id,
