@@ -265,8 +265,9 @@ class Track:
 
     def fixes_key(self) -> bytes:
         """The SHA-256 of the fixes' doubles, equal for equal fixes (``alerts.eta._Known``):
-        32 bytes where the doubles themselves took 576 (24 fixes), kept by every known
-        estimate; the odds that other fixes give the same key are 2^-128."""
+        32 bytes where the doubles themselves took 576 (24 fixes), kept by the fixes' stamp
+        once taken (a known estimate matching another track than its stamp's); the odds that
+        other fixes give the same key are 2^-128."""
         stamp = self.fixes_stamp()
         key = stamp.key
         if key is None:  # taken at most once per change of the fixes (``observe`` drops it)
