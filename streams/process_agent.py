@@ -24,7 +24,7 @@ from streams.metrics import ALERTS_OUT, DEAD_LETTERS, EVENTS_IN, OWNED_SHIPMENTS
 from streams.positions import backlog, next_offset, uncommitted
 from streams.processor import BatchOutput, clock_step, process_batch
 from streams.published_versions import PublishedVersions, ReadPublished, kafka_reader
-from streams.record_batches import BatchProducer, RecordBatches
+from streams.record_batches import BatchProducer, RecordBatches, compressed_batches
 from streams.settings import Settings, StreamSettings
 from streams.state_store import ChangelogRecord, ShipmentStates, write_order
 from streams.topics import INPUT_TOPICS, Topic, topic_name
@@ -115,6 +115,15 @@ def register_processor(
         app_producer = await app.maybe_start_producer()
         # Faust's aiokafka driver wraps an AIOKafkaProducer (ProducerT does not declare it)
         return app_producer._ensure_producer()  # type: ignore[no-any-return]  # faust: untyped
+
+    # the changelog's batches compressed (``stream.changelog_compression``), the app's producer
+    # sending them: a producer given instead (flows tests, no broker) makes its own batches
+    codec = settings.stream.changelog_compression
+    changelog_batch = (
+        compressed_batches(codec, app.conf.producer_max_batch_size)
+        if producer is None and codec != "none"
+        else None
+    )
 
     async def produce(out: BatchOutput) -> list[asyncio.Future[Any]]:
         """Hand the outputs to the producer; each future resolves once the broker has a batch
@@ -216,7 +225,7 @@ def register_processor(
         """Hand ``records`` to the producer (which copies them into its batches) and let go of
         them; each future resolves once the broker has a batch of them."""
         changelog = table.changelog_topic.get_topic_name()
-        batches = RecordBatches(await started())
+        batches = RecordBatches(await started(), new_batch=changelog_batch)
         for r in records:
             await batches.add(changelog, r.key, r.value, partition=r.partition)
         records.clear()

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Callable
+from functools import partial
 from typing import Any, Protocol
 
+from schemas.errors import ConfigError
 from streams.partitioning import key_partition
 
-__all__ = ["BatchProducer", "RecordBatches"]
+__all__ = ["BatchProducer", "RecordBatches", "compressed_batches"]
 
 Headers = list[tuple[str, bytes]]
 
@@ -40,8 +43,11 @@ class RecordBatches:
     every record of its batch, or raises its error.
     """
 
-    def __init__(self, producer: BatchProducer) -> None:
+    def __init__(
+        self, producer: BatchProducer, *, new_batch: Callable[[], Any] | None = None
+    ) -> None:
         self._producer = producer
+        self._new_batch = producer.create_batch if new_batch is None else new_batch
         self._open: dict[tuple[str, int], Any] = {}
         self._sent: list[asyncio.Future[Any]] = []
         self._partitions: dict[str, list[int]] = {}
@@ -61,10 +67,10 @@ class RecordBatches:
         tp = (topic, partition)
         batch = self._open.get(tp)
         if batch is None:
-            batch = self._open[tp] = self._producer.create_batch()
+            batch = self._open[tp] = self._new_batch()
         if batch.append(key=key, value=value, timestamp=None, headers=headers or []) is None:
             self._sent.append(await self._producer.send_batch(batch, topic, partition=partition))
-            batch = self._open[tp] = self._producer.create_batch()
+            batch = self._open[tp] = self._new_batch()
             # an empty batch takes any record, as producer.send's do (the broker refuses one
             # over its size limit, and that batch's future raises)
             batch.append(key=key, value=value, timestamp=None, headers=headers or [])
@@ -86,3 +92,27 @@ class RecordBatches:
         if key is None:
             return random.choice(partitions)  # noqa: S311  # spreads keyless records, as send does
         return partitions[key_partition(key, len(partitions))]
+
+
+def compressed_batches(codec: str, batch_size: int) -> Callable[[], Any]:
+    """New aiokafka batches (``BatchBuilder``, as ``AIOKafkaProducer.create_batch`` makes
+    them) of at most ``batch_size`` bytes before compression, compressed with ``codec``
+    (``gzip``, ``snappy``, ``lz4`` or ``zstd``) when sent, whatever the producer's own
+    ``compression_type``: one producer then writes the outputs plain and the changelog
+    compressed. Raises ``ConfigError`` for a codec without its library (aiokafka's extras)."""
+    from aiokafka import codec as codecs
+    from aiokafka.producer.message_accumulator import BatchBuilder
+    from aiokafka.record.default_records import DefaultRecordBatch as Batch
+
+    known: dict[str, tuple[Callable[[], bool], int]] = {
+        "gzip": (codecs.has_gzip, Batch.CODEC_GZIP),
+        "snappy": (codecs.has_snappy, Batch.CODEC_SNAPPY),
+        "lz4": (codecs.has_lz4, Batch.CODEC_LZ4),
+        "zstd": (codecs.has_zstd, Batch.CODEC_ZSTD),
+    }
+    if codec not in known:
+        raise ConfigError(f"unknown compression codec {codec!r} (one of {sorted(known)})")
+    available, attributes = known[codec]
+    if not available():
+        raise ConfigError(f"the {codec} codec's library is not installed (aiokafka[{codec}])")
+    return partial(BatchBuilder, batch_size, attributes)

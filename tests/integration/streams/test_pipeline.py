@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import sqlalchemy as sa
 from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
@@ -78,6 +80,43 @@ def test_readings_alerts_and_dead_letters_reach_the_warehouse(
     assert _topic_config(settings, changelog, set(CHANGELOG_CONFIG)) == {
         key: str(value) for key, value in CHANGELOG_CONFIG.items()
     }
+    # and its record batches are stored compressed as the settings ask (zstd)
+    assert settings.stream.changelog_compression == "zstd"
+    assert _stored_codecs(settings, changelog) == {ZSTD}
+
+
+ZSTD = 4
+"""The zstd codec's number in a record batch's attributes (Kafka's protocol)."""
+
+
+def _stored_codecs(settings: Settings, topic: str) -> set[int]:
+    """The compression codecs of the record batches the broker holds for ``topic``: read
+    with kafka-python, whose batch reader is watched as the consumer parses each batch."""
+    from kafka import KafkaConsumer, TopicPartition
+    from kafka.record.default_records import DefaultRecordBatch
+
+    codecs: set[int] = set()
+    parse = DefaultRecordBatch.__iter__
+
+    def watched(batch: DefaultRecordBatch) -> Any:
+        codecs.add(batch.compression_type)
+        return parse(batch)
+
+    consumer = KafkaConsumer(**kafka_python_config(settings.kafka), enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        ends = consumer.end_offsets(partitions)
+        assert any(ends.values())
+        with patch.object(DefaultRecordBatch, "__iter__", watched):
+            deadline = time.monotonic() + 30
+            while any(consumer.position(tp) < end for tp, end in ends.items()):
+                assert time.monotonic() < deadline, "the changelog was not read to its end"
+                consumer.poll(timeout_ms=500)
+    finally:
+        consumer.close()
+    return codecs
 
 
 def _topic_config(settings: Settings, topic: str, keys: set[str]) -> dict[str, str]:

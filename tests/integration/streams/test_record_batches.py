@@ -1,4 +1,5 @@
-"""RecordBatches on the real broker: records land where ``send`` puts them, in order, or fail."""
+"""RecordBatches on the real broker: records land where ``send`` puts them, in order, or fail;
+compressed batches land compressed and read back intact."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ from collections import defaultdict
 from collections.abc import AsyncIterator
 
 import pytest
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 
 from streams.kafka_clients import ensure_topics
-from streams.record_batches import RecordBatches
+from streams.record_batches import RecordBatches, compressed_batches
 from streams.settings import Settings
 from streams.topic_reader import read_records
 from streams.topics import Topic, topic_name
@@ -72,3 +73,72 @@ async def test_a_batch_the_broker_refuses_fails_its_future(
     (future,) = await batches.flush()
     with pytest.raises(KafkaError):
         await future
+
+
+def _topic_of_small_batches(settings: Settings, name: str, max_bytes: int) -> None:
+    """A compacted topic, as the changelog is, whose broker refuses a batch over ``max_bytes``
+    as received (``max.message.bytes``: after compression)."""
+    from kafka.admin import KafkaAdminClient, NewTopic
+
+    from streams.kafka_clients import kafka_python_config
+
+    admin = KafkaAdminClient(**kafka_python_config(settings.kafka))
+    try:
+        configs = {"cleanup.policy": "compact", "max.message.bytes": str(max_bytes)}
+        admin.create_topics([NewTopic(name, 1, 1, topic_configs=configs)])
+    finally:
+        admin.close()
+
+
+async def test_compressed_batches_land_compressed_and_read_back_intact(
+    isolated_settings: Settings,
+) -> None:
+    """The changelog's way: batches zstd-compressed by ``compressed_batches``, sent by a
+    producer that compresses nothing itself. A 200 KB batch of state-like records lands on a
+    topic that refuses batches over 16 KB as received, where the same records sent plain are
+    refused; kafka-python and aiokafka (the table's recovery) read them back unchanged."""
+    name = topic_name(isolated_settings, Topic.ALERTS)
+    _topic_of_small_batches(isolated_settings, name, 16 * 1024)
+    readings = b",".join([b"[1796500000.0,-180.5,51.5072,-0.1276]"] * 50)
+    records = [(b"SHP-%03d" % i, b'{"n": %d, "tail": [%s]}' % (i, readings)) for i in range(100)]
+    assert sum(len(k) + len(v) for k, v in records) > 180 * 1024
+
+    producer = AIOKafkaProducer(
+        bootstrap_servers=isolated_settings.kafka.bootstrap,
+        linger_ms=5,
+        max_batch_size=256 * 1024,
+        request_timeout_ms=5000,
+    )
+    await producer.start()
+    try:
+        plain = RecordBatches(producer)
+        for key, value in records:
+            await plain.add(name, key, value, partition=0)
+        (refused,) = await plain.flush()
+        with pytest.raises(KafkaError):
+            await refused
+
+        zstd = RecordBatches(producer, new_batch=compressed_batches("zstd", 256 * 1024))
+        for key, value in records:
+            await zstd.add(name, key, value, partition=0)
+        (landed,) = await zstd.flush()
+        await landed
+    finally:
+        await producer.stop()
+
+    assert [(r.key, r.value) for r in read_records(isolated_settings, Topic.ALERTS)] == records
+    consumer = AIOKafkaConsumer(bootstrap_servers=isolated_settings.kafka.bootstrap)
+    await consumer.start()
+    try:
+        tp = TopicPartition(name, 0)
+        consumer.assign([tp])
+        await consumer.seek_to_beginning(tp)
+        read: list[tuple[bytes | None, bytes | None]] = []
+        for _ in range(10):  # a few fetches at most; each waits up to 1 s for records
+            for batch in (await consumer.getmany(tp, timeout_ms=1000)).values():
+                read += [(r.key, r.value) for r in batch]
+            if len(read) >= len(records):
+                break
+        assert read == records
+    finally:
+        await consumer.stop()
