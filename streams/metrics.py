@@ -24,6 +24,13 @@ SINK_BATCH_SECONDS = Histogram(
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
     registry=REGISTRY,
 )
+GC_PAUSE_SECONDS = Histogram(
+    "cryotrace_gc_pause_seconds",
+    "Time the garbage collector held the worker, per collection",
+    ["generation"],
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+    registry=REGISTRY,
+)
 WEBHOOK_OUTCOMES = Counter(
     "cryotrace_webhook_deliveries", "Webhook delivery attempts", ["outcome"], registry=REGISTRY
 )

@@ -9,7 +9,7 @@ import structlog
 
 from alerts.compiled import active as rules_compiled
 from streams.app import Role, create_app, declare_channels
-from streams.gc_tuning import tune_gc
+from streams.gc_tuning import tune_gc, watch_pauses
 from streams.heap_tuning import fix_mmap_threshold
 from streams.kafka_clients import ensure_topics
 from streams.logging_setup import configure_logging
@@ -35,8 +35,10 @@ def build_worker_app(
 
     @app.task  # type: ignore[untyped-decorator]  # faust's decorator is untyped
     async def collect_less() -> None:
-        """Once the worker runs: start-up objects out of the collector's sight, rarer passes."""
+        """Once the worker runs: start-up objects out of the collector's sight, rarer passes,
+        each timed."""
         tune_gc()
+        watch_pauses()
 
     return app
 
