@@ -23,6 +23,7 @@ __all__ = [
     "ConsumedMessage",
     "PerRecordProducer",
     "StateTable",
+    "StepClock",
     "WorkerProcess",
     "acking_app",
     "alert_diff",
@@ -38,6 +39,19 @@ __all__ = [
     "wait_until",
     "withdrawn_extras",
 ]
+
+
+class StepClock:
+    """A clock that moves ``step`` seconds each time it is read (for code that takes a clock:
+    each timed span then lasts ``step``)."""
+
+    def __init__(self, step: float) -> None:
+        self.now = 0.0
+        self.step = step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
 
 
 class StateTable:

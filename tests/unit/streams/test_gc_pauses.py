@@ -11,6 +11,7 @@ from structlog.testing import capture_logs
 
 from streams.gc_tuning import watch_pauses
 from streams.metrics import REGISTRY
+from streams.testing import StepClock
 
 
 def _count(generation: int) -> float:
@@ -18,18 +19,6 @@ def _count(generation: int) -> float:
         "cryotrace_gc_pause_seconds_count", {"generation": str(generation)}
     )
     return value or 0.0
-
-
-class _Clock:
-    """A clock that moves ``step`` seconds at every reading: a collection then lasts ``step``."""
-
-    def __init__(self, step: float) -> None:
-        self.now = 0.0
-        self.step = step
-
-    def __call__(self) -> float:
-        self.now += self.step
-        return self.now
 
 
 Watch = Callable[[float, float], None]
@@ -42,7 +31,7 @@ def watched() -> Iterator[Watch]:
     callbacks: list[Callable[[str, dict[str, Any]], None]] = []
 
     def watch(step: float, long_pause_s: float) -> None:
-        callbacks.append(watch_pauses(long_pause_s, _Clock(step)))
+        callbacks.append(watch_pauses(long_pause_s, StepClock(step)))
 
     yield watch
     for callback in callbacks:

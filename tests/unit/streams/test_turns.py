@@ -5,19 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 
+from streams.testing import StepClock
 from streams.turns import TimedSlice, in_turns
-
-
-class StepClock:
-    """A clock that moves ``step`` seconds each time it is read."""
-
-    def __init__(self, step: float) -> None:
-        self.now = 0.0
-        self.step = step
-
-    def __call__(self) -> float:
-        self.now += self.step
-        return self.now
 
 
 def test_a_slice_ends_after_the_item_that_used_up_its_budget() -> None:
