@@ -77,6 +77,11 @@ class BenchResult:
     its alerts are read: how fast the machine ran the phase (the p99 moves with it)."""
     pipeline_cpu_us: float = 0.0
     sink_cpu_us: float | None = None
+    broker_cpu_us: float | None = None
+    """CPU per reading of the local broker (``cryotrace infra up``) while the pipeline worked
+    through the backlog; None with another broker (not this machine's to measure)."""
+    latency_broker_cpu_us: float | None = None
+    """The same per offered reading in the latency phase."""
     workers: str = ""
     compiled: bool = False
     """The rule modules ran compiled (``alerts.compiled``), not as Python."""
@@ -108,6 +113,8 @@ class BenchResult:
             "recovery_s": round(self.recovery_s, 1),
             "pipeline_cpu_us": round(self.pipeline_cpu_us, 1),
             "sink_cpu_us": None if self.sink_cpu_us is None else round(self.sink_cpu_us, 1),
+            "broker_cpu_us": _rounded(self.broker_cpu_us),
+            "latency_broker_cpu_us": _rounded(self.latency_broker_cpu_us),
             "workers": self.workers,
             "rules_compiled": self.compiled,
             "faust_eps": round(self.faust_eps),
@@ -126,6 +133,10 @@ class BenchResult:
                 self.rss_backlog, self.events + self.shipments, self.rss_idle_mb
             ),
         }
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
 
 
 BACKLOG_STEPS = (0.25, 0.5, 0.75, 1.0)
@@ -150,6 +161,19 @@ def _cpu_s(pid: int) -> float:
     """CPU seconds (user + system) a process has used so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def local_broker_pid(settings: Settings) -> int | None:
+    """The process of the broker the bench talks to when it is this machine's local one
+    (``cryotrace infra up``), else None."""
+    from streams.infra.kafka import LocalKafka
+
+    local = LocalKafka(
+        port=settings.local.kafka_port, controller_port=settings.local.controller_port
+    )
+    if settings.kafka.bootstrap != local.bootstrap:
+        return None
+    return local.running_pid()
 
 
 def _rss_mb(pid: int, field_name: str) -> float:
@@ -365,6 +389,8 @@ def run_bench(base: Settings, options: BenchOptions, console: Console) -> BenchR
     try:
         for role, each in zip(roles, workers, strict=True):
             wait_until(partial(_role_ready(role), each), 120, f"the {role} worker")
+        broker = local_broker_pid(settings)
+        broker_at_start = None if broker is None else _cpu_s(broker)
         cpu_at_start, ready_at = [_cpu_s(w.pid) for w in workers], time.monotonic()
         result.pipeline_eps, finished = _consumed_rate(
             settings,
@@ -382,6 +408,8 @@ def run_bench(base: Settings, options: BenchOptions, console: Console) -> BenchR
             1e6 * (_cpu_s(w.pid) - c) / total for w, c in zip(workers, cpu_at_start, strict=True)
         ]
         result.pipeline_cpu_us = cpu_us[0]
+        if broker is not None and broker_at_start is not None:
+            result.broker_cpu_us = 1e6 * (_cpu_s(broker) - broker_at_start) / total
         if "sink" in roles:
             result.sink_cpu_us = cpu_us[roles.index("sink")]
         if not finished:
@@ -398,9 +426,12 @@ def run_bench(base: Settings, options: BenchOptions, console: Console) -> BenchR
             start,
         )
         cpu_before = _cpu_s(worker.pid)
+        broker_before = None if broker is None else _cpu_s(broker)
         samples, result.latency_offered_eps = load.latency(settings, plan)
         offered = options.latency_rate * options.latency_s
         result.latency_cpu_us = 1e6 * (_cpu_s(worker.pid) - cpu_before) / offered
+        if broker is not None and broker_before is not None:
+            result.latency_broker_cpu_us = 1e6 * (_cpu_s(broker) - broker_before) / offered
         if samples:
             ms = [sample.ms for sample in samples]
             result.latency_samples = len(ms)
@@ -452,6 +483,16 @@ def markdown(summary: dict[str, Any], machine: str, command: str, *, by_make: bo
         *(
             [("(c) CPU per reading of the sink worker", f"{summary['sink_cpu_us']} µs")]
             if summary.get("sink_cpu_us") is not None
+            else []
+        ),
+        *(
+            [
+                (
+                    "(c) CPU per reading of the local broker, backlog / latency phase",
+                    f"{summary['broker_cpu_us']} / {summary.get('latency_broker_cpu_us')} µs",
+                )
+            ]
+            if summary.get("broker_cpu_us") is not None
             else []
         ),
         ("c / a", str(summary["ratio_raw"])),

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from streams.bench.run import local_broker_pid
 from streams.settings import Settings
 from streams.supervise import settings_env
 
@@ -37,6 +38,11 @@ def test_bench_measures_every_figure_from_its_own_workers(
     assert low * 0.999 <= figures["ratio_naive"] <= high * 1.001
     assert figures["latency_samples"] > 0 and figures["latency_offered_eps"] > 0
     assert figures["latency_cpu_us"] > 0  # the processor worked through the offered load
+    # the broker's share, when it is this machine's local one (CI's is)
+    if local_broker_pid(isolated_settings) is None:
+        assert figures["broker_cpu_us"] is None and figures["latency_broker_cpu_us"] is None
+    else:
+        assert figures["broker_cpu_us"] > 0 and figures["latency_broker_cpu_us"] > 0
     assert figures["latency_ms_p50"] <= figures["latency_ms_p99"]
     by_second = figures["latency_ms_p50_by_s"]  # one median per second the probes came back
     assert by_second and all(ms > 0 for ms in by_second)

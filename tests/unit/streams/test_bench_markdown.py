@@ -10,10 +10,12 @@ from streams.bench.run import (
     MARK_START,
     BenchResult,
     backlog_memory,
+    local_broker_pid,
     markdown,
     write_markdown,
 )
 from streams.commands.bench import add_arguments, reproduce_command
+from streams.settings import Settings
 
 
 def _block(pipeline_eps: float) -> str:
@@ -129,3 +131,25 @@ def test_the_memory_as_the_backlog_went_is_read_at_each_quarter_done() -> None:
     unmeasured = BenchResult(events=1000, shipments=10).summary()
     assert unmeasured["rss_mb_backlog"] == [None, None, None, None]
     assert "as the backlog went" not in markdown(unmeasured, "a test machine", "bench")
+
+
+def test_the_table_shows_the_local_brokers_cpu_when_measured() -> None:
+    measured = BenchResult(
+        events=1000, shipments=10, broker_cpu_us=21.64, latency_broker_cpu_us=44.96
+    )
+    summary = measured.summary()
+    assert (summary["broker_cpu_us"], summary["latency_broker_cpu_us"]) == (21.6, 45.0)
+    block = markdown(summary, "a test machine", "cryotrace bench")
+    assert (
+        "| (c) CPU per reading of the local broker, backlog / latency phase | 21.6 / 45.0 µs |"
+        in block
+    )
+    unmeasured = BenchResult(events=1000, shipments=10).summary()
+    assert unmeasured["broker_cpu_us"] is None
+    assert "local broker" not in markdown(unmeasured, "a test machine", "bench")
+
+
+def test_only_the_local_broker_is_measured(tmp_path: Path) -> None:
+    """Another broker is not this machine's process to read the CPU of."""
+    elsewhere = Settings(kafka_bootstrap="kafka.example.internal:9092", home=tmp_path)
+    assert local_broker_pid(elsewhere) is None
