@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -12,13 +13,16 @@ import structlog
 
 from streams.metrics import GC_PAUSE_SECONDS
 
-__all__ = ["GC_THRESHOLDS", "LONG_PAUSE_S", "tune_gc", "watch_pauses"]
+__all__ = ["GC_THRESHOLDS", "LONG_PAUSES_KEPT", "LONG_PAUSE_S", "PauseWatch", "tune_gc"]
 
 log = structlog.get_logger(__name__)
 
 LONG_PAUSE_S = 0.05
 """A collection that holds the worker at least this long is logged (``worker.gc_pause``):
 every reading waiting meanwhile is that much later."""
+
+LONG_PAUSES_KEPT = 100
+"""Long pauses kept between two ``PauseWatch.log_long`` calls (the oldest go first)."""
 
 GC_THRESHOLDS = (20_000, 50, 50)
 """Allocations before a young collection, and collections before the next older one.
@@ -40,29 +44,55 @@ def tune_gc() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
-def watch_pauses(
-    long_pause_s: float = LONG_PAUSE_S, clock: Callable[[], float] = time.perf_counter
-) -> Callable[[str, dict[str, Any]], None]:
-    """Time every collection (``gc.callbacks``): each pause into ``GC_PAUSE_SECONDS`` by
-    generation, and one of at least ``long_pause_s`` logged with what it found. Returns the
-    callback (``gc.callbacks.remove`` takes it off)."""
-    began = [0.0]
+class PauseWatch:
+    """Times every collection (``gc.callbacks``, once ``start``-ed): each pause into
+    ``GC_PAUSE_SECONDS`` by generation, and one of at least ``long_pause_s`` kept for
+    ``log_long`` to log with what it found.
 
-    def callback(phase: str, info: dict[str, Any]) -> None:
+    The callback runs inside whatever allocation set the collector off, in any thread, maybe
+    while that code holds a lock: so it takes none a caller could hold. The histogram's
+    children are made beforehand (making one takes the metric's lock), their values' locks
+    are never held across an allocation, and the log waits for ``log_long`` (structlog's
+    writer holds a plain lock while it prints)."""
+
+    def __init__(
+        self, long_pause_s: float = LONG_PAUSE_S, clock: Callable[[], float] = time.perf_counter
+    ) -> None:
+        self.long_pause_s = long_pause_s
+        self._clock = clock
+        self._by_generation = tuple(GC_PAUSE_SECONDS.labels(str(g)) for g in range(3))
+        self._began = 0.0
+        self._long: deque[tuple[int, float, int, int]] = deque(maxlen=LONG_PAUSES_KEPT)
+
+    def start(self) -> None:
+        """Time the collections from now on."""
+        gc.callbacks.append(self._callback)
+
+    def stop(self) -> None:
+        """Time them no more."""
+        gc.callbacks.remove(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
-            began[0] = clock()
+            self._began = self._clock()
             return
-        paused = clock() - began[0]
+        paused = self._clock() - self._began
         generation = info["generation"]
-        GC_PAUSE_SECONDS.labels(str(generation)).observe(paused)
-        if paused >= long_pause_s:
+        self._by_generation[generation].observe(paused)
+        if paused >= self.long_pause_s:
+            self._long.append((generation, paused, info["collected"], info["uncollectable"]))
+
+    def log_long(self) -> int:
+        """Log the long pauses kept since the last call (``worker.gc_pause``); how many."""
+        logged = 0
+        while self._long:
+            generation, paused, collected, uncollectable = self._long.popleft()
             log.info(
                 "worker.gc_pause",
                 generation=generation,
                 seconds=round(paused, 3),
-                collected=info["collected"],
-                uncollectable=info["uncollectable"],
+                collected=collected,
+                uncollectable=uncollectable,
             )
-
-    gc.callbacks.append(callback)
-    return callback
+            logged += 1
+        return logged

@@ -9,11 +9,14 @@ import structlog
 
 from alerts.compiled import active as rules_compiled
 from streams.app import Role, create_app, declare_channels
-from streams.gc_tuning import tune_gc, watch_pauses
+from streams.gc_tuning import PauseWatch, tune_gc
 from streams.heap_tuning import fix_mmap_threshold
 from streams.kafka_clients import ensure_topics
 from streams.logging_setup import configure_logging
 from streams.settings import Settings
+
+GC_LOG_EVERY_S = 1.0
+"""How often a worker logs the collector's long pauses (``streams.gc_tuning.PauseWatch``)."""
 
 
 def build_worker_app(
@@ -33,12 +36,19 @@ def build_worker_app(
     if role == "deliver" or (role == "all" and settings.delivery.subscriptions):
         register_delivery(app, channels, settings)
 
+    pauses = PauseWatch()
+
     @app.task  # type: ignore[untyped-decorator]  # faust's decorator is untyped
     async def collect_less() -> None:
         """Once the worker runs: start-up objects out of the collector's sight, rarer passes,
         each timed."""
         tune_gc()
-        watch_pauses()
+        pauses.start()
+
+    @app.timer(interval=GC_LOG_EVERY_S)  # type: ignore[untyped-decorator]  # faust's decorator is untyped
+    async def log_gc_pauses() -> None:
+        """The collector's long pauses since the last look, logged outside the collector."""
+        pauses.log_long()
 
     return app
 

@@ -1,15 +1,14 @@
-"""watch_pauses: every collection timed by generation, a long one logged."""
+"""PauseWatch: every collection timed by generation, a long one kept and logged outside it."""
 
 from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
 from structlog.testing import capture_logs
 
-from streams.gc_tuning import watch_pauses
+from streams.gc_tuning import LONG_PAUSES_KEPT, PauseWatch
 from streams.metrics import REGISTRY
 from streams.testing import StepClock
 
@@ -21,38 +20,40 @@ def _count(generation: int) -> float:
     return value or 0.0
 
 
-Watch = Callable[[float, float], None]
+Watch = Callable[[float, float], PauseWatch]
 
 
 @pytest.fixture
-def watched() -> Iterator[Watch]:
-    """Starts ``watch_pauses(long_pause_s)`` on a clock that moves ``step`` a reading; every
-    callback is taken off the collector afterwards."""
-    callbacks: list[Callable[[str, dict[str, Any]], None]] = []
+def watching() -> Iterator[Watch]:
+    """Starts a ``PauseWatch(long_pause_s)`` on a clock that moves ``step`` a reading (so
+    every collection lasts ``step``); each is stopped afterwards."""
+    started: list[PauseWatch] = []
 
-    def watch(step: float, long_pause_s: float) -> None:
-        callbacks.append(watch_pauses(long_pause_s, StepClock(step)))
+    def watch(step: float, long_pause_s: float) -> PauseWatch:
+        watcher = PauseWatch(long_pause_s, StepClock(step))
+        watcher.start()
+        started.append(watcher)
+        return watcher
 
     yield watch
-    for callback in callbacks:
-        gc.callbacks.remove(callback)
+    for watcher in started:
+        watcher.stop()
 
 
-def test_each_collection_is_timed_by_its_generation(watched: Watch) -> None:
-    watched(0.002, 10.0)
+def test_each_collection_is_timed_by_its_generation(watching: Watch) -> None:
+    watcher = watching(0.002, 10.0)
     before = [_count(g) for g in range(3)]
-    with capture_logs() as logs:
-        gc.collect(1)
-        gc.collect(2)
+    gc.collect(1)
+    gc.collect(2)
     assert _count(1) - before[1] >= 1
     assert _count(2) - before[2] >= 1
     total = REGISTRY.get_sample_value("cryotrace_gc_pause_seconds_sum", {"generation": "2"})
     assert total is not None and total >= 0.002  # the clock's step per collection
-    assert [e for e in logs if e["event"] == "worker.gc_pause"] == []  # none as long as 10 s
+    assert watcher.log_long() == 0  # none as long as 10 s
 
 
-def test_a_long_pause_is_logged_with_what_it_found(watched: Watch) -> None:
-    watched(0.2, 0.05)
+def test_a_long_pause_is_logged_later_with_what_it_found(watching: Watch) -> None:
+    watcher = watching(0.2, 0.05)
 
     class Cycle:
         other: object
@@ -62,7 +63,18 @@ def test_a_long_pause_is_logged_with_what_it_found(watched: Watch) -> None:
     del a, b
     with capture_logs() as logs:
         gc.collect(2)
-    (pause,) = [e for e in logs if e["event"] == "worker.gc_pause" and e["generation"] == 2]
-    assert pause["seconds"] == 0.2
-    assert pause["collected"] >= 2
-    assert pause["uncollectable"] == 0
+        assert [e for e in logs if e["event"] == "worker.gc_pause"] == []  # not from inside
+        assert watcher.log_long() >= 1
+    pauses = [e for e in logs if e["event"] == "worker.gc_pause" and e["generation"] == 2]
+    assert pauses and all(p["seconds"] == 0.2 for p in pauses)
+    assert max(p["collected"] for p in pauses) >= 2
+    assert all(p["uncollectable"] == 0 for p in pauses)
+    assert watcher.log_long() == 0  # each logged once
+
+
+def test_only_the_newest_long_pauses_are_kept_between_two_logs(watching: Watch) -> None:
+    watcher = watching(0.2, 0.05)
+    for _ in range(LONG_PAUSES_KEPT + 20):
+        gc.collect(0)
+    with capture_logs():
+        assert watcher.log_long() == LONG_PAUSES_KEPT
