@@ -107,7 +107,9 @@ class StreamSettings(BaseModel):
         description="the codec of the state changelog's record batches (the outputs stay "
         "uncompressed): a checkpoint under load rewrites about 5 KB of JSON a changed "
         "shipment, which zstd takes to about an eighth in C, for the broker to append, "
-        "compact and serve to a recovering worker (docs/benchmarks.md, session 47)",
+        "compact and serve to a recovering worker (docs/benchmarks.md, session 47). A build "
+        "without the codec's library cannot read such batches back, whatever this setting "
+        "says then: batches already written keep their codec until compaction drops them",
     )
     checkpoint_turn_seconds: float = Field(
         default=0.02,
