@@ -112,7 +112,7 @@ class BenchResult:
             "rss_mb": round(self.rss_mb, 1),
             "recovery_s": round(self.recovery_s, 1),
             "pipeline_cpu_us": round(self.pipeline_cpu_us, 1),
-            "sink_cpu_us": None if self.sink_cpu_us is None else round(self.sink_cpu_us, 1),
+            "sink_cpu_us": _rounded(self.sink_cpu_us),
             "broker_cpu_us": _rounded(self.broker_cpu_us),
             "latency_broker_cpu_us": _rounded(self.latency_broker_cpu_us),
             "workers": self.workers,
@@ -123,9 +123,7 @@ class BenchResult:
             "latency_samples": self.latency_samples,
             "latency_rate": self.latency_rate,
             "latency_offered_eps": round(self.latency_offered_eps),
-            "latency_cpu_us": None
-            if self.latency_cpu_us is None
-            else round(self.latency_cpu_us, 1),
+            "latency_cpu_us": _rounded(self.latency_cpu_us),
             "rss_idle_mb": round(self.rss_idle_mb, 1),
             "rss_peak_mb": round(self.rss_peak_mb, 1),
             "rss_backlog": [[done, round(mb, 1)] for done, mb in self.rss_backlog],
@@ -136,6 +134,7 @@ class BenchResult:
 
 
 def _rounded(value: float | None) -> float | None:
+    """A figure that may be unmeasured, to a tenth."""
     return None if value is None else round(value, 1)
 
 

@@ -9,6 +9,7 @@ from unittest.mock import patch
 
 import sqlalchemy as sa
 from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
+from kafka.record.default_records import DefaultRecordBatch
 
 from alerts.testing import at, manifest, reading
 from schemas.recording import RecordingLine
@@ -82,18 +83,13 @@ def test_readings_alerts_and_dead_letters_reach_the_warehouse(
     }
     # and its record batches are stored compressed as the settings ask (zstd)
     assert settings.stream.changelog_compression == "zstd"
-    assert _stored_codecs(settings, changelog) == {ZSTD}
-
-
-ZSTD = 4
-"""The zstd codec's number in a record batch's attributes (Kafka's protocol)."""
+    assert _stored_codecs(settings, changelog) == {DefaultRecordBatch.CODEC_ZSTD}
 
 
 def _stored_codecs(settings: Settings, topic: str) -> set[int]:
     """The compression codecs of the record batches the broker holds for ``topic``: read
     with kafka-python, whose batch reader is watched as the consumer parses each batch."""
     from kafka import KafkaConsumer, TopicPartition
-    from kafka.record.default_records import DefaultRecordBatch
 
     codecs: set[int] = set()
     parse = DefaultRecordBatch.__iter__
