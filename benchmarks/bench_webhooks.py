@@ -173,8 +173,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if not bootstrap:
         from streams.infra.kafka import LocalKafka
 
-        local = get_settings().local
-        bootstrap = LocalKafka(port=local.kafka_port, controller_port=local.controller_port).up()
+        bootstrap = LocalKafka.configured(get_settings()).up()
     run_id = uuid.uuid4().hex[:8]
     settings = Settings(
         app_id=f"bench-wh-{run_id}",

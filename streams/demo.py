@@ -64,12 +64,8 @@ class DemoResult:
 
 def ensure_kafka(settings: Settings, console: Console) -> None:
     """Start the embedded broker when the configured bootstrap is the local one and nothing answers."""
-    local = LocalKafka(
-        port=settings.local.kafka_port,
-        controller_port=settings.local.controller_port,
-        heap=settings.local.kafka_heap,
-    )
-    if settings.kafka.bootstrap != local.bootstrap or local.answers():
+    local = LocalKafka.serving(settings)
+    if local is None or local.answers():
         return
     console.print(f"starting local Kafka on {local.bootstrap} (first run downloads the jars)")
     local.up()

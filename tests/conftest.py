@@ -48,9 +48,8 @@ def kafka_bootstrap() -> Iterator[str]:
     from streams.infra.kafka import LocalKafka
     from streams.settings import get_settings
 
-    local = get_settings().local
     try:
-        yield LocalKafka(port=local.kafka_port, controller_port=local.controller_port).up()
+        yield LocalKafka.configured(get_settings()).up()
     except Exception as exc:
         unreachable("Kafka", exc)
 

@@ -167,12 +167,8 @@ def local_broker_pid(settings: Settings) -> int | None:
     (``cryotrace infra up``), else None."""
     from streams.infra.kafka import LocalKafka
 
-    local = LocalKafka(
-        port=settings.local.kafka_port, controller_port=settings.local.controller_port
-    )
-    if settings.kafka.bootstrap != local.bootstrap:
-        return None
-    return local.running_pid()
+    local = LocalKafka.serving(settings)
+    return None if local is None else local.running_pid()
 
 
 def _rss_mb(pid: int, field_name: str) -> float:

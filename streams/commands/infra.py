@@ -19,11 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = get_settings()
-    kafka = LocalKafka(
-        port=settings.local.kafka_port,
-        controller_port=settings.local.controller_port,
-        heap=settings.local.kafka_heap,
-    )
+    kafka = LocalKafka.configured(settings)
     postgres = LocalPostgres(port=settings.local.postgres_port)
     if args.action == "up":
         bootstrap = kafka.up()

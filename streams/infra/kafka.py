@@ -7,12 +7,16 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import structlog
 
 from schemas.errors import ConfigError
 from streams.infra.paths import project_home, state_dir
 from streams.infra.process import port_open, read_pid, stop_process, wait_for
+
+if TYPE_CHECKING:
+    from streams.settings import Settings
 
 log = structlog.get_logger(__name__)
 
@@ -65,6 +69,21 @@ class LocalKafka:
     sasl_port: int | None = None
     """With a port, also a SASL_PLAINTEXT listener (mechanism PLAIN) for ``sasl_users``."""
     sasl_users: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def configured(cls, settings: Settings) -> LocalKafka:
+        """The local broker of ``settings.local`` (its ports and heap)."""
+        local = settings.local
+        return cls(
+            port=local.kafka_port, controller_port=local.controller_port, heap=local.kafka_heap
+        )
+
+    @classmethod
+    def serving(cls, settings: Settings) -> LocalKafka | None:
+        """The local broker when ``settings``' bootstrap is it, else None (another broker,
+        not this machine's to start or measure)."""
+        local = cls.configured(settings)
+        return local if settings.kafka.bootstrap == local.bootstrap else None
 
     @property
     def bootstrap(self) -> str:

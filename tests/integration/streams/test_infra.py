@@ -12,8 +12,7 @@ from streams.topics import Topic, topic_name
 
 
 def test_up_twice_is_one_broker(kafka_bootstrap: str) -> None:
-    local = get_settings().local
-    kafka = LocalKafka(port=local.kafka_port, controller_port=local.controller_port)
+    kafka = LocalKafka.configured(get_settings())
     if kafka.bootstrap != kafka_bootstrap:
         return  # a broker from elsewhere (testcontainers or env): nothing local to compare
     pid = kafka.running_pid()
