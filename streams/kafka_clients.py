@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import ssl
+from collections.abc import Sequence
 from typing import Any
 
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
+from schemas.errors import CryotraceError
+from streams.infra.process import wait_for
 from streams.settings import KafkaSettings, Settings
 from streams.topics import TopicSpec, topic_specs
 
@@ -88,6 +91,32 @@ def ensure_topics(settings: Settings) -> list[TopicSpec]:
             # another process may win the race; the topics then exist, which is all we need
             with contextlib.suppress(TopicAlreadyExistsError):
                 admin.create_topics(missing)
+            created = [spec for spec in specs if spec.name not in existing]
+            if not wait_for(lambda: _led(admin, created), TOPICS_READY_S, interval=0.05):
+                raise TopicsNotReadyError(
+                    f"topics {[spec.name for spec in created]} created, but their partitions "
+                    f"had no leader after {TOPICS_READY_S:.0f} s"
+                )
     finally:
         admin.close()
     return specs
+
+
+TOPICS_READY_S = 30.0
+"""How long ``ensure_topics`` waits for the topics it created to have every partition led. The
+broker answers a creation once its controller has the topics; its metadata may still show them
+without partitions for a moment (a describe right after a fresh broker's first creation did)."""
+
+
+class TopicsNotReadyError(CryotraceError):
+    """Topics were created but their partitions did not get a leader in time."""
+
+
+def _led(admin: KafkaAdminClient, specs: Sequence[TopicSpec]) -> bool:
+    """Whether the broker's metadata shows each of ``specs`` with all its partitions led."""
+    described = {t["topic"]: t for t in admin.describe_topics([spec.name for spec in specs])}
+    for spec in specs:
+        partitions = described.get(spec.name, {}).get("partitions") or []
+        if len(partitions) != spec.partitions or any(p["leader"] < 0 for p in partitions):
+            return False
+    return True
