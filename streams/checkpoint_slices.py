@@ -12,10 +12,12 @@ partitions ``p`` with ``p % slices == s``) every ``checkpoint_seconds / slices``
 each state still reaches the changelog every ``checkpoint_seconds``, and each burst is a
 slice's states.
 
-``stream.checkpoint_slices`` is 1 by default (every partition at once). In the bench's
-latency phase 6 slices took the bursts away from the p50 by second, but in three alternated
-pairs of four the worker spent more CPU a reading (202-253 against 192-239 µs) and its p99 was
-worse (docs/benchmarks.md, session 36); why is not known yet.
+``stream.checkpoint_slices`` is 6 by default. In session 36 (docs/benchmarks.md), with the
+worker above one core a reading at 5,000 readings/s (192-253 µs a reading), slices took the
+bursts away from the p50 by second but the p99 was worse in three pairs of four. In session 48,
+the worker at 135-168 µs a reading, four alternated pairs read a p99 of 0.22-0.72 s with 6
+slices against 0.49-1.93 s with one (0.37-0.53 of it pair by pair), for the same CPU a reading
+(138-167 against 135-168 µs).
 """
 
 from __future__ import annotations
