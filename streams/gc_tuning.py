@@ -47,7 +47,9 @@ def tune_gc() -> None:
 class PauseWatch:
     """Times every collection (``gc.callbacks``, once ``start``-ed): each pause into
     ``GC_PAUSE_SECONDS`` by generation, and one of at least ``long_pause_s`` kept for
-    ``log_long`` to log with what it found.
+    ``log_long`` to log with what it found and the CPU its thread spent meanwhile
+    (``cpu_clock``, the thread's CPU time): a pause much longer than that CPU is the machine
+    running something else, one as long is the collector's own work.
 
     The callback runs inside whatever allocation set the collector off, in any thread, maybe
     while that code holds a lock: so it takes none a caller could hold. The histogram's
@@ -56,13 +58,18 @@ class PauseWatch:
     writer holds a plain lock while it prints)."""
 
     def __init__(
-        self, long_pause_s: float = LONG_PAUSE_S, clock: Callable[[], float] = time.perf_counter
+        self,
+        long_pause_s: float = LONG_PAUSE_S,
+        clock: Callable[[], float] = time.perf_counter,
+        cpu_clock: Callable[[], float] = time.thread_time,
     ) -> None:
         self.long_pause_s = long_pause_s
         self._clock = clock
+        self._cpu_clock = cpu_clock
         self._by_generation = tuple(GC_PAUSE_SECONDS.labels(str(g)) for g in range(3))
         self._began = 0.0
-        self._long: deque[tuple[int, float, int, int]] = deque(maxlen=LONG_PAUSES_KEPT)
+        self._began_cpu = 0.0
+        self._long: deque[tuple[int, float, float, int, int]] = deque(maxlen=LONG_PAUSES_KEPT)
 
     def start(self) -> None:
         """Time the collections from now on."""
@@ -75,22 +82,27 @@ class PauseWatch:
     def _callback(self, phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
             self._began = self._clock()
+            self._began_cpu = self._cpu_clock()
             return
         paused = self._clock() - self._began
         generation = info["generation"]
         self._by_generation[generation].observe(paused)
         if paused >= self.long_pause_s:
-            self._long.append((generation, paused, info["collected"], info["uncollectable"]))
+            worked = self._cpu_clock() - self._began_cpu
+            self._long.append(
+                (generation, paused, worked, info["collected"], info["uncollectable"])
+            )
 
     def log_long(self) -> int:
         """Log the long pauses kept since the last call (``worker.gc_pause``); how many."""
         logged = 0
         while self._long:
-            generation, paused, collected, uncollectable = self._long.popleft()
+            generation, paused, worked, collected, uncollectable = self._long.popleft()
             log.info(
                 "worker.gc_pause",
                 generation=generation,
                 seconds=round(paused, 3),
+                cpu_seconds=round(worked, 3),
                 collected=collected,
                 uncollectable=uncollectable,
             )

@@ -26,11 +26,12 @@ Watch = Callable[[float, float], PauseWatch]
 @pytest.fixture
 def watching() -> Iterator[Watch]:
     """Starts a ``PauseWatch(long_pause_s)`` on a clock that moves ``step`` a reading (so
-    every collection lasts ``step``); each is stopped afterwards."""
+    every collection lasts ``step``) and a CPU clock that moves a quarter of it (the
+    collector's thread ran a quarter of that time); each is stopped afterwards."""
     started: list[PauseWatch] = []
 
     def watch(step: float, long_pause_s: float) -> PauseWatch:
-        watcher = PauseWatch(long_pause_s, StepClock(step))
+        watcher = PauseWatch(long_pause_s, StepClock(step), StepClock(step / 4))
         watcher.start()
         started.append(watcher)
         return watcher
@@ -67,6 +68,7 @@ def test_a_long_pause_is_logged_later_with_what_it_found(watching: Watch) -> Non
         assert watcher.log_long() >= 1
     pauses = [e for e in logs if e["event"] == "worker.gc_pause" and e["generation"] == 2]
     assert pauses and all(p["seconds"] == 0.2 for p in pauses)
+    assert all(p["cpu_seconds"] == 0.05 for p in pauses)  # the thread's CPU, told apart
     assert max(p["collected"] for p in pauses) >= 2
     assert all(p["uncollectable"] == 0 for p in pauses)
     assert watcher.log_long() == 0  # each logged once
