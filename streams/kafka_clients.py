@@ -77,24 +77,23 @@ def ensure_topics(settings: Settings) -> list[TopicSpec]:
     )
     try:
         existing = set(admin.list_topics())
-        missing = [
-            NewTopic(
-                name=spec.name,
-                num_partitions=spec.partitions,
-                replication_factor=spec.replication_factor,
-                topic_configs={"cleanup.policy": "compact"} if spec.compacted else {},
-            )
-            for spec in specs
-            if spec.name not in existing
-        ]
+        missing = [spec for spec in specs if spec.name not in existing]
         if missing:
+            new_topics = [
+                NewTopic(
+                    name=spec.name,
+                    num_partitions=spec.partitions,
+                    replication_factor=spec.replication_factor,
+                    topic_configs={"cleanup.policy": "compact"} if spec.compacted else {},
+                )
+                for spec in missing
+            ]
             # another process may win the race; the topics then exist, which is all we need
             with contextlib.suppress(TopicAlreadyExistsError):
-                admin.create_topics(missing)
-            created = [spec for spec in specs if spec.name not in existing]
-            if not wait_for(lambda: _led(admin, created), TOPICS_READY_S, interval=0.05):
+                admin.create_topics(new_topics)
+            if not wait_for(lambda: _led(admin, missing), TOPICS_READY_S, interval=0.05):
                 raise TopicsNotReadyError(
-                    f"topics {[spec.name for spec in created]} created, but their partitions "
+                    f"topics {[spec.name for spec in missing]} created, but their partitions "
                     f"had no leader after {TOPICS_READY_S:.0f} s"
                 )
     finally:
