@@ -159,6 +159,7 @@ class _Known:
         "custody",
         "est",
         "first_t",
+        "key",
         "last_t",
         "manifest",
         "now",
@@ -179,12 +180,27 @@ class _Known:
         *,
         keyed: bool,
     ) -> None:
+        self.take(now, manifest, config, track, custody, est, keyed=keyed)
+
+    def take(
+        self,
+        now: float,
+        manifest: ShipmentManifest,
+        config: EtaConfig,
+        track: Track,
+        custody: list[CompactCustody],
+        est: Estimate,
+        *,
+        keyed: bool,
+    ) -> None:
+        """Hold this estimate and its inputs (``custody``: a copy no one changes) instead of
+        the ones it held: the oldest known estimate, about to be dropped, takes the newest in
+        place (``_step``), so a reading leaves no new object of it for the collector."""
         self.now = now
         self.manifest = manifest
         self.config = config
         self.stamp = track.fixes_stamp()
-        if keyed:
-            track.fixes_key()  # kept by the stamp
+        self.key: bytes | None = track.fixes_key() if keyed else None
         self.track: Track | None = None if keyed else track
         self.first_t = track.first_t
         self.last_t = track.last_t
@@ -194,13 +210,12 @@ class _Known:
     def fixes_key(self) -> bytes | None:
         """The key of the fixes it was computed from (None: not taken, and its track has
         changed its fixes since). The track is let go of: it cannot give the key later."""
-        stamp = self.stamp
         track = self.track
         if track is not None:
-            if stamp.key is None and track.stamp is stamp:
-                track.fixes_key()
+            if self.key is None and track.stamp == self.stamp:
+                self.key = track.fixes_key()
             self.track = None
-        return stamp.key
+        return self.key
 
     def matches(
         self,
@@ -219,7 +234,7 @@ class _Known:
             and self.last_t == track.last_t
         ):
             return False
-        if track.stamp is not self.stamp:
+        if track.stamp != self.stamp:
             key = self.fixes_key()
             if key is None or key != track.fixes_key():
                 return False
@@ -366,11 +381,27 @@ def _step(
             break
     else:  # a new estimate (a loop, not all() over a generator: this runs at every reading)
         exact = eta.exact_t is not None
-        known.append(_Known(now, manifest, config, eta.track, list(custody), est, keyed=not exact))
         kept = KNOWN_EXACT if exact else KNOWN
+        snapshot = _custody_copy(known, custody)
+        if len(known) >= kept:  # the oldest is dropped: it takes the new estimate in place
+            oldest = known.pop(0)
+            oldest.take(now, manifest, config, eta.track, snapshot, est, keyed=not exact)
+            known.append(oldest)
+        else:
+            known.append(_Known(now, manifest, config, eta.track, snapshot, est, keyed=not exact))
         if len(known) > kept:
             del known[:-kept]
     return est, changed, hold
+
+
+def _custody_copy(known: list[_Known], custody: Sequence[CompactCustody]) -> list[CompactCustody]:
+    """The custody events as a list no one changes: the newest known estimate's when equal
+    (custody events are rare beside readings), else a new copy."""
+    if known:
+        previous = known[-1].custody
+        if previous == custody:
+            return previous
+    return list(custody)
 
 
 def mark_late(eta: EtaState, t: float) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 from array import array
 from bisect import bisect_left
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Final
 
-__all__ = ["EARTH_RADIUS_KM", "NOT_MOVING", "Fix", "FixesStamp", "Track", "haversine_km"]
+__all__ = ["EARTH_RADIUS_KM", "NOT_MOVING", "Fix", "Track", "haversine_km"]
 
 EARTH_RADIUS_KM: Final = 6371.0088
 
@@ -124,15 +125,8 @@ class _Distances:
         self.size -= 1
 
 
-class FixesStamp:
-    """One content of a track's fixes: every track holding the same stamp (``Track.stamp``)
-    has those very fixes, so ``alerts.eta._Known`` matches them by identity, without
-    hashing; ``key`` is their ``Track.fixes_key`` once taken (None: not yet)."""
-
-    __slots__ = ("key",)
-
-    def __init__(self) -> None:
-        self.key: bytes | None = None
+_STAMPS = itertools.count(1)
+"""``Track.stamp``-s: a new number for every change of any track's fixes in the process."""
 
 
 def _doubles() -> array[float]:
@@ -161,9 +155,13 @@ class Track:
     tilted_s: float = 0.0
     near: _Distances | None = field(default=None, repr=False, compare=False)
     """Runtime: distances measured from the fixes (``steps_km``, ``km_to``), not stored."""
-    stamp: FixesStamp | None = field(default=None, repr=False, compare=False)
-    """Runtime: the stamp of the fixes as they are (None: none asked for since they changed;
-    ``observe`` drops it when they change, a ``copy`` shares it); it keeps their key."""
+    stamp: int = field(default=0, repr=False, compare=False)
+    """Runtime: the stamp of the fixes as they are, a number no other content of any track's
+    fixes has (``_STAMPS``; 0: none asked for since they changed; ``observe`` drops it when
+    they change, a ``copy`` keeps it). A number, not an object: one was made at every
+    reading and left for the collector (docs/benchmarks.md, session 49)."""
+    key: bytes | None = field(default=None, repr=False, compare=False)
+    """Runtime: ``fixes_key`` once taken for the fixes as they are (None: not yet)."""
 
     @classmethod
     def of(
@@ -193,6 +191,7 @@ class Track:
             self.last_tilted,
             self.tilted_s,
             stamp=self.stamp,
+            key=self.key,
         )
 
     def observe(
@@ -227,7 +226,8 @@ class Track:
             if at < size and ts[at] == t:
                 return  # one fix per reading time
         appended = at == size
-        self.stamp = None
+        self.stamp = 0
+        self.key = None
         if appended:
             ts.append(t)
             self.lats.append(lat)
@@ -265,23 +265,22 @@ class Track:
 
     def fixes_key(self) -> bytes:
         """The SHA-256 of the fixes' doubles, equal for equal fixes (``alerts.eta._Known``):
-        32 bytes where the doubles themselves took 576 (24 fixes), kept by the fixes' stamp
-        once taken (a known estimate matching another track than its stamp's); the odds that
+        32 bytes where the doubles themselves took 576 (24 fixes), kept until the fixes
+        change (a known estimate matching another track than its stamp's); the odds that
         other fixes give the same key are 2^-128."""
-        stamp = self.fixes_stamp()
-        key = stamp.key
+        key = self.key
         if key is None:  # taken at most once per change of the fixes (``observe`` drops it)
             digest = hashlib.sha256(self.ts)
             digest.update(self.lats)
             digest.update(self.lons)
-            stamp.key = key = digest.digest()
+            self.key = key = digest.digest()
         return key
 
-    def fixes_stamp(self) -> FixesStamp:
-        """The stamp of the fixes as they are (made once per change of the fixes)."""
+    def fixes_stamp(self) -> int:
+        """The stamp of the fixes as they are (numbered once per change of the fixes)."""
         stamp = self.stamp
-        if stamp is None:
-            self.stamp = stamp = FixesStamp()
+        if stamp == 0:
+            self.stamp = stamp = next(_STAMPS)
         return stamp
 
     def steps_km(self) -> array[float]:

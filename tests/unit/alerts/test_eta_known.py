@@ -10,7 +10,7 @@ from alerts.config import RuleConfig
 from alerts.engine import Step, apply, refresh_eta, settle
 from alerts.eta import KNOWN, KNOWN_EXACT, MARK_EVERY
 from alerts.state import ShipmentState
-from alerts.testing import custody, manifest, reading, replaying, without_mark
+from alerts.testing import at, custody, manifest, reading, replaying, without_mark
 
 CONFIG = RuleConfig()
 CRYO = manifest("cryo-150")
@@ -150,15 +150,15 @@ def test_an_exact_states_refresh_takes_its_estimate_by_the_fixes_stamp_without_h
     state = _batches(apply(None, CRYO, CONFIG).state, _trip(range(0, 120, 10)))
     newest = state.eta.known[-1]
     assert state.eta.exact_t == newest.now
-    assert newest.stamp is state.eta.track.stamp and newest.stamp.key is None
+    assert newest.stamp == state.eta.track.stamp and newest.key is None
     assert newest.matches(CRYO, state.eta.track, state.custody, CONFIG.eta, newest.now)
-    assert newest.stamp.key is None, "matched by the stamp, not by the key"
+    assert newest.key is None and state.eta.track.key is None, "matched by the stamp, unhashed"
     # another track with the same fixes: the key is taken, from the track that still has them
     same = type(state.eta.track).of(
         state.eta.track.fixes, state.eta.track.first_t, state.eta.track.last_t
     )
     assert newest.matches(CRYO, same, state.custody, CONFIG.eta, newest.now)
-    assert newest.stamp.key == same.fixes_key()
+    assert newest.key == same.fixes_key()
 
 
 def test_an_in_order_fix_leaves_the_replaced_estimate_unkeyed_and_a_late_fix_keys_first() -> None:
@@ -167,12 +167,34 @@ def test_an_in_order_fix_leaves_the_replaced_estimate_unkeyed_and_a_late_fix_key
     changes the fixes, for the replays it causes."""
     state = _batches(apply(None, CRYO, CONFIG).state, _trip(range(0, 120, 10)))
     replaced = state.eta.known[-1]
+    replaced_est, replaced_stamp = replaced.est, replaced.stamp
     state = _batches(state, [reading(125, -180, location=(40.7, -78.7))])
-    assert replaced not in state.eta.known and replaced.fixes_key() is None
-    kept = state.eta.known[-1]
-    assert kept.stamp.key is None and state.eta.exact_t == kept.now
+    (kept,) = state.eta.known
+    assert kept.est is not replaced_est and kept.stamp != replaced_stamp
+    assert kept.key is None and state.eta.track.key is None and state.eta.exact_t == kept.now
     fixes = state.eta.track.fixes
     state = _batches(state, [reading(55, -180, location=(40.6, -79.4))])  # late, with a fix
     assert state.eta.exact_t is None and state.eta.track.fixes != fixes
     assert kept.fixes_key() == type(state.eta.track).of(fixes).fixes_key()
-    assert kept.track is None and replaced.track is None  # no track held once it cannot help
+    assert kept.track is None  # no track held once it cannot help
+
+
+def test_the_dropped_known_estimate_takes_the_new_one_in_place() -> None:
+    """A new estimate takes the place of the oldest known one, about to be dropped, in the
+    same object (no object a reading for the collector), with the custody copy of the one
+    before it while custody is unchanged; what it holds is the new estimate's own."""
+    state = _batches(apply(None, CRYO, CONFIG).state, _trip(range(0, 120, 10)))
+    (holder,) = state.eta.known
+    custody_copy = holder.custody
+    assert custody_copy == state.custody and custody_copy is not state.custody
+    state = _batches(state, [reading(125, -180, location=(40.7, -78.7))])
+    (kept,) = state.eta.known
+    assert kept is holder and kept.now == state.eta.exact_t == at(125).timestamp()
+    assert kept.custody is custody_copy, "custody unchanged: the copy is shared"
+    assert kept.matches(CRYO, state.eta.track, state.custody, CONFIG.eta, kept.now)
+    state = _batches(
+        state, [custody(130, "accepting", "CUR-1", "CUR-2", roles=("courier", "courier"))]
+    )
+    (after,) = state.eta.known
+    assert after.custody == state.custody and after.custody is not custody_copy
+    assert len(custody_copy) == len(state.custody) - 1, "the old copy was not changed"
