@@ -46,7 +46,11 @@ class ReadingFold:
     trackers: dict[str, EpisodeTracker] = field(default_factory=dict)
     out_of_range: OutOfRange = field(default_factory=OutOfRange)
     last_t: float | None = None
-    last_location: Point | None = None
+    last_lat: float | None = None
+    """The newest location's latitude (None: no location yet); with ``last_lon``, two values
+    rather than a tuple made at every reading and left for the collector (docs/benchmarks.md,
+    session 49)."""
+    last_lon: float | None = None
     last_seq: dict[str, int] = field(default_factory=dict)
     findings: dict[str, Finding] = field(default_factory=dict)
 
@@ -54,12 +58,13 @@ class ReadingFold:
         """Fold the next reading (not earlier than any folded one); the changed findings."""
         changed: list[Finding] = []
         t = r.t
-        if r.lat is not None and r.lon is not None:
-            self.last_location = (r.lat, r.lon)
-        location = self.last_location
+        lat, lon = r.lat, r.lon
+        if lat is not None and lon is not None:
+            self.last_lat = lat
+            self.last_lon = lon
         last_t = self.last_t
         if last_t is not None and t - last_t > rules.silent_after_s:
-            found = silence(last_t, t, rules.silent_after_s, location)
+            found = silence(last_t, t, rules.silent_after_s, self.last_location)
             if found is not None:
                 changed.append(found)
         self.last_t = t
@@ -68,7 +73,7 @@ class ReadingFold:
             previous = self.last_seq.get(logger)
             if previous != seq:
                 if previous is not None and seq > previous + 1:
-                    found = sequence_gap(logger, previous, seq, t, location)
+                    found = sequence_gap(logger, previous, seq, t, self.last_location)
                     if found is not None:
                         changed.append(found)
                 self.last_seq[logger] = seq
@@ -84,6 +89,7 @@ class ReadingFold:
                 changed.append(found)
             extra = {"cumulative_out_of_range_s": self.out_of_range.total_s}
         trackers = self.trackers
+        location: Point | None = None  # made once a tracker needs it
         for key, band, index in rules.slots:
             value = hi if index == HI else lo if index == LO else cast(float | None, r[index])
             if value is None:
@@ -96,6 +102,8 @@ class ReadingFold:
                     continue
                 if tracker is None:
                     tracker = trackers[key] = EpisodeTracker()
+            if location is None:
+                location = self.last_location
             found = tracker.step(band, t, value, location, extra if band.unit == "c" else _NO_EXTRA)
             if found is not None:
                 changed.append(found)
@@ -103,6 +111,12 @@ class ReadingFold:
         for found in changed:
             findings[found.key] = found
         return changed
+
+    @property
+    def last_location(self) -> Point | None:
+        """The newest location, ``(lat, lon)`` (None: no reading had one)."""
+        lat, lon = self.last_lat, self.last_lon
+        return None if lat is None or lon is None else (lat, lon)
 
     def retire(self, before: float) -> set[str]:
         """Drop the findings settled before ``before`` (``settled_at``); their keys."""
@@ -122,7 +136,8 @@ class ReadingFold:
             {k: EpisodeTracker.from_list(v.to_list()) for k, v in self.trackers.items()},
             OutOfRange.from_list(self.out_of_range.to_list()),
             self.last_t,
-            self.last_location,
+            self.last_lat,
+            self.last_lon,
             dict(self.last_seq),
             dict(self.findings),
         )
@@ -139,7 +154,7 @@ class ReadingFold:
             "trackers": {k: v.to_list() for k, v in self.trackers.items()},
             "oor": self.out_of_range.to_list(),
             "last_t": self.last_t,
-            "loc": None if self.last_location is None else list(self.last_location),
+            "loc": None if self.last_lat is None else [self.last_lat, self.last_lon],
             "seq": self.last_seq,
         }
 
@@ -168,7 +183,8 @@ class ReadingFold:
             {k: EpisodeTracker.from_list(v) for k, v in data["trackers"].items()},
             OutOfRange.from_list(data["oor"]),
             data["last_t"],
-            None if loc is None else (float(loc[0]), float(loc[1])),
+            None if loc is None else float(loc[0]),
+            None if loc is None else float(loc[1]),
             dict(data["seq"]),
             {f.key: f for f in findings},
         )
