@@ -179,7 +179,9 @@ class History(Sequence[CompactReading]):
     of them into a new chunk.
     ``ts`` holds every kept reading's time, so positions are found without decoding; a sealed
     or encoded reading is decoded only when asked for (late placement, ETA replay), as an
-    equal object. The in-order path asks only for ``last``, held apart.
+    equal object. The in-order path asks only for ``last_key``: the newest time is in ``ts``
+    and its event id held apart (not the newest reading itself: one object a reading left for
+    the collector, docs/benchmarks.md, session 49).
 
     A late reading that sorts inside a sealed chunk unseals that chunk and every later one
     (their readings become tail objects again, sealed anew under new numbers); a chunk left
@@ -191,7 +193,7 @@ class History(Sequence[CompactReading]):
         "_chunks",
         "_fresh",
         "_ids",
-        "_last",
+        "_last_id",
         "_next",
         "_retired",
         "_skip",
@@ -228,7 +230,7 @@ class History(Sequence[CompactReading]):
         checkpoint interval's readings (10 s of the backlog, about 13 a shipment) were held
         as objects until the checkpoint. ``_fold`` makes them one of ``tail_parts``."""
         self._ts = array("d", [r.t for r in tail])
-        self._last = tail[-1] if tail else None
+        self._last_id = tail[-1].event_id if tail else None
         self._version = 0
         """Changed by every change of the sealed chunks (what ``_recent`` decoded may be
         stale)."""
@@ -260,7 +262,7 @@ class History(Sequence[CompactReading]):
             history._tail_parts = (orjson.dumps(items)[1:-1],)
             history._tail_coded = len(items)
             history._ts = array("d", [item[0] for item in items])
-            history._last = CompactReading.from_list(items[-1])
+            history._last_id = str(items[-1][1])
         times = array("d")
         for text in chunks:
             items = chunk_items(text)
@@ -271,8 +273,8 @@ class History(Sequence[CompactReading]):
         history._chunks, history._ids, history._skip = chunks, ids, skip
         history._next = int(stored["next"])
         history._retired = retired
-        if history._last is None and len(history._ts):  # the last chunk's newest reading
-            history._last = CompactReading._make(items[-1])
+        if history._last_id is None and len(history._ts):  # the last chunk's newest reading
+            history._last_id = str(items[-1][1])
         return history
 
     # -- Sequence --------------------------------------------------------------------------
@@ -306,9 +308,6 @@ class History(Sequence[CompactReading]):
             index += size
         if not 0 <= index < size:
             raise IndexError("history index out of range")
-        if index == size - 1:
-            assert self._last is not None
-            return self._last
         n = self._sealed
         if index >= n:
             at, coded = index - n, self._tail_coded
@@ -341,8 +340,17 @@ class History(Sequence[CompactReading]):
 
     @property
     def last(self) -> CompactReading | None:
-        """The newest reading (None when empty)."""
-        return self._last
+        """The newest reading (None when empty), decoded if held as JSON (the newest one
+        appended in order on its own, the tail left as it is)."""
+        if self._fresh and not self._tail:
+            return CompactReading._make(orjson.loads(b"[%s]" % self._fresh[-1]))
+        return self[-1] if self._ts else None
+
+    @property
+    def last_key(self) -> tuple[float, str] | None:
+        """The newest reading's ``sort_key`` (None when empty), nothing decoded."""
+        last_id = self._last_id
+        return None if last_id is None else (self._ts[-1], last_id)
 
     def append(self, reading: CompactReading) -> None:
         """Add a reading that sorts after every kept one: held as its JSON (``fresh``), or as
@@ -353,7 +361,7 @@ class History(Sequence[CompactReading]):
             self._fresh.append(orjson.dumps(list(reading))[1:-1])  # [1:-1]: an exact-size copy
             self._tail_coded += 1
         self._ts.append(reading.t)
-        self._last = reading
+        self._last_id = reading.event_id
 
     def after(self, key: tuple[float, str]) -> int:
         """How many readings sort at or before ``key`` (``bisect_right`` by ``sort_key``)."""
@@ -385,7 +393,7 @@ class History(Sequence[CompactReading]):
         self._tail.insert(at - n, reading)
         self._ts.insert(at, reading.t)
         if at == len(self._ts) - 1:
-            self._last = reading
+            self._last_id = reading.event_id
 
     def evict(self, count: int) -> None:
         """Drop the ``count`` oldest readings."""
@@ -405,7 +413,7 @@ class History(Sequence[CompactReading]):
                 self._skip -= whole * CHUNK_READINGS
         del self._ts[:count]
         if not self._ts:
-            self._last = None
+            self._last_id = None
 
     def _retire(self, first: int, stop: int | None = None) -> None:
         """Drop the chunks ``first`` to ``stop`` (exclusive; None: to the end), whose readings

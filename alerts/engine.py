@@ -311,9 +311,9 @@ def _apply_reading(
     rules = rules_for(state.manifest, config)
     r = compact(reading)
     history = state.history
-    last = history.last
+    last = history.last_key
     problem = None
-    if last is not None and r.t < last.t - config.max_lateness_s:
+    if last is not None and r.t < last[0] - config.max_lateness_s:
         problem = f"recorded more than {config.max_lateness_s:g} s before the newest reading"
     elif state.floor is not None and r.sort_key <= state.floor:
         problem = "recorded before the oldest reading still kept for this shipment"
@@ -335,7 +335,7 @@ def _apply_reading(
     )
     if state.latest_t is None or r.t > state.latest_t:
         state.latest_t = r.t
-    if last is None or r.sort_key > last.sort_key:
+    if last is None or r.sort_key > last:
         history.append(r)
         changed = state.fold.step(r, rules)
         marks = state.marks

@@ -71,13 +71,11 @@ def through_store(state: ShipmentState) -> ShipmentState:
 
 
 def held_readings(history: History) -> int:
-    """How many reading objects ``history`` holds in its lists (its newest, ``last``, is held
-    apart and not counted; encoded and sealed readings are held as bytes)."""
-    return sum(
-        isinstance(item, CompactReading)
-        for held in gc.get_referents(history)
-        if isinstance(held, list)
-        for item in held
+    """How many reading objects ``history`` holds, on their own or in its lists (encoded and
+    sealed readings are held as bytes)."""
+    held = gc.get_referents(history)
+    return sum(isinstance(item, CompactReading) for item in held) + sum(
+        isinstance(item, CompactReading) for lst in held if isinstance(lst, list) for item in lst
     )
 
 

@@ -31,6 +31,9 @@ def _check(history: History, plain: list[CompactReading], *, encode: bool = True
     assert [history[i] for i in range(len(plain))] == plain
     if plain:
         assert history[-1] == plain[-1] == history.last
+        assert history.last_key == plain[-1].sort_key
+    else:
+        assert history.last is None and history.last_key is None
     assert history[1:-1] == plain[1:-1] and history[3:] == plain[3:]
     times, keys = [r.t for r in plain], [r.sort_key for r in plain]
     for r in plain:  # positions among sealed and tail readings, equal times included
@@ -177,7 +180,7 @@ def test_an_encoded_tail_is_held_as_its_json_until_it_changes_inside() -> None:
 
 def test_readings_appended_in_order_are_held_only_as_their_json() -> None:
     """Each reading appended after the sealed and encoded ones is encoded at once: no reading
-    object is held between checkpoints (``last`` apart), and the stored tail, sealing and a
+    object is held between checkpoints (not even the newest), and the stored tail, sealing and a
     restore read them back equal and in order."""
     history, plain = History(), []
     for t in range(C + 5):
