@@ -168,7 +168,8 @@ class _Known:
     )
 
     # a plain class: compiled (``alerts.compiled``) a dataclass's generated ``__init__``
-    # still runs as Python, and one is made per new estimate
+    # still runs as Python. ``_step`` runs it again on the oldest known estimate, about to be
+    # dropped, to hold the newest: one object a reading less for the collector
     def __init__(
         self,
         now: float,
@@ -180,22 +181,6 @@ class _Known:
         *,
         keyed: bool,
     ) -> None:
-        self.take(now, manifest, config, track, custody, est, keyed=keyed)
-
-    def take(
-        self,
-        now: float,
-        manifest: ShipmentManifest,
-        config: EtaConfig,
-        track: Track,
-        custody: list[CompactCustody],
-        est: Estimate,
-        *,
-        keyed: bool,
-    ) -> None:
-        """Hold this estimate and its inputs (``custody``: a copy no one changes) instead of
-        the ones it held: the oldest known estimate, about to be dropped, takes the newest in
-        place (``_step``), so a reading leaves no new object of it for the collector."""
         self.now = now
         self.manifest = manifest
         self.config = config
@@ -385,7 +370,9 @@ def _step(
         snapshot = _custody_copy(known, custody)
         if len(known) >= kept:  # the oldest is dropped: it takes the new estimate in place
             oldest = known.pop(0)
-            oldest.take(now, manifest, config, eta.track, snapshot, est, keyed=not exact)
+            _Known.__init__(
+                oldest, now, manifest, config, eta.track, snapshot, est, keyed=not exact
+            )
             known.append(oldest)
         else:
             known.append(_Known(now, manifest, config, eta.track, snapshot, est, keyed=not exact))
