@@ -167,10 +167,23 @@ class _Known:
         "track",
     )
 
+    now: float
+    manifest: ShipmentManifest
+    config: EtaConfig
+    stamp: int
+    key: bytes | None
+    track: Track | None
+    first_t: float | None
+    last_t: float | None
+    custody: list[CompactCustody]
+    est: Estimate
+
     # a plain class: compiled (``alerts.compiled``) a dataclass's generated ``__init__``
-    # still runs as Python. ``_step`` runs it again on the oldest known estimate, about to be
-    # dropped, to hold the newest: one object a reading less for the collector
-    def __init__(
+    # still runs as Python, and one is made per new estimate. Held through ``take``, not
+    # ``__init__``: ``_step`` has the oldest known estimate, about to be dropped, take the
+    # newest (one object a reading less for the collector), and a compiled ``__init__`` run
+    # again on an object leaks what it held (its first stores release nothing)
+    def take(
         self,
         now: float,
         manifest: ShipmentManifest,
@@ -180,17 +193,19 @@ class _Known:
         est: Estimate,
         *,
         keyed: bool,
-    ) -> None:
+    ) -> _Known:
+        """Hold ``est`` and its inputs (``custody``: a copy no one changes); itself."""
         self.now = now
         self.manifest = manifest
         self.config = config
         self.stamp = track.fixes_stamp()
-        self.key: bytes | None = track.fixes_key() if keyed else None
-        self.track: Track | None = None if keyed else track
+        self.key = track.fixes_key() if keyed else None
+        self.track = None if keyed else track
         self.first_t = track.first_t
         self.last_t = track.last_t
         self.custody = custody
         self.est = est
+        return self
 
     def fixes_key(self) -> bytes | None:
         """The key of the fixes it was computed from (None: not taken, and its track has
@@ -368,14 +383,9 @@ def _step(
         exact = eta.exact_t is not None
         kept = KNOWN_EXACT if exact else KNOWN
         snapshot = _custody_copy(known, custody)
-        if len(known) >= kept:  # the oldest is dropped: it takes the new estimate in place
-            oldest = known.pop(0)
-            _Known.__init__(
-                oldest, now, manifest, config, eta.track, snapshot, est, keyed=not exact
-            )
-            known.append(oldest)
-        else:
-            known.append(_Known(now, manifest, config, eta.track, snapshot, est, keyed=not exact))
+        # the oldest, if about to be dropped, takes the new estimate in place
+        held = known.pop(0) if len(known) >= kept else _Known()
+        known.append(held.take(now, manifest, config, eta.track, snapshot, est, keyed=not exact))
         if len(known) > kept:
             del known[:-kept]
     return est, changed, hold

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 
 import pytest
 
@@ -182,14 +183,17 @@ def test_an_in_order_fix_leaves_the_replaced_estimate_unkeyed_and_a_late_fix_key
 def test_the_dropped_known_estimate_takes_the_new_one_in_place() -> None:
     """A new estimate takes the place of the oldest known one, about to be dropped, in the
     same object (no object a reading for the collector), with the custody copy of the one
-    before it while custody is unchanged; what it holds is the new estimate's own."""
+    before it while custody is unchanged; what it holds is the new estimate's own, and the
+    replaced estimate is released (a compiled ``__init__`` run again on it leaked it)."""
     state = _batches(apply(None, CRYO, CONFIG).state, _trip(range(0, 120, 10)))
     (holder,) = state.eta.known
-    custody_copy = holder.custody
+    custody_copy, replaced = holder.custody, holder.est
     assert custody_copy == state.custody and custody_copy is not state.custody
     state = _batches(state, [reading(125, -180, location=(40.7, -78.7))])
     (kept,) = state.eta.known
     assert kept is holder and kept.now == state.eta.exact_t == at(125).timestamp()
+    assert kept.est is not replaced
+    assert sys.getrefcount(replaced) == 2, "the replaced estimate is let go of (here and the call)"
     assert kept.custody is custody_copy, "custody unchanged: the copy is shared"
     assert kept.matches(CRYO, state.eta.track, state.custody, CONFIG.eta, kept.now)
     state = _batches(
