@@ -311,7 +311,12 @@ class History(Sequence[CompactReading]):
         n = self._sealed
         if index >= n:
             at, coded = index - n, self._tail_coded
-            return _coded(self)[at] if at < coded else self._tail[at - coded]
+            if at >= coded:
+                return self._tail[at - coded]
+            fresh = at - coded + len(self._fresh)  # the fresh texts are the newest coded
+            if fresh >= 0:  # its own text decoded, the tail's texts left as they are
+                return CompactReading._make(orjson.loads(b"[%s]" % self._fresh[fresh]))
+            return _coded(self)[at]
         at = index + self._skip
         number = at // CHUNK_READINGS
         recent = _recent
@@ -340,10 +345,7 @@ class History(Sequence[CompactReading]):
 
     @property
     def last(self) -> CompactReading | None:
-        """The newest reading (None when empty), decoded if held as JSON (the newest one
-        appended in order on its own, the tail left as it is)."""
-        if self._fresh and not self._tail:
-            return CompactReading._make(orjson.loads(b"[%s]" % self._fresh[-1]))
+        """The newest reading (None when empty), decoded if held as JSON."""
         return self[-1] if self._ts else None
 
     @property
